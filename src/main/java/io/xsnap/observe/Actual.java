@@ -1,0 +1,25 @@
+package io.xsnap.observe;
+
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.image.ImageInfo;
+import java.util.List;
+
+/**
+ * Everything observed on the host in one run. Observing never changes anything.
+ *
+ * @param domains    the driver's domains, sorted by name
+ * @param images     every image reachable from the domains' disks and from the store, sorted by path
+ * @param snapshots  the complete snapshots of the store (those with a manifest), sorted by domain, created
+ * @param incomplete store directories without a manifest ("domain/snapshot")
+ * @param problems   things observed that could not be read (a corrupt image, a bad manifest), for people
+ */
+public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<Manifest> snapshots,
+                     List<String> incomplete, List<String> problems) {
+    public Actual {
+        domains = List.copyOf(domains);
+        images = List.copyOf(images);
+        snapshots = List.copyOf(snapshots);
+        incomplete = List.copyOf(incomplete);
+        problems = List.copyOf(problems);
+    }
+}
