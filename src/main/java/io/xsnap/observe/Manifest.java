@@ -12,7 +12,7 @@ import java.util.List;
  * @param restart what is needed to start the domain again on revert (qemu: its command line; xl: its config)
  */
 public record Manifest(String name, String domain, String driver, Instant created, String description,
-                       String state, Memory memory, List<Disk> disks, String parent, Restart restart) {
+                       String state, Memory memory, List<Disk> disks, String parent, io.xsnap.host.RestartRecipe restart) {
     public Manifest {
         disks = List.copyOf(disks);
     }
@@ -34,10 +34,4 @@ public record Manifest(String name, String domain, String driver, Instant create
                        String overlay) {
     }
 
-    /** How to start the domain again: the argv of its QEMU, or its xl config as JSON text. */
-    public record Restart(List<String> argv, String xlConfig) {
-        public Restart {
-            argv = argv == null ? List.of() : List.copyOf(argv);
-        }
-    }
 }

@@ -1,0 +1,60 @@
+package io.xsnap.host;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Domain control, one implementation per hypervisor tool (qemu over QMP, xl). Every method works on
+ * the live host; failures throw {@link HostException} naming the domain and, where it applies, the disk.
+ */
+public interface DomainDriver {
+    /** "qemu" or "xl". */
+    String name();
+
+    /** Every domain the driver can see, sorted by name. Never changes anything. */
+    List<DomainInfo> list();
+
+    void pause(DomainInfo domain);
+
+    void resume(DomainInfo domain);
+
+    /**
+     * Saves guest memory to {@code file} (created 0600). Not live: the guest must be paused first and
+     * stays paused. Live: memory is copied while the guest runs; the guest ends paused.
+     *
+     * @return the bytes written
+     */
+    long saveMemory(DomainInfo domain, Path file, boolean live);
+
+    /** Cuts all the given disks at one instant (one transaction): all or none. */
+    void snapshotDisks(DomainInfo domain, List<DiskCut> cuts);
+
+    /** Deletes an internal snapshot from an image the running domain holds open. */
+    void deleteInternalSnapshot(DomainInfo domain, DiskInfo disk, String tag);
+
+    /**
+     * Merges the layer directly above {@code base} into it while the domain runs (block-commit), so
+     * {@code top}'s data lands in {@code base} and whatever used {@code top} as backing now uses {@code base}.
+     */
+    void commitLayer(DomainInfo domain, DiskInfo disk, Path top, Path base);
+
+    /**
+     * Copies {@code removed}'s data into the layer above it (block-stream) while the domain runs, so that
+     * layer's backing becomes {@code newBase} (removed's own backing, or none).
+     */
+    void streamLayer(DomainInfo domain, DiskInfo disk, Path above, Path removed, Path newBase);
+
+    /** What {@link #start} needs later to bring this domain back. */
+    RestartRecipe restartRecipe(DomainInfo domain);
+
+    /** Stops the domain for good (QEMU quit, xl destroy) and waits until it is gone. */
+    void destroy(DomainInfo domain);
+
+    /**
+     * Starts the domain again from its recipe with each listed disk's file replaced (vdev → new top file),
+     * loading {@code memory} when it is not null (else a cold start). The domain is left paused when
+     * {@code paused} is true, else running.
+     */
+    DomainInfo start(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory, boolean paused);
+}
