@@ -1,7 +1,13 @@
 package io.xsnap.cli;
 
+import picocli.CommandLine;
+
+/** Entry point: wires the command tree and exits with the code the command returned. */
 public final class Main {
+    private Main() {
+    }
+
     public static void main(String[] args) {
-        System.out.println("xsnap");
+        System.exit(XsnapCommand.commandLine().execute(args));
     }
 }

@@ -1,0 +1,36 @@
+package io.xsnap.cli;
+
+import io.xsnap.host.HostException;
+import io.xsnap.spec.SpecException;
+import picocli.CommandLine;
+
+/** The one place an exception becomes a message on stderr and an exit code. */
+final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, CommandLine.IExitCodeExceptionMapper {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+        cl.getErr().println("xsnap: " + message(ex));
+        cl.getErr().flush();
+        return getExitCode(ex);
+    }
+
+    @Override
+    public int getExitCode(Throwable ex) {
+        if (ex instanceof SpecException) {
+            return ExitCodes.DATAERR;
+        }
+        if (ex instanceof XsnapExit e) {
+            return e.code();
+        }
+        if (ex instanceof CommandLine.ParameterException) {
+            return ExitCodes.USAGE;
+        }
+        return ExitCodes.ERROR;
+    }
+
+    private static String message(Exception ex) {
+        if (ex instanceof HostException || ex instanceof SpecException || ex instanceof XsnapExit) {
+            return ex.getMessage();
+        }
+        return ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage());
+    }
+}
