@@ -13,7 +13,7 @@ import java.util.List;
  * @param incomplete store directories without a manifest ("domain/snapshot")
  * @param problems   things observed that could not be read (a corrupt image, a bad manifest), for people
  */
-public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<Manifest> snapshots,
+public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
                      List<String> incomplete, List<String> problems) {
     public Actual {
         domains = List.copyOf(domains);

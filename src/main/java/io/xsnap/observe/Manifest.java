@@ -11,8 +11,10 @@ import java.util.List;
  * @param parent  the snapshot that was current when this one was taken, or null
  * @param restart what is needed to start the domain again on revert (qemu: its command line; xl: its config)
  */
-public record Manifest(String name, String domain, String driver, Instant created, String description,
+public record Manifest(int formatVersion, String name, String domain, String driver, Instant created, String description,
                        String state, Memory memory, List<Disk> disks, String parent, io.xsnap.host.RestartRecipe restart) {
+    public static final int FORMAT_VERSION = 1;
+
     public Manifest {
         disks = List.copyOf(disks);
     }

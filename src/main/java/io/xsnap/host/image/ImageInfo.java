@@ -18,10 +18,11 @@ import java.util.List;
  * @param dirty           the dirty bit is set
  * @param corrupt         the corrupt bit is set
  * @param snapshots       the internal snapshot table, in table order
+ * @param allocatedBytes  bytes of data this layer itself holds (allocated clusters; file size for raw)
  */
 public record ImageInfo(Path path, String format, long virtualSize, int version, long clusterSize,
                         String backingFile, Path backingPath, String backingFormat, String dataFile,
-                        boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots) {
+                        boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long allocatedBytes) {
     public ImageInfo {
         snapshots = List.copyOf(snapshots);
     }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the host tools xsnap's tests and demo use, when missing (Debian/Ubuntu, apt-get).
+set -euo pipefail
+
+need=()
+command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+for extra in "$@"; do
+  case "$extra" in
+    ansible) command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core) ;;
+    *) need+=("$extra") ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "xsnap: installing ${need[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "xsnap: please install as root: apt-get install ${need[*]}" >&2
+  exit 1
+fi
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,124 @@
+package io.xsnap.apply;
+
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.Actual;
+import io.xsnap.plan.Change;
+import io.xsnap.plan.DiskChange;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Deletes one snapshot: internal tags go (through QMP when a running domain holds the image), external
+ * frozen files leave their chain by the planned merge (live block job, or qemu-img offline), then exactly
+ * the files the plan listed are removed, the manifest last.
+ */
+final class Deleter {
+    private final ApplyContext ctx;
+
+    Deleter(ApplyContext ctx) {
+        this.ctx = ctx;
+    }
+
+    long run(Change c, Actual actual) throws IOException {
+        for (DiskChange d : c.disks()) {
+            if (DiskChange.INTERNAL.equals(d.mode())) {
+                deleteInternal(c, d, actual);
+            } else if (DiskChange.EXTERNAL.equals(d.mode()) && d.merge() != null && d.merge() != DiskChange.Merge.NONE) {
+                merge(c, d, actual);
+            }
+        }
+        new Remover(ctx).remove(c, c.address());
+        return -1;
+    }
+
+    private void deleteInternal(Change c, DiskChange d, Actual actual) {
+        ImageInfo img = image(actual, d.image());
+        if (img == null || !img.hasSnapshot(d.tag())) {
+            return;
+        }
+        ctx.journal().append(new Journal.Entry(c.address(), "delete-internal " + d.vdev(), c.domain(), ctx.driver().name(), null));
+        Map.Entry<DomainInfo, DiskInfo> holder = topHolder(actual, d.image());
+        if (holder != null) {
+            ctx.reporter().say("  " + d.vdev() + ": deleting internal snapshot '" + d.tag() + "' through "
+                    + holder.getKey().name() + "'s QEMU");
+            ctx.driver().deleteInternalSnapshot(holder.getKey(), holder.getValue(), d.tag());
+        } else {
+            ctx.reporter().say("  " + d.vdev() + ": qemu-img snapshot -d " + d.tag() + " " + d.image());
+            ctx.qemuImg().snapshotDelete(d.image(), d.tag());
+        }
+    }
+
+    private void merge(Change c, DiskChange d, Actual actual) {
+        Path frozen = d.image();
+        Path above = d.layer();
+        Map.Entry<DomainInfo, DiskInfo> holder = chainHolder(actual, above);
+        ctx.journal().append(new Journal.Entry(c.address(), d.merge().name().toLowerCase(java.util.Locale.ROOT) + " "
+                + d.vdev(), c.domain(), ctx.driver().name(), "finish the merge: the data is in both files until it ends"));
+        if (d.merge() == DiskChange.Merge.COMMIT) {
+            if (holder != null) {
+                ctx.reporter().say("  " + d.vdev() + ": block-commit " + above + " into " + frozen);
+                ctx.driver().commitLayer(holder.getKey(), holder.getValue(), above, frozen);
+            } else {
+                ctx.reporter().say("  " + d.vdev() + ": qemu-img commit " + above + " into " + frozen);
+                ctx.qemuImg().commit(above, null, true);
+                for (ImageInfo user : actual.images()) {
+                    if (above.equals(user.backingPath())) {
+                        ctx.qemuImg().rebase(user.path(), frozen.toString(), d.format(), true);
+                    }
+                }
+            }
+        } else {
+            ImageInfo f = image(actual, frozen);
+            Path newBase = f == null ? null : f.backingPath();
+            String newFormat = f == null ? null : f.backingFormat();
+            if (holder != null) {
+                ctx.reporter().say("  " + d.vdev() + ": block-stream " + frozen + " into " + above);
+                ctx.driver().streamLayer(holder.getKey(), holder.getValue(), above, frozen, newBase);
+            } else {
+                ctx.reporter().say("  " + d.vdev() + ": qemu-img rebase " + above + " past " + frozen);
+                ctx.qemuImg().rebase(above, newBase == null ? null : newBase.toString(), newFormat, false);
+            }
+        }
+    }
+
+    private static ImageInfo image(Actual actual, Path p) {
+        return actual.images().stream().filter(i -> i.path().equals(p)).findFirst().orElse(null);
+    }
+
+    /** The running domain whose disk has {@code path} as its active (top) file. */
+    private static Map.Entry<DomainInfo, DiskInfo> topHolder(Actual actual, Path path) {
+        for (DomainInfo dom : actual.domains()) {
+            for (DiskInfo disk : dom.disks()) {
+                if (disk.path().equals(path) && dom.state().active()) {
+                    return Map.entry(dom, disk);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The running domain whose disk chain contains {@code path}. */
+    private static Map.Entry<DomainInfo, DiskInfo> chainHolder(Actual actual, Path path) {
+        for (DomainInfo dom : actual.domains()) {
+            if (!dom.state().active()) {
+                continue;
+            }
+            for (DiskInfo disk : dom.disks()) {
+                Set<Path> seen = new HashSet<>();
+                for (Path p = disk.path(); p != null && seen.add(p); ) {
+                    if (p.equals(path)) {
+                        return Map.entry(dom, disk);
+                    }
+                    ImageInfo i = image(actual, p);
+                    p = i == null ? null : i.backingPath();
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,71 @@
+package io.xsnap.apply;
+
+import io.xsnap.host.HostException;
+import io.xsnap.observe.Actual;
+import io.xsnap.plan.Change;
+import io.xsnap.plan.Plan;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a plan's changes one at a time, re-checking each change's preconditions against a fresh observation
+ * just before it runs, and stops at the first failure. The caller holds the host lock.
+ */
+public final class Executor {
+    private final ApplyContext ctx;
+    private final Preconditions preconditions;
+    private final Creator creator;
+    private final Reverter reverter;
+    private final Deleter deleter;
+
+    public Executor(ApplyContext ctx) {
+        this.ctx = ctx;
+        this.preconditions = new Preconditions(ctx.layout());
+        this.creator = new Creator(ctx);
+        this.reverter = new Reverter(ctx);
+        this.deleter = new Deleter(ctx);
+    }
+
+    /** Applies the plan; every change that ran has a result, the failed one last. */
+    public List<ChangeResult> apply(Plan plan) {
+        if (plan.hasErrors()) {
+            throw new IllegalArgumentException("a plan with errors is never applied");
+        }
+        List<ChangeResult> results = new ArrayList<>();
+        for (Change change : plan.changes()) {
+            long start = System.nanoTime();
+            ctx.reporter().say(change.action().symbol() + " " + change.action().word() + " " + change.address() + " ...");
+            ChangeResult result;
+            try {
+                Actual now = ctx.observer().observe();
+                List<String> problems = preconditions.check(change, now);
+                if (!problems.isEmpty()) {
+                    throw new HostException("the host changed since the plan was made: " + String.join("; ", problems));
+                }
+                long pause = switch (change.action()) {
+                    case CREATE -> creator.run(change, now);
+                    case REVERT -> reverter.run(change, now);
+                    case DELETE -> deleter.run(change, now);
+                };
+                result = new ChangeResult(change, true, pause, millisSince(start), null);
+                ctx.reporter().say("  done in " + result.millis() + " ms" + (pause >= 0 ? ", domain paused " + pause + " ms" : ""));
+            } catch (HostException | UncheckedIOException e) {
+                result = new ChangeResult(change, false, -1, millisSince(start), e.getMessage());
+            } catch (IOException e) {
+                result = new ChangeResult(change, false, -1, millisSince(start), e.toString());
+            }
+            results.add(result);
+            if (!result.ok()) {
+                ctx.reporter().say("  failed: " + result.error());
+                break;
+            }
+        }
+        return results;
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+}

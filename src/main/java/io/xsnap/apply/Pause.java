@@ -1,0 +1,79 @@
+package io.xsnap.apply;
+
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.HostException;
+
+/**
+ * A pause xsnap causes, journalled before it happens and ended on every path (invariant 4).
+ * Measures the window from the pause to the resume.
+ */
+final class Pause {
+    private final ApplyContext ctx;
+    private final DomainInfo domain;
+    private final String change;
+    private boolean journalled;
+    private boolean paused;
+    private long startNanos;
+
+    Pause(ApplyContext ctx, DomainInfo domain, String change) {
+        this.ctx = ctx;
+        this.domain = domain;
+        this.change = change;
+    }
+
+    /** Pauses the domain now. */
+    void pause() {
+        expect(true);
+        ctx.reporter().say("  pausing " + domain.name());
+        paused = true;
+        startNanos = System.nanoTime();
+        ctx.driver().pause(domain);
+    }
+
+    /** The next step will leave the domain paused (a live save): journal it before it runs. */
+    void expect(boolean willPause) {
+        if (willPause && !journalled) {
+            ctx.journal().append(new Journal.Entry(change, Journal.Steps.PAUSE, domain.name(), ctx.driver().name(), "resume"));
+            journalled = true;
+        }
+    }
+
+    /** The step that pauses the domain by itself has just returned. */
+    void startedNow(boolean didPause) {
+        if (didPause) {
+            paused = true;
+            startNanos = System.nanoTime();
+        }
+    }
+
+    /** Resumes a domain this pause stopped; @return the pause in ms, or -1 when it never paused. */
+    long resume() {
+        if (!paused && journalled) {
+            // journalled for a step that failed before it paused: the domain may still be paused by it
+            ctx.driver().resume(domain);
+            ctx.journal().append(new Journal.Entry(change, Journal.Steps.RESUME, domain.name(), ctx.driver().name(), null));
+            journalled = false;
+            return -1;
+        }
+        if (!paused) {
+            return -1;
+        }
+        ctx.driver().resume(domain);
+        long ms = (System.nanoTime() - startNanos) / 1_000_000;
+        paused = false;
+        ctx.journal().append(new Journal.Entry(change, Journal.Steps.RESUME, domain.name(), ctx.driver().name(), null));
+        journalled = false;
+        ctx.reporter().say("  resumed " + domain.name() + " after " + ms + " ms");
+        return ms;
+    }
+
+    /** On a failure path: resume, and say loudly if even that fails (the journal keeps the pause open). */
+    void resumeQuietly() {
+        try {
+            resume();
+        } catch (HostException e) {
+            ctx.reporter().say("  COULD NOT RESUME " + domain.name() + ": " + e.getMessage()
+                    + " (the journal keeps it; the next xsnap run retries)");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.xsnap.apply;
+
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.Actual;
+import io.xsnap.observe.StoreLayout;
+import io.xsnap.observe.StoredSnapshot;
+import io.xsnap.plan.Change;
+import io.xsnap.plan.DiskChange;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What must still hold on the host for a planned change to run as planned. */
+final class Preconditions {
+    private final StoreLayout layout;
+
+    Preconditions(StoreLayout layout) {
+        this.layout = layout;
+    }
+
+    List<String> check(Change c, Actual actual) {
+        List<String> problems = new ArrayList<>();
+        DomainInfo domain = actual.domains().stream().filter(d -> d.name().equals(c.domain())).findFirst().orElse(null);
+        StoredSnapshot stored = actual.snapshots().stream()
+                .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst().orElse(null);
+        switch (c.action()) {
+            case CREATE -> {
+                if (domain == null) {
+                    problems.add(c.domain() + " is gone");
+                    break;
+                }
+                if (!domain.state().word().equals(c.runAfter())) {
+                    problems.add(c.domain() + " is " + domain.state().word() + ", the plan expected " + c.runAfter());
+                }
+                if (stored != null || Files.exists(layout.snapshotDir(c.domain(), c.snapshot()), LinkOption.NOFOLLOW_LINKS)) {
+                    problems.add(layout.snapshotDir(c.domain(), c.snapshot()) + " exists");
+                }
+                for (DiskChange d : c.disks()) {
+                    DiskInfo disk = domain.disk(d.vdev());
+                    if (disk == null) {
+                        problems.add(c.domain() + " has no disk " + d.vdev() + " any more");
+                    } else if (!d.mode().equals(DiskChange.EXCLUDED) && !disk.path().equals(d.image())) {
+                        problems.add(c.domain() + " disk " + d.vdev() + " is now " + disk.path() + ", not " + d.image());
+                    }
+                    if (d.layer() != null && Files.exists(d.layer(), LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(d.layer() + " exists");
+                    }
+                    if (DiskChange.INTERNAL.equals(d.mode()) && image(actual, d.image()) != null
+                            && image(actual, d.image()).hasSnapshot(d.tag())) {
+                        problems.add(d.image() + " already holds '" + d.tag() + "'");
+                    }
+                }
+            }
+            case DELETE, REVERT -> {
+                if (stored == null) {
+                    problems.add("snapshot " + c.address() + " is gone");
+                    break;
+                }
+                for (DiskChange d : c.disks()) {
+                    if (d.mode().equals(DiskChange.EXTERNAL) && d.merge() != null && d.merge() != DiskChange.Merge.NONE) {
+                        List<Path> users = actual.images().stream().filter(i -> d.image().equals(i.backingPath()))
+                                .map(ImageInfo::path).toList();
+                        if (!users.equals(List.of(d.layer()))) {
+                            problems.add(d.image() + " is now the backing file of " + users + ", the plan expected " + d.layer());
+                        }
+                    }
+                    if (c.action() == io.xsnap.plan.Action.REVERT && DiskChange.INTERNAL.equals(d.mode())
+                            && (image(actual, d.image()) == null || !image(actual, d.image()).hasSnapshot(d.tag()))) {
+                        problems.add(d.image() + " no longer holds '" + d.tag() + "'");
+                    }
+                }
+            }
+            default -> throw new IllegalStateException(c.action().toString());
+        }
+        return problems;
+    }
+
+    private static ImageInfo image(Actual actual, Path path) {
+        return actual.images().stream().filter(i -> i.path().equals(path)).findFirst().orElse(null);
+    }
+}

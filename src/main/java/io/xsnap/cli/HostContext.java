@@ -1,0 +1,86 @@
+package io.xsnap.cli;
+
+import io.xsnap.host.DomainDriver;
+import io.xsnap.host.exec.ExecRunner;
+import io.xsnap.host.exec.ProcessRunner;
+import io.xsnap.host.image.ImageReader;
+import io.xsnap.host.qemu.QemuDriver;
+import io.xsnap.observe.Actual;
+import io.xsnap.observe.Json;
+import io.xsnap.observe.Observer;
+import io.xsnap.observe.SnapshotStore;
+import io.xsnap.observe.StoreLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the host side for a command from its options: driver, image reader, store, observer. */
+final class HostContext {
+    final HostOptions options;
+    final ProcessRunner runner;
+    final JsonMapper json = Json.mapper();
+    final StoreLayout layout;
+
+    HostContext(HostOptions options, ProcessRunner runner) {
+        this.options = options;
+        this.runner = runner;
+        if (!options.store.isAbsolute()) {
+            throw new XsnapExit(ExitCodes.USAGE, "--store must be an absolute path, not " + options.store);
+        }
+        this.layout = new StoreLayout(options.store);
+    }
+
+    HostContext(HostOptions options) {
+        this(options, new ExecRunner());
+    }
+
+    /** The driver --driver names; auto = xl when /proc/xen exists and xl is on PATH, else qemu. */
+    DomainDriver driver() {
+        String name = options.driver;
+        if ("auto".equals(name)) {
+            name = Files.isDirectory(Path.of("/proc/xen")) && onPath("xl") ? "xl" : "qemu";
+        }
+        return switch (name) {
+            case "qemu" -> new QemuDriver(runner, options.qemuDir);
+            case "xl" -> throw new XsnapExit(ExitCodes.USAGE, "the xl driver is not available in this build");
+            default -> throw new XsnapExit(ExitCodes.USAGE, "unknown driver '" + name + "' (expected qemu, xl or auto)");
+        };
+    }
+
+    Observer observer(DomainDriver driver) {
+        return new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, json));
+    }
+
+    /** The observed state: from {@code stateFile} when given, else from this host. */
+    Actual actual(Path stateFile) {
+        if (stateFile == null) {
+            return observer(driver()).observe();
+        }
+        try {
+            return json.readValue(Files.readAllBytes(stateFile), Actual.class);
+        } catch (NoSuchFileException e) {
+            throw new XsnapExit(ExitCodes.NOINPUT, "state file " + stateFile + " does not exist");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (JacksonException e) {
+            throw new XsnapExit(ExitCodes.DATAERR, stateFile + ": not an observed state: " + e.getOriginalMessage());
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,139 @@
+package io.xsnap.cli;
+
+import io.xsnap.apply.CurrentMarker;
+import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.Actual;
+import io.xsnap.observe.Manifest;
+import io.xsnap.observe.StoredSnapshot;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code xsnap list}: the snapshots per domain as a tree. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = "List snapshots per domain as a tree of parents; * marks the current one.")
+public final class ListCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HostOptions host;
+
+    @Option(names = "--json", description = "Print as JSON.")
+    boolean json;
+
+    @Parameters(arity = "0..1", paramLabel = "DOMAIN")
+    String domain;
+
+    /** One listed snapshot. */
+    record Entry(String domain, String name, String parent, boolean current, Instant created, String state,
+                 boolean memory, long memoryBytes, long diskBytes, List<String> disks) {
+    }
+
+    @Override
+    public Integer call() {
+        HostContext ctx = new HostContext(host);
+        Actual actual = ctx.observer(ctx.driver()).observe();
+        Map<Path, ImageInfo> images = new LinkedHashMap<>();
+        actual.images().forEach(i -> images.put(i.path(), i));
+        List<Entry> entries = new ArrayList<>();
+        for (StoredSnapshot s : actual.snapshots()) {
+            if (domain != null && !domain.equals(s.domain())) {
+                continue;
+            }
+            Manifest m = s.manifest();
+            long disk = 0;
+            List<String> disks = new ArrayList<>();
+            for (Manifest.Disk d : m.disks()) {
+                disks.add(d.vdev() + ":" + d.mode());
+                if (d.frozen() != null && images.containsKey(Path.of(d.frozen()))) {
+                    disk += images.get(Path.of(d.frozen())).allocatedBytes();
+                }
+            }
+            entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(ctx, m.domain())),
+                    m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(ctx.json.writeValueAsString(Map.of("format_version", 1, "snapshots", entries)));
+        } else {
+            printTree(entries, out);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static String current(HostContext ctx, String domain) {
+        try {
+            return CurrentMarker.read(ctx.layout, domain);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void printTree(List<Entry> entries, PrintWriter out) {
+        if (entries.isEmpty()) {
+            out.println("No snapshots.");
+            return;
+        }
+        Instant now = Instant.now();
+        for (String d : new TreeSet<>(entries.stream().map(Entry::domain).toList())) {
+            out.println(d);
+            List<Entry> mine = entries.stream().filter(e -> e.domain().equals(d)).toList();
+            TreeSet<String> names = new TreeSet<>(mine.stream().map(Entry::name).toList());
+            for (Entry root : mine.stream().filter(e -> e.parent() == null || !names.contains(e.parent())).toList()) {
+                print(root, mine, "  ", out, now);
+            }
+        }
+    }
+
+    private static void print(Entry e, List<Entry> all, String indent, PrintWriter out, Instant now) {
+        out.printf("%s%s %s  %s, %s, memory %s, disks %s, taken %s ago (%s)%n", indent, e.current() ? "*" : "-", e.name(),
+                String.join(" ", e.disks()), e.state(), e.memory() ? human(e.memoryBytes()) : "no", human(e.diskBytes()),
+                age(Duration.between(e.created(), now)), e.created());
+        for (Entry child : all) {
+            if (e.name().equals(child.parent())) {
+                print(child, all, indent + "  ", out, now);
+            }
+        }
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    static String age(Duration d) {
+        if (d.toDays() > 0) {
+            return d.toDays() + "d";
+        }
+        if (d.toHours() > 0) {
+            return d.toHours() + "h";
+        }
+        return d.toMinutes() > 0 ? d.toMinutes() + "m" : Math.max(0, d.toSeconds()) + "s";
+    }
+}

@@ -1,0 +1,52 @@
+package io.xsnap.cli;
+
+import io.xsnap.observe.Actual;
+import io.xsnap.plan.Plan;
+import io.xsnap.plan.Planner;
+import io.xsnap.render.JsonPlanView;
+import io.xsnap.render.TextPlanView;
+import io.xsnap.spec.Desired;
+import io.xsnap.spec.SpecException;
+import io.xsnap.spec.SpecLoader;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code xsnap plan}: what apply would do. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Show the changes that would make the host match the specs. Changes nothing.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:no changes (or changes without --detailed-exitcode)", "1:error", "2:changes present (--detailed-exitcode)",
+            "64:usage", "65:invalid spec", "66:missing input"})
+public final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HostOptions host;
+
+    @Mixin
+    PlanOptions planOptions;
+
+    @Parameters(arity = "1..*", paramLabel = "SPEC", description = "Spec files or directories.")
+    List<Path> specs;
+
+    @Override
+    public Integer call() throws SpecException {
+        Desired desired = Specs.load(specs);
+        HostContext ctx = new HostContext(host);
+        Actual actual = ctx.actual(planOptions.state);
+        Plan plan = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now).plan(desired, actual);
+        (planOptions.json ? new JsonPlanView(ctx.json) : new TextPlanView()).render(plan, spec.commandLine().getOut());
+        if (plan.hasErrors()) {
+            return ExitCodes.ERROR;
+        }
+        return planOptions.detailedExitcode && !plan.changes().isEmpty() ? ExitCodes.CHANGES : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,136 @@
+package io.xsnap.observe;
+
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainDriver;
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.HostException;
+import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.SnapshotStore.Contents;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Builds {@link Actual} afresh: the driver's domains, the graph of every image reachable from their disks,
+ * from the store's layers and from the manifests, and the store's snapshots. Never changes anything.
+ */
+public final class Observer {
+    private final DomainDriver driver;
+    private final ImageProbe probe;
+    private final SnapshotStore store;
+
+    public Observer(DomainDriver driver, ImageProbe probe, SnapshotStore store) {
+        this.driver = driver;
+        this.probe = probe;
+        this.store = store;
+    }
+
+    public Actual observe() {
+        List<DomainInfo> domains = driver.list();
+        Contents contents = store.read();
+        List<String> problems = new ArrayList<>(contents.problems());
+        Map<Path, String> roots = new java.util.LinkedHashMap<>();
+        for (DomainInfo d : domains) {
+            for (DiskInfo disk : d.disks()) {
+                roots.putIfAbsent(disk.path(), disk.format());
+            }
+        }
+        for (Manifest m : contents.manifests()) {
+            for (Manifest.Disk disk : m.disks()) {
+                addRoot(roots, disk.image(), disk.format());
+                addRoot(roots, disk.frozen(), disk.format());
+                addRoot(roots, disk.overlay(), "qcow2");
+            }
+        }
+        Path storeRoot = store.layout().root();
+        for (Path layer : layers(storeRoot, problems)) {
+            roots.putIfAbsent(layer, "qcow2");
+        }
+        List<ImageInfo> images = readGraph(roots, problems);
+        List<StoredSnapshot> snapshots = new ArrayList<>();
+        for (Manifest m : contents.manifests()) {
+            snapshots.add(new StoredSnapshot(m, memorySize(m)));
+        }
+        return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems);
+    }
+
+    private long memorySize(Manifest m) {
+        if (m.memory() == null) {
+            return 0;
+        }
+        Path f = store.layout().snapshotDir(m.domain(), m.name()).resolve(m.memory().file());
+        try {
+            return Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) ? Files.size(f) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static void addRoot(Map<Path, String> roots, String file, String format) {
+        if (file != null) {
+            roots.putIfAbsent(Path.of(file), format);
+        }
+    }
+
+    /** Reads every root and follows backing files; each file is read once. */
+    private List<ImageInfo> readGraph(Map<Path, String> roots, List<String> problems) {
+        Map<Path, ImageInfo> seen = new HashMap<>();
+        Deque<Map.Entry<Path, String>> todo = new ArrayDeque<>(roots.entrySet());
+        java.util.Set<Path> tried = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            Map.Entry<Path, String> next = todo.poll();
+            Path path = next.getKey();
+            if (!tried.add(path)) {
+                continue;
+            }
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try {
+                ImageInfo info = probe.read(path, next.getValue().isEmpty() ? null : next.getValue());
+                seen.put(path, info);
+                if (info.backingPath() != null) {
+                    if (Files.exists(info.backingPath())) {
+                        todo.add(Map.entry(info.backingPath(), info.backingFormat() == null ? "" : info.backingFormat()));
+                    } else {
+                        problems.add(path + ": backing file " + info.backingFile() + " is missing");
+                    }
+                }
+            } catch (HostException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return seen.values().stream().sorted(Comparator.comparing(ImageInfo::path)).toList();
+    }
+
+    private static List<Path> layers(Path root, List<String> problems) {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        try (Stream<Path> domains = Files.list(root)) {
+            List<Path> out = new ArrayList<>();
+            for (Path d : domains.sorted().toList()) {
+                Path layers = d.resolve(StoreLayout.LAYERS);
+                if (Files.isDirectory(layers, LinkOption.NOFOLLOW_LINKS)) {
+                    try (Stream<Path> files = Files.list(layers)) {
+                        files.filter(f -> f.getFileName().toString().endsWith(".qcow2"))
+                                .filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).sorted().forEach(out::add);
+                    }
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            problems.add(root + ": cannot list: " + e.getMessage());
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.xsnap.observe;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Reads the snapshot store: complete snapshots (with a manifest) and incomplete directories. Read-only. */
+public final class SnapshotStore {
+    private final StoreLayout layout;
+    private final JsonMapper json;
+
+    public SnapshotStore(StoreLayout layout, JsonMapper json) {
+        this.layout = layout;
+        this.json = json;
+    }
+
+    public StoreLayout layout() {
+        return layout;
+    }
+
+    /** What the store holds; a missing root is an empty store. */
+    public Contents read() {
+        List<Manifest> manifests = new ArrayList<>();
+        List<String> incomplete = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (Path domainDir : children(layout.root(), problems)) {
+            String domain = domainDir.getFileName().toString();
+            for (Path snapDir : children(domainDir, problems)) {
+                String snapshot = snapDir.getFileName().toString();
+                if (snapshot.equals(StoreLayout.LAYERS)) {
+                    continue;
+                }
+                Path file = snapDir.resolve(StoreLayout.MANIFEST);
+                if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    incomplete.add(domain + "/" + snapshot);
+                    continue;
+                }
+                try {
+                    Manifest m = json.readValue(file.toFile(), Manifest.class);
+                    if (!domain.equals(m.domain()) || !snapshot.equals(m.name())) {
+                        problems.add(file + ": names " + m.domain() + "/" + m.name() + " but lies in "
+                                + domain + "/" + snapshot);
+                    } else if (m.formatVersion() != Manifest.FORMAT_VERSION) {
+                        problems.add(file + ": format_version " + m.formatVersion() + " is not supported");
+                    } else {
+                        manifests.add(m);
+                    }
+                } catch (JacksonException e) {
+                    problems.add(file + ": unreadable manifest: " + e.getOriginalMessage());
+                }
+            }
+        }
+        manifests.sort(Comparator.comparing(Manifest::domain).thenComparing(Manifest::created)
+                .thenComparing(Manifest::name));
+        return new Contents(manifests, incomplete, problems);
+    }
+
+    private static List<Path> children(Path dir, List<String> problems) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .sorted().toList();
+        } catch (IOException e) {
+            problems.add(dir + ": cannot list: " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** The store's contents, each list sorted. */
+    public record Contents(List<Manifest> manifests, List<String> incomplete, List<String> problems) {
+    }
+}

@@ -1,0 +1,51 @@
+package io.xsnap.observe;
+
+import java.nio.file.Path;
+
+/**
+ * Where things live in the snapshot store:
+ * {@code <root>/<domain>/<snapshot>/snapshot.json}, {@code .../memory.save},
+ * {@code <root>/<domain>/layers/<vdev>.<n>.qcow2}, and {@code <root>/.lock}, {@code <root>/.journal}.
+ */
+public record StoreLayout(Path root) {
+    public static final String MANIFEST = "snapshot.json";
+    public static final String MEMORY = "memory.save";
+    public static final String LAYERS = "layers";
+
+    public StoreLayout {
+        root = root.toAbsolutePath().normalize();
+    }
+
+    public Path domainDir(String domain) {
+        return root.resolve(domain);
+    }
+
+    public Path snapshotDir(String domain, String snapshot) {
+        return domainDir(domain).resolve(snapshot);
+    }
+
+    public Path manifest(String domain, String snapshot) {
+        return snapshotDir(domain, snapshot).resolve(MANIFEST);
+    }
+
+    public Path memory(String domain, String snapshot) {
+        return snapshotDir(domain, snapshot).resolve(MEMORY);
+    }
+
+    public Path layersDir(String domain) {
+        return domainDir(domain).resolve(LAYERS);
+    }
+
+    public Path lock() {
+        return root.resolve(".lock");
+    }
+
+    public Path journal() {
+        return root.resolve(".journal");
+    }
+
+    /** True when {@code file} lies inside the store (after normalising; symlinks are not followed here). */
+    public boolean contains(Path file) {
+        return file.toAbsolutePath().normalize().startsWith(root);
+    }
+}

@@ -1,0 +1,29 @@
+package io.xsnap.plan;
+
+import java.util.List;
+
+/**
+ * One change of a plan. The reason explains; it never steers apply.
+ *
+ * @param memory     create: save guest memory; revert: the snapshot has memory (warm start)
+ * @param live       create: memory copied while the guest runs
+ * @param runAfter   the domain's run state after the change: running, paused, or unchanged
+ * @param disks      per disk, what happens, in vdev order
+ * @param touches    files the change creates, writes or deletes, for review
+ * @param removes    the files and directories apply may delete for this change, and no others
+ * @param steps      what apply will run, in order, for people
+ */
+public record Change(Action action, String domain, String snapshot, Impact impact, String reason,
+                     boolean memory, boolean live, String runAfter, List<DiskChange> disks,
+                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps) {
+    public Change {
+        disks = List.copyOf(disks);
+        touches = List.copyOf(touches);
+        removes = List.copyOf(removes);
+        steps = List.copyOf(steps);
+    }
+
+    public String address() {
+        return domain + "/" + snapshot;
+    }
+}

@@ -1,0 +1,32 @@
+package io.xsnap.plan;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The ordered changes that would make the host match the specs, plus what the planner noticed. */
+public record Plan(int formatVersion, Instant createdAt, String driver, List<Change> changes,
+                   List<Finding> findings) {
+    public static final int FORMAT_VERSION = 1;
+
+    public Plan {
+        changes = List.copyOf(changes);
+        findings = List.copyOf(findings);
+    }
+
+    public Summary summary() {
+        return new Summary(count(Action.CREATE), count(Action.REVERT), count(Action.DELETE),
+                (int) findings.stream().filter(f -> f.kind() == Finding.Kind.ERROR).count());
+    }
+
+    private int count(Action a) {
+        return (int) changes.stream().filter(c -> c.action() == a).count();
+    }
+
+    public boolean hasErrors() {
+        return findings.stream().anyMatch(f -> f.kind() == Finding.Kind.ERROR);
+    }
+
+    /** Counts per action, and errors. */
+    public record Summary(int create, int revert, int delete, int errors) {
+    }
+}

@@ -1,0 +1,85 @@
+package io.xsnap.render;
+
+import io.xsnap.plan.Change;
+import io.xsnap.plan.DiskChange;
+import io.xsnap.plan.Finding;
+import io.xsnap.plan.Plan;
+import java.io.PrintWriter;
+
+/** The human view, in the manner of {@code terraform plan}: a symbol per change, steps, and a summary line. */
+public final class TextPlanView implements PlanView {
+    @Override
+    public void render(Plan plan, PrintWriter out) {
+        if (plan.changes().isEmpty() && !plan.hasErrors()) {
+            out.println("No changes. The host matches the specs.");
+        } else if (!plan.changes().isEmpty()) {
+            out.println("xsnap will perform these changes (+ create, ~ revert, - delete):");
+        }
+        for (Change c : plan.changes()) {
+            out.println();
+            out.printf("  %s %s  [%s] %s%n", c.action().symbol(), c.address(), c.impact().word(), describe(c));
+            out.println("      # " + c.reason());
+            for (DiskChange d : c.disks()) {
+                out.println("      disk " + d.vdev() + ": " + d.mode() + detail(d));
+            }
+            for (String step : c.steps()) {
+                out.println("      > " + step);
+            }
+        }
+        for (Finding.Kind kind : Finding.Kind.values()) {
+            var list = plan.findings().stream().filter(f -> f.kind() == kind).toList();
+            if (list.isEmpty()) {
+                continue;
+            }
+            out.println();
+            out.println(heading(kind));
+            for (Finding f : list) {
+                out.println("  - " + f.domain() + (f.snapshot() == null ? "" : "/" + f.snapshot()) + ": " + f.message());
+                if (f.fix() != null) {
+                    out.println("    fix: " + f.fix());
+                }
+            }
+        }
+        Plan.Summary s = plan.summary();
+        out.println();
+        out.printf("Plan: %d to create, %d to revert, %d to delete.%s%n", s.create(), s.revert(), s.delete(),
+                s.errors() > 0 ? " " + s.errors() + (s.errors() == 1 ? " error" : " errors") + ": nothing will be applied." : "");
+        out.flush();
+    }
+
+    private static String describe(Change c) {
+        return switch (c.action()) {
+            case CREATE -> (c.memory() ? (c.live() ? "memory (live) + disks" : "memory + disks") : "disks only")
+                    + ", domain stays " + c.runAfter();
+            case REVERT -> (c.memory() ? "restore memory and disks" : "disks only, cold start")
+                    + ", domain left " + c.runAfter();
+            case DELETE -> c.memory() ? "memory + disks" : "disks only";
+        };
+    }
+
+    private static String detail(DiskChange d) {
+        if (d.mode().equals(DiskChange.EXCLUDED)) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(" ").append(d.image());
+        if (d.tag() != null) {
+            sb.append(" tag '").append(d.tag()).append('\'');
+        }
+        if (d.merge() != null) {
+            sb.append(" merge ").append(d.merge().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (d.layer() != null) {
+            sb.append(d.merge() != null ? " with " : " -> ").append(d.layer());
+        }
+        return sb.toString();
+    }
+
+    private static String heading(Finding.Kind kind) {
+        return switch (kind) {
+            case ERROR -> "Errors:";
+            case DRIFT -> "Drift (managed snapshots whose files are broken):";
+            case DIFFERS -> "Snapshots that differ from the spec (left as they are):";
+            case UNMANAGED -> "Not managed by xsnap (left alone):";
+        };
+    }
+}

@@ -1,0 +1,110 @@
+package io.xsnap.plan;
+
+import static io.xsnap.plan.Fixtures.disk;
+import static io.xsnap.plan.Fixtures.external;
+import static io.xsnap.plan.Fixtures.planner;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xsnap.host.RunState;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Invariants 2 and 3 at plan time: which file leaves a chain and which stays. */
+class DeletePlanTest {
+
+    private static DiskChange onlyDisk(Plan p) {
+        assertFalse(p.hasErrors(), p.findings().toString());
+        return p.changes().get(0).disks().get(0);
+    }
+
+    private static boolean deletes(Plan p, String file) {
+        return p.changes().get(0).touches().stream().anyMatch(t -> t.startsWith(file + " (deleted"));
+    }
+
+    @Test
+    void userBaseDiskTakesTheLayerBackByCommit() {
+        // /img/base.qcow2 (user's, frozen by s1) <- /store/web01/layers/xvda.1.qcow2 (active)
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", "/store/web01/layers/xvda.1.qcow2", "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100)
+                .image("/store/web01/layers/xvda.1.qcow2", "qcow2", "/img/base.qcow2", 1)
+                .stored("web01", "s1", false, external("xvda", "/img/base.qcow2", "/store/web01/layers/xvda.1.qcow2"));
+        Plan p = planner().delete(f.actual(), "web01", "s1");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.COMMIT, d.merge());
+        assertEquals(Path.of("/store/web01/layers/xvda.1.qcow2"), d.layer());
+        assertFalse(deletes(p, "/img/base.qcow2"), "a file outside the store is never deleted");
+        assertTrue(deletes(p, "/store/web01/layers/xvda.1.qcow2"));
+    }
+
+    @Test
+    void middleOfChainStreamsWhenTheLayerAboveIsAnotherSnapshotsFrozenFile() {
+        // base (s1) <- L1 (s2 frozen) <- L2 (s3 frozen) <- L3 active; delete s2: L1 must go, L2 must keep its identity.
+        String l1 = "/store/web01/layers/xvda.1.qcow2", l2 = "/store/web01/layers/xvda.2.qcow2", l3 = "/store/web01/layers/xvda.3.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l3, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(l1, "qcow2", "/img/base.qcow2", 10)
+                .image(l2, "qcow2", l1, 1).image(l3, "qcow2", l2, 1)
+                .stored("web01", "s1", false, external("xvda", "/img/base.qcow2", l1))
+                .stored("web01", "s2", false, external("xvda", l1, l2))
+                .stored("web01", "s3", false, external("xvda", l2, l3));
+        Plan p = planner().delete(f.actual(), "web01", "s2");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.STREAM, d.merge(), "L2 is s3's frozen file: it cannot be removed, so L1 streams into it");
+        assertEquals(Path.of(l2), d.layer());
+        assertTrue(deletes(p, l1));
+        assertFalse(deletes(p, l2));
+    }
+
+    @Test
+    void mergeDirectionCopiesFewerBytes() {
+        String l1 = "/store/web01/layers/xvda.1.qcow2", l2 = "/store/web01/layers/xvda.2.qcow2", l3 = "/store/web01/layers/xvda.3.qcow2";
+        for (long[] sizes : new long[][] {{10, 500, DiskChange.Merge.STREAM.ordinal()}, {500, 10, DiskChange.Merge.COMMIT.ordinal()}}) {
+            // s2 froze l1, l2 is an unnamed intermediate layer (no manifest names it), l3 active.
+            Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l3, "qcow2"))
+                    .image("/img/base.qcow2", "qcow2", null, 100).image(l1, "qcow2", "/img/base.qcow2", sizes[0])
+                    .image(l2, "qcow2", l1, sizes[1]).image(l3, "qcow2", l2, 1)
+                    .stored("web01", "s2", false, external("xvda", l1, l2));
+            DiskChange d = onlyDisk(planner().delete(f.actual(), "web01", "s2"));
+            assertEquals(DiskChange.Merge.values()[(int) sizes[2]], d.merge(), "sizes " + sizes[0] + "/" + sizes[1]);
+        }
+    }
+
+    @Test
+    void goldImageSharedByTwoChainsIsNeverMergedOrDeleted() {
+        String gold = "/store/web01/layers/xvda.1.qcow2";
+        Fixtures f = new Fixtures()
+                .domain("web01", RunState.RUNNING, disk("xvda", "/store/web01/layers/xvda.2.qcow2", "qcow2"))
+                .domain("web02", RunState.RUNNING, disk("xvda", "/img/web02.qcow2", "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(gold, "qcow2", "/img/base.qcow2", 50)
+                .image("/store/web01/layers/xvda.2.qcow2", "qcow2", gold, 1)
+                .image("/img/web02.qcow2", "qcow2", gold, 1)
+                .stored("web01", "gold", false, external("xvda", gold, "/store/web01/layers/xvda.2.qcow2"));
+        Plan p = planner().delete(f.actual(), "web01", "gold");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.NONE, d.merge());
+        assertFalse(deletes(p, gold));
+        assertTrue(p.changes().get(0).steps().stream().anyMatch(s -> s.contains("backing file of 2 images")), p.changes().get(0).steps().toString());
+    }
+
+    @Test
+    void frozenFileNoLongerInAnyChainIsRemoved() {
+        String l1 = "/store/web01/layers/xvda.1.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", "/img/a.qcow2", "qcow2"))
+                .image("/img/a.qcow2", "qcow2", null, 1).image(l1, "qcow2", null, 1)
+                .stored("web01", "s", false, external("xvda", l1, "/store/web01/layers/xvda.9.qcow2"));
+        Plan p = planner().delete(f.actual(), "web01", "s");
+        assertEquals(DiskChange.Merge.NONE, onlyDisk(p).merge());
+        assertTrue(deletes(p, l1));
+    }
+
+    @Test
+    void memoryFileAndDirectoryAreShownAsDeleted() {
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", "/img/a.qcow2", "qcow2"))
+                .image("/img/a.qcow2", "qcow2", null, 1, "m")
+                .stored("web01", "m", true, Fixtures.internal("xvda", "/img/a.qcow2", "m"));
+        Plan p = planner().delete(f.actual(), "web01", "m");
+        assertTrue(deletes(p, "/store/web01/m/memory.save"));
+        assertTrue(deletes(p, "/store/web01/m"));
+    }
+}
