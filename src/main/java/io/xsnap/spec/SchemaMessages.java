@@ -124,7 +124,8 @@ final class SchemaMessages {
                     + (value.isArray() ? "; separate several specs in one file with a '---' line" : "");
         }
         if ("disks".equals(at.lastKey())) {
-            return "must be a mapping of disk name to mode (e.g. xvda: external), not " + not;
+            return "must be a mapping of disk name to mode (e.g. xvda: external), not " + not
+                    + (value.isNull() ? "; indent its entries under disks:" : "");
         }
         if (at.parent().isRoot() || !"snapshots".equals(at.parent().lastKey())) {
             return "must be a mapping (key: value), not " + not;

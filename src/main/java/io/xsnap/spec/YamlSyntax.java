@@ -1,6 +1,8 @@
 package io.xsnap.spec;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
@@ -11,6 +13,8 @@ final class YamlSyntax {
     /** Every syntax problem names this as its field. */
     static final String FIELD = "(yaml)";
 
+    private static final Pattern RESERVED = Pattern.compile("found character '(.+?)' that cannot start any token");
+
     private YamlSyntax() {
     }
 
@@ -20,7 +24,15 @@ final class YamlSyntax {
             return new SpecProblem(where(file, e), FIELD, "cannot read this YAML: " + original(e));
         }
         SourceRef at = marked.getProblemMark().map(m -> ref(file, m)).orElseGet(() -> where(file, e));
+        if (isMissingColon(marked) && marked.getContextMark().isPresent()) {
+            // the scanner notices only on the next line; the line at fault is where the would-be key starts
+            at = ref(file, marked.getContextMark().get());
+        }
         return new SpecProblem(at, FIELD, "YAML syntax error: " + explain(marked));
+    }
+
+    private static boolean isMissingColon(MarkedYamlEngineException e) {
+        return e.getProblem() != null && e.getProblem().startsWith("could not find expected ':'");
     }
 
     private static String explain(MarkedYamlEngineException e) {
@@ -35,13 +47,16 @@ final class YamlSyntax {
             return "a ':' where no key can start; check the indentation of this line (keys of one mapping must"
                     + " line up) and quote values that contain ': '";
         }
+        if (problem.startsWith("expected <block end>, but found '<scalar>'")) {
+            return "more text after the end of a value; when a value is quoted, quote all of it";
+        }
         if (problem.startsWith("expected <block end>")) {
             return "this line does not line up with the lines before it; indent keys of one mapping, and the"
                     + " '- ' items of one list, by the same number of spaces";
         }
-        if (problem.startsWith("could not find expected ':'")) {
-            return "expected 'key: value' here" + (opened.isEmpty() ? "" : " for the key" + opened)
-                    + "; check the indentation, and that every key is followed by ': '";
+        if (isMissingColon(e)) {
+            return "expected 'key: value' on this line; put a space after the ':' of a key, and check the"
+                    + " indentation";
         }
         if (problem.contains("but found '<stream end>'")) {
             return "the file ends where a value should follow; close every '[' with ']' and every '{' with '}'";
@@ -55,8 +70,9 @@ final class YamlSyntax {
         if (context.startsWith("while parsing a flow mapping")) {
             return "a '{' mapping is not closed with '}', or its entries are not separated by ','" + opened;
         }
-        if (problem.contains("cannot start any token")) {
-            return problem.replace("found character", "the character") + "; quote the value";
+        Matcher reserved = RESERVED.matcher(problem);
+        if (reserved.find()) {
+            return "a plain value cannot start with '" + reserved.group(1) + "'; put the value in quotes";
         }
         return problem + (context.isEmpty() ? "" : " (" + context + opened.replace(" (", ", ").replace(")", "") + ")");
     }

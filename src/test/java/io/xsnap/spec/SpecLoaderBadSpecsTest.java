@@ -71,6 +71,27 @@ class SpecLoaderBadSpecsTest {
                         HEAD + "domain: web01\nsnapshots: [\n",
                         "spec.yaml:5:1: (yaml): YAML syntax error: the file ends where a value should follow;"
                         + " close every '[' with ']' and every '{' with '}'"),
+                bad("no space after the colon of a top-level key",
+                        HEAD + "domain:web01\nsnapshots: []\n",
+                        "spec.yaml:3:1: (yaml): YAML syntax error: expected 'key: value' on this line; put a space"
+                        + " after the ':' of a key, and check the indentation"),
+                bad("value containing ': ' without quotes",
+                        HEAD + "domain: web01\nsnapshots:\n  - name: a\n    description: note: x\n",
+                        "spec.yaml:6:22: (yaml): YAML syntax error: a ':' where no key can start; check the"
+                        + " indentation of this line (keys of one mapping must line up) and quote values that"
+                        + " contain ': '"),
+                bad("text after a quoted value",
+                        HEAD + "domain: web01\nsnapshots:\n  - name: a\n    description: \"before\" upgrade\n",
+                        "spec.yaml:6:27: (yaml): YAML syntax error: more text after the end of a value; when a"
+                        + " value is quoted, quote all of it"),
+                bad("value starting with a reserved character",
+                        HEAD + "domain: web01\nsnapshots:\n  - name: a\n    description: @admin asked\n",
+                        "spec.yaml:6:18: (yaml): YAML syntax error: a plain value cannot start with '@'; put the"
+                        + " value in quotes"),
+                bad("Windows line endings keep the places right",
+                        HEAD.replace("\n", "\r\n") + "domain: web01\r\nsnapshots:\r\n  - name: a\r\n    live: yes\r\n",
+                        "spec.yaml:6:11: snapshots[0].live: must be true or false; in YAML 1.2 \"yes\" is a string,"
+                        + " not a boolean"),
                 bad("key set twice",
                         HEAD + "domain: web01\nsnapshots:\n  - name: a\n    memory: true\n    memory: false\n",
                         "spec.yaml:7:5: snapshots[0].memory: duplicate key: \"memory\" is already set at line 6,"
@@ -126,6 +147,15 @@ class SpecLoaderBadSpecsTest {
                         HEAD + "domain: web01\nsnapshots:\n  - pre-upgrade\n",
                         "spec.yaml:5:5: snapshots[0]: each snapshot must be a mapping (name: ..., memory: ...,"
                         + " disks: ...), not \"pre-upgrade\"; did you mean - name: pre-upgrade?"),
+                bad("disks entries not indented",
+                        HEAD + "domain: web01\nsnapshots:\n  - name: a\n    disks:\n    xvda: external\n",
+                        "spec.yaml:6:11: snapshots[0].disks: must be a mapping of disk name to mode (e.g. xvda:"
+                        + " external), not empty; indent its entries under disks:",
+                        "spec.yaml:7:5: snapshots[0].xvda: unknown key \"xvda\"; " + SNAPSHOT_KEYS),
+                bad("disks as a single word",
+                        HEAD + "domain: web01\nsnapshots:\n  - name: a\n    disks: xvda\n",
+                        "spec.yaml:6:12: snapshots[0].disks: must be a mapping of disk name to mode (e.g. xvda:"
+                        + " external), not \"xvda\""),
                 bad("disks as a list",
                         HEAD + "domain: web01\nsnapshots:\n  - name: a\n    disks:\n      - xvda\n",
                         "spec.yaml:7:7: snapshots[0].disks: must be a mapping of disk name to mode (e.g. xvda:"
