@@ -2,13 +2,18 @@ package io.xsnap.cli;
 
 import io.xsnap.host.HostException;
 import io.xsnap.spec.SpecException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 
 /** The one place an exception becomes a message on stderr and an exit code. */
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, CommandLine.IExitCodeExceptionMapper {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
-        cl.getErr().println("xsnap: " + message(ex));
+        if (ex instanceof SpecException e) {
+            e.problems().forEach(cl.getErr()::println);
+        } else {
+            cl.getErr().println("xsnap: " + message(ex));
+        }
         cl.getErr().flush();
         return getExitCode(ex);
     }
@@ -17,6 +22,9 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     public int getExitCode(Throwable ex) {
         if (ex instanceof SpecException) {
             return ExitCodes.DATAERR;
+        }
+        if (ex instanceof NoSuchFileException) {
+            return ExitCodes.NOINPUT;
         }
         if (ex instanceof XsnapExit e) {
             return e.code();
@@ -28,8 +36,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     }
 
     private static String message(Exception ex) {
-        if (ex instanceof HostException || ex instanceof SpecException || ex instanceof XsnapExit) {
+        if (ex instanceof HostException || ex instanceof XsnapExit) {
             return ex.getMessage();
+        }
+        if (ex instanceof NoSuchFileException e) {
+            return e.getFile() + ": " + (e.getReason() == null ? "no such file or directory" : e.getReason());
         }
         return ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage());
     }

@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.",
         subcommands = {
             AutoComplete.GenerateCompletion.class,
+            ValidateCommand.class,
+            SchemaCommand.class,
         })
 public final class XsnapCommand implements Runnable {
     @CommandLine.Spec

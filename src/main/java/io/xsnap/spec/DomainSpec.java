@@ -1,10 +1,23 @@
 package io.xsnap.spec;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
-/** The snapshots declared for one domain (one YAML document of kind DomainSnapshots). */
-public record DomainSpec(String domain, List<SnapshotSpec> snapshots, SourceRef source) {
+/**
+ * The snapshots declared for one domain (one YAML document of kind DomainSnapshots).
+ *
+ * @param xlConfig the domain's xl config file, when the spec names one (the xl driver restores with it)
+ */
+public record DomainSpec(String domain, List<SnapshotSpec> snapshots, SourceRef source, Optional<Path> xlConfig) {
     public DomainSpec {
         snapshots = List.copyOf(snapshots);
+        Objects.requireNonNull(xlConfig, "xlConfig (use Optional.empty())");
+    }
+
+    /** A spec that names no xl config file. */
+    public DomainSpec(String domain, List<SnapshotSpec> snapshots, SourceRef source) {
+        this(domain, snapshots, source, Optional.empty());
     }
 }

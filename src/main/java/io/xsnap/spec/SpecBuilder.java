@@ -1,0 +1,50 @@
+package io.xsnap.spec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import tools.jackson.databind.JsonNode;
+
+/** Builds the immutable model from a document the schema accepted, filling in the defaults. */
+final class SpecBuilder {
+    static final Presence DEFAULT_STATE = Presence.PRESENT;
+    static final boolean DEFAULT_MEMORY = true;
+    static final boolean DEFAULT_LIVE = false;
+
+    private SpecBuilder() {
+    }
+
+    static DomainSpec domain(YamlDocument doc) {
+        JsonNode root = doc.root();
+        FieldPath listPath = FieldPath.ROOT.child("snapshots");
+        List<SnapshotSpec> snapshots = new ArrayList<>();
+        JsonNode list = root.path("snapshots");
+        for (int i = 0; i < list.size(); i++) {
+            snapshots.add(snapshot(list.get(i), doc.valueAt(listPath.child(i))));
+        }
+        Optional<Path> xlConfig = root.hasNonNull("xlConfig")
+                ? Optional.of(Path.of(root.get("xlConfig").asString()))
+                : Optional.empty();
+        return new DomainSpec(root.get("domain").asString(), snapshots, doc.valueAt(FieldPath.ROOT), xlConfig);
+    }
+
+    private static SnapshotSpec snapshot(JsonNode s, SourceRef source) {
+        Map<String, DiskMode> disks = new TreeMap<>();
+        s.path("disks").properties().forEach(e -> disks.put(e.getKey(), DiskMode.of(e.getValue().asString())));
+        Presence state = s.has("state")
+                ? Presence.valueOf(s.get("state").asString().toUpperCase(Locale.ROOT))
+                : DEFAULT_STATE;
+        return new SnapshotSpec(
+                s.get("name").asString(),
+                s.has("description") ? s.get("description").asString() : "",
+                state,
+                s.has("memory") ? s.get("memory").asBoolean() : DEFAULT_MEMORY,
+                s.has("live") ? s.get("live").asBoolean() : DEFAULT_LIVE,
+                disks,
+                source);
+    }
+}

@@ -1,0 +1,184 @@
+package io.xsnap.spec;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Loads spec files into the desired state: YAML 1.2, then the embedded JSON Schema, then the rules that
+ * span documents (unique snapshot names within a domain, one document per domain). Every problem of
+ * every file is reported at once, each at its file, line and column.
+ */
+public final class SpecLoader {
+    /** What a problem about a whole file names as its field. */
+    static final String FILE_FIELD = "(file)";
+
+    private final YamlReader yaml = new YamlReader();
+    private final SpecSchema schema = new SpecSchema();
+
+    /**
+     * The spec files the given paths name: a file as given (whatever its name), a directory as every
+     * {@code *.yaml} and {@code *.yml} file under it (hidden ones left out), sorted; each file once.
+     *
+     * @throws NoSuchFileException for a path that does not exist, or a directory without spec files
+     */
+    public List<Path> expand(List<Path> paths) throws IOException {
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                throw new NoSuchFileException(p.toString(), null, "no such file or directory");
+            }
+        }
+        Set<Path> seen = new LinkedHashSet<>();
+        List<Path> files = new ArrayList<>();
+        for (Path p : paths) {
+            for (Path f : Files.isDirectory(p) ? specFilesUnder(p) : List.of(p)) {
+                if (seen.add(f.toAbsolutePath().normalize())) {
+                    files.add(f);
+                }
+            }
+        }
+        return files;
+    }
+
+    private static List<Path> specFilesUnder(Path dir) throws IOException {
+        List<Path> found;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            found = walk.filter(f -> isSpecFile(dir, f)).sorted(Comparator.comparing(Path::toString)).toList();
+        }
+        if (found.isEmpty()) {
+            throw new NoSuchFileException(dir.toString(), null, "no *.yaml or *.yml files in this directory");
+        }
+        return found;
+    }
+
+    private static boolean isSpecFile(Path dir, Path f) {
+        String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!Files.isRegularFile(f) || !(name.endsWith(".yaml") || name.endsWith(".yml"))) {
+            return false;
+        }
+        for (Path part : dir.relativize(f)) {
+            if (part.toString().startsWith(".")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Loads every spec the paths name (see {@link #expand}).
+     *
+     * @throws SpecException with every problem found, when any spec is invalid
+     * @throws NoSuchFileException when a path does not exist; other IOExceptions when a file cannot be read
+     */
+    public Desired load(List<Path> paths) throws SpecException, IOException {
+        List<Path> files = expand(paths);
+        List<SpecProblem> problems = new ArrayList<>();
+        List<YamlDocument> valid = new ArrayList<>();
+        Map<String, SourceRef> domains = new HashMap<>();
+        for (Path file : files) {
+            for (YamlDocument doc : documents(file, problems)) {
+                List<SpecProblem> found = new ArrayList<>(schema.check(doc));
+                found.addAll(duplicateSnapshotNames(doc));
+                found.addAll(duplicateDomain(doc, domains));
+                if (found.isEmpty()) {
+                    valid.add(doc);
+                }
+                problems.addAll(found);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new SpecException(inFileOrder(problems, files));
+        }
+        return new Desired(valid.stream().map(SpecBuilder::domain).toList());
+    }
+
+    private List<YamlDocument> documents(Path file, List<SpecProblem> problems) throws IOException {
+        String name = file.toString();
+        String text;
+        try {
+            text = decode(file);
+        } catch (CharacterCodingException e) {
+            problems.add(new SpecProblem(new SourceRef(name, 1, 1), FILE_FIELD,
+                    "is not UTF-8 text; save the spec as UTF-8"));
+            return List.of();
+        }
+        int before = problems.size();
+        List<YamlDocument> docs = yaml.read(name, text, problems);
+        if (docs.isEmpty() && problems.size() == before) {
+            problems.add(new SpecProblem(new SourceRef(name, 1, 1), FILE_FIELD,
+                    "holds no spec: expected at least one document with apiVersion: "
+                    + schema.constant("apiVersion") + " and kind: " + schema.constant("kind")));
+        }
+        return docs;
+    }
+
+    /** The file's text; malformed UTF-8 is an error, not silently replaced. */
+    private static String decode(Path file) throws IOException {
+        return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+    }
+
+    /** A second snapshot of the same name in one domain, named at the second with a pointer to the first. */
+    private static List<SpecProblem> duplicateSnapshotNames(YamlDocument doc) {
+        List<SpecProblem> out = new ArrayList<>();
+        JsonNode list = doc.root().path("snapshots");
+        if (!list.isArray()) {
+            return out;
+        }
+        Map<String, FieldPath> first = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode name = list.get(i).path("name");
+            if (!name.isString()) {
+                continue;
+            }
+            FieldPath at = FieldPath.ROOT.child("snapshots").child(i).child("name");
+            FieldPath earlier = first.putIfAbsent(name.asString(), at);
+            if (earlier != null) {
+                out.add(new SpecProblem(doc.valueAt(at), at.toString(), "duplicate snapshot name \""
+                        + name.asString() + "\": already declared at " + doc.valueAt(earlier) + " (" + earlier
+                        + "); snapshot names must be unique within a domain"));
+            }
+        }
+        return out;
+    }
+
+    /** A second document for a domain already declared (in this file or an earlier one). */
+    private static List<SpecProblem> duplicateDomain(YamlDocument doc, Map<String, SourceRef> domains) {
+        JsonNode domain = doc.root().path("domain");
+        if (!domain.isString()) {
+            return List.of();
+        }
+        FieldPath at = FieldPath.ROOT.child("domain");
+        SourceRef earlier = domains.putIfAbsent(domain.asString(), doc.valueAt(at));
+        if (earlier == null) {
+            return List.of();
+        }
+        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), "domain \"" + domain.asString()
+                + "\" is already declared at " + earlier + "; declare each domain in one document only"));
+    }
+
+    private static List<SpecProblem> inFileOrder(List<SpecProblem> problems, List<Path> files) {
+        Map<String, Integer> order = new HashMap<>();
+        for (Path f : files) {
+            order.putIfAbsent(f.toString(), order.size());
+        }
+        return problems.stream()
+                .sorted(Comparator.comparing((SpecProblem p) -> order.getOrDefault(p.where().file(), -1))
+                        .thenComparingInt(p -> p.where().line())
+                        .thenComparingInt(p -> p.where().column()))
+                .toList();
+    }
+}
