@@ -3,6 +3,7 @@ package io.xsnap.cli;
 import io.xsnap.plan.Planner;
 import io.xsnap.spec.Desired;
 import io.xsnap.spec.SpecException;
+import io.xsnap.spec.SpecLoader;
 import java.io.Console;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,8 +38,8 @@ public final class ApplyCommand implements Callable<Integer> {
     List<Path> specs;
 
     @Override
-    public Integer call() throws SpecException {
-        Desired desired = Specs.load(specs);
+    public Integer call() throws SpecException, java.io.IOException {
+        Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
                 (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),

@@ -38,8 +38,8 @@ public final class PlanCommand implements Callable<Integer> {
     List<Path> specs;
 
     @Override
-    public Integer call() throws SpecException {
-        Desired desired = Specs.load(specs);
+    public Integer call() throws SpecException, java.io.IOException {
+        Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
         Actual actual = ctx.actual(planOptions.state);
         Plan plan = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now).plan(desired, actual);
