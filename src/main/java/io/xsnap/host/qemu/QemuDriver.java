@@ -1,0 +1,638 @@
+package io.xsnap.host.qemu;
+
+import io.xsnap.host.DiskCut;
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainDriver;
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.HostException;
+import io.xsnap.host.RestartRecipe;
+import io.xsnap.host.RunState;
+import io.xsnap.host.exec.Command;
+import io.xsnap.host.exec.ProcessRunner;
+import io.xsnap.host.qmp.QmpClient;
+import io.xsnap.host.qmp.QmpException;
+import io.xsnap.host.qmp.QmpUnreachableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Plain QEMU guests driven through QMP. A domain is a QEMU process started with
+ * {@code -name N -qmp unix:DIR/N.qmp,server=on,wait=off -pidfile DIR/N.pid -daemonize}, its disks given as
+ * {@code -drive id=<vdev>,file=...,format=...}: QMP addresses each disk by its device name, the vdev.
+ *
+ * <p>Each operation connects to the domain's monitor for its own duration only (QEMU serves one client
+ * per socket). Memory goes to a file through {@code migrate exec:cat > 'FILE'} and comes back with
+ * {@code -incoming "exec:cat 'FILE'"} (QEMU 7.2 has no {@code file:} migration).
+ */
+public final class QemuDriver implements DomainDriver {
+    private static final System.Logger LOG = System.getLogger(QemuDriver.class.getName());
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(30);
+    private static final Duration JOB_TIMEOUT = Duration.ofHours(6);
+    private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+
+    private final Path dir;
+    private final ProcessRunner runner;
+
+    /**
+     * @param dir    where the guests keep N.qmp and N.pid (the CLI's --qemu-dir)
+     * @param runner starts QEMU in {@link #start}
+     */
+    public QemuDriver(Path dir, ProcessRunner runner) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.runner = runner;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    /**
+     * Every DIR/N.pid whose process is alive, is a QEMU named N, and whose DIR/N.qmp answers, sorted by
+     * name. A monitor held by another client makes this fail rather than hide the domain.
+     */
+    @Override
+    public List<DomainInfo> list() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<DomainInfo> domains = new ArrayList<>();
+        try (DirectoryStream<Path> pidFiles = Files.newDirectoryStream(dir, "*.pid")) {
+            for (Path pidFile : pidFiles) {
+                String file = pidFile.getFileName().toString();
+                String name = file.substring(0, file.length() - ".pid".length());
+                Long pid = QemuProcess.readPidFile(pidFile).orElse(null);
+                if (pid == null || !QemuProcess.isQemuNamed(pid, name)) {
+                    continue;
+                }
+                try (QmpClient qmp = QmpClient.connect(socket(name), QMP_TIMEOUT)) {
+                    domains.add(describe(name, pid, qmp));
+                } catch (QmpUnreachableException e) {
+                    // not (or no longer) serving a monitor at the conventional place: not a domain of ours
+                }
+            }
+        } catch (IOException e) {
+            throw new HostException(dir + ": cannot list: " + e.getMessage(), e);
+        }
+        domains.sort(Comparator.comparing(DomainInfo::name));
+        return domains;
+    }
+
+    private DomainInfo describe(String name, long pid, QmpClient qmp) {
+        RunState state = runState(qmp.execute("query-status"));
+        return new DomainInfo(name, name(), pid, state, QmpBlock.disks(qmp.execute("query-block")));
+    }
+
+    /** QEMU's run state in xsnap's words: every stopped-but-resumable state is PAUSED. */
+    static RunState runState(JsonNode queryStatus) {
+        String status = queryStatus.path("status").asString("");
+        return switch (status) {
+            case "running" -> RunState.RUNNING;
+            case "shutdown" -> RunState.SHUTDOWN;
+            case "guest-panicked", "internal-error" -> RunState.CRASHED;
+            case "paused", "prelaunch", "inmigrate", "postmigrate", "finish-migrate", "save-vm", "restore-vm",
+                 "suspended", "debug", "watchdog", "io-error", "colo" -> RunState.PAUSED;
+            default -> queryStatus.path("running").asBoolean(false) ? RunState.RUNNING : RunState.PAUSED;
+        };
+    }
+
+    @Override
+    public void pause(DomainInfo domain) {
+        try (QmpClient qmp = open(domain)) {
+            qmp.execute("stop");
+        }
+    }
+
+    @Override
+    public void resume(DomainInfo domain) {
+        try (QmpClient qmp = open(domain)) {
+            qmp.execute("cont");
+        }
+    }
+
+    @Override
+    public long saveMemory(DomainInfo domain, Path file, boolean live) {
+        return saveMemoryAndSnapshotDisks(domain, file, live, List.of());
+    }
+
+    /**
+     * Migrates the guest into {@code file}. With cuts, the migration pauses before the switch-over
+     * (capability pause-before-switchover): the guest is stopped, its disks still active, and the disk
+     * transaction runs there; then the migration finishes. If the transaction fails the migration is
+     * cancelled (a live guest runs on), the file removed, and no disk changed. QEMU stops the guest at the
+     * end; its disks are inactive until {@code cont}.
+     */
+    @Override
+    public long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+        Path target = file.toAbsolutePath().normalize();
+        String uri = "exec:cat > " + shellQuoted(target);
+        try (QmpClient qmp = open(domain)) {
+            String status = qmp.execute("query-status").path("status").asString("");
+            if (status.equals("postmigrate")) {
+                throw new HostException("domain " + domain.name() + ": QEMU cannot save memory again before the "
+                        + "guest has run since its last save (state postmigrate): resume it first");
+            }
+            if (!live && status.equals("running")) {
+                throw new HostException("domain " + domain.name() + " is running: pause it before saving memory "
+                        + "(or save live)");
+            }
+            checkCuts(domain, cuts);
+            createSaveFile(target);
+            boolean saved = false;
+            Set<Long> writersBefore = QemuProcess.children(domain.id());
+            try {
+                qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
+                        capability("pause-before-switchover", !cuts.isEmpty())));
+                qmp.execute("migrate", QmpClient.args().put("uri", uri));
+                JsonNode migration = awaitMigration(qmp, domain, Set.of("pre-switchover", "completed", "failed",
+                        "cancelled"));
+                if (status(migration).equals("pre-switchover")) {
+                    cutAtSwitchover(qmp, domain, cuts);
+                    qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"));
+                    migration = awaitMigration(qmp, domain, Set.of("completed", "failed", "cancelled"));
+                    if (!status(migration).equals("completed")) {
+                        throw new HostException("domain " + domain.name() + ": the disks were cut but saving memory to "
+                                + target + " then failed: " + migration.path("error-desc").asString(status(migration)));
+                    }
+                }
+                if (!status(migration).equals("completed")) {
+                    throw new HostException("domain " + domain.name() + ": saving memory to " + target + " failed: "
+                            + migration.path("error-desc").asString(status(migration)));
+                }
+                awaitWriters(domain, writersBefore);
+                long bytes = Files.size(target);
+                saved = true;
+                return bytes;
+            } catch (IOException e) {
+                throw new HostException(target + ": " + e.getMessage(), e);
+            } finally {
+                if (!saved) {
+                    discardSaveFile(domain, writersBefore, target);
+                }
+                if (!cuts.isEmpty()) {
+                    resetSwitchoverPause(qmp);
+                }
+            }
+        }
+    }
+
+    private void cutAtSwitchover(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
+        try {
+            transaction(qmp, domain, cuts);
+        } catch (HostException e) {
+            qmp.execute("migrate_cancel");
+            awaitMigration(qmp, domain, Set.of("cancelled", "failed", "completed"));
+            throw new HostException(e.getMessage() + "; the memory save was cancelled", e);
+        }
+    }
+
+    private static ArrayNode capability(String name, boolean state) {
+        ArrayNode list = JsonNodeFactory.instance.arrayNode();
+        list.addObject().put("capability", name).put("state", state);
+        return list;
+    }
+
+    private static void resetSwitchoverPause(QmpClient qmp) {
+        try {
+            qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
+                    capability("pause-before-switchover", false)));
+        } catch (HostException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not reset pause-before-switchover: " + e.getMessage());
+        }
+    }
+
+    private static String status(JsonNode migration) {
+        return migration.path("status").asString("");
+    }
+
+    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Set<String> until) {
+        long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
+        long pause = 2;
+        while (true) {
+            JsonNode migration = qmp.execute("query-migrate");
+            if (until.contains(status(migration))) {
+                return migration;
+            }
+            if (System.nanoTime() > deadline) {
+                qmp.execute("migrate_cancel");
+                throw new HostException("domain " + domain.name() + ": memory save not done after "
+                        + MIGRATION_TIMEOUT.toMinutes() + " min (state " + status(migration) + "); cancelled");
+            }
+            QemuProcess.sleep(pause);
+            pause = Math.min(pause * 2, 100);
+        }
+    }
+
+    /**
+     * QEMU reports a migration completed before its {@code exec:} writer has exited (QEMU reaps it while
+     * cleaning up afterwards): wait for the writer so the file is whole when we return.
+     */
+    private static void awaitWriters(DomainInfo domain, Set<Long> before) {
+        for (long child : QemuProcess.children(domain.id())) {
+            if (!before.contains(child) && !QemuProcess.awaitGone(child, MIGRATION_TIMEOUT)) {
+                throw new HostException("domain " + domain.name() + ": the memory writer (pid " + child
+                        + ") did not finish");
+            }
+        }
+    }
+
+    /** After a failed save: lets the writer end (it holds the file open), then removes the partial file. */
+    private static void discardSaveFile(DomainInfo domain, Set<Long> writersBefore, Path file) {
+        try {
+            awaitWriters(domain, writersBefore);
+        } catch (HostException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        }
+        deleteQuietly(file);
+    }
+
+    private static void createSaveFile(Path file) {
+        Path parent = file.getParent();
+        try {
+            if (!Files.isDirectory(parent)) {
+                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+                Files.setPosixFilePermissions(parent, OWNER_ONLY_DIR);
+            }
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(parent);
+            if (!OWNER_ONLY_DIR.containsAll(perms)) {
+                throw new HostException(parent + ": a directory for guest memory must be 0700, it is "
+                        + PosixFilePermissions.toString(perms));
+            }
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+            Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new HostException(file + ": already exists; a memory save never overwrites a file", e);
+        } catch (IOException e) {
+            throw new HostException(file + ": cannot create: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void snapshotDisks(DomainInfo domain, List<DiskCut> cuts) {
+        if (cuts.isEmpty()) {
+            return;
+        }
+        checkCuts(domain, cuts);
+        try (QmpClient qmp = open(domain)) {
+            String status = qmp.execute("query-status").path("status").asString("");
+            if (Set.of("postmigrate", "finish-migrate", "inmigrate").contains(status)) {
+                throw new HostException("domain " + domain.name() + ": its disks are inactive after a memory "
+                        + "save (state " + status + "): resume it before cutting disks, or cut them with the save");
+            }
+            transaction(qmp, domain, cuts);
+        }
+    }
+
+    private static void checkCuts(DomainInfo domain, List<DiskCut> cuts) {
+        for (DiskCut cut : cuts) {
+            String where = "domain " + domain.name() + " disk " + cut.disk().vdev();
+            if (cut.disk().node() == null) {
+                throw new HostException(where + ": has no QEMU device name (attached with -blockdev?), so it "
+                        + "cannot be snapshotted over QMP");
+            }
+            if (cut.internal() && (cut.tag() == null || cut.tag().isBlank())) {
+                throw new HostException(where + ": an internal snapshot needs a name");
+            }
+            if (!cut.internal() && (cut.overlay() == null || !Files.isRegularFile(cut.overlay()))) {
+                throw new HostException(where + ": the overlay " + cut.overlay() + " does not exist; create it "
+                        + "first (qemu-img create -f qcow2 -b CURRENT -F FORMAT OVERLAY)");
+            }
+        }
+    }
+
+    /** One QMP transaction cutting every disk; afterwards each external disk must write its overlay. */
+    private static void transaction(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
+        ArrayNode actions = JsonNodeFactory.instance.arrayNode();
+        for (DiskCut cut : cuts) {
+            ObjectNode action = actions.addObject();
+            if (cut.internal()) {
+                action.put("type", "blockdev-snapshot-internal-sync");
+                action.putObject("data").put("device", cut.disk().node()).put("name", cut.tag());
+            } else {
+                action.put("type", "blockdev-snapshot-sync");
+                action.putObject("data").put("device", cut.disk().node())
+                        .put("snapshot-file", cut.overlay().toAbsolutePath().toString())
+                        .put("format", "qcow2").put("mode", "existing");
+            }
+        }
+        try {
+            qmp.execute("transaction", QmpClient.args().set("actions", actions));
+        } catch (QmpException e) {
+            throw new HostException("domain " + domain.name() + ": the disk snapshot transaction failed, no disk "
+                    + "was changed: " + e.desc(), e);
+        }
+        for (DiskCut cut : cuts) {
+            if (!cut.internal()) {
+                List<Path> chain = QmpBlock.chain(qmp, cut.disk().node());
+                if (chain.isEmpty() || !QmpBlock.sameFile(chain.get(0), cut.overlay())) {
+                    throw new HostException("domain " + domain.name() + " disk " + cut.disk().vdev()
+                            + ": after the snapshot QEMU writes " + chain + ", not the overlay " + cut.overlay());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void deleteInternalSnapshot(DomainInfo domain, DiskInfo disk, String tag) {
+        String where = "domain " + domain.name() + " disk " + disk.vdev();
+        requireNode(where, disk);
+        try (QmpClient qmp = open(domain)) {
+            qmp.execute("blockdev-snapshot-delete-internal-sync",
+                    QmpClient.args().put("device", disk.node()).put("name", tag));
+        } catch (QmpException e) {
+            throw new HostException(where + ": deleting internal snapshot " + tag + " failed: " + e.desc(), e);
+        }
+    }
+
+    /**
+     * {@code block-commit} of {@code top} into {@code base} (the file directly below it). When top is the
+     * active layer the job is completed once ready, and the guest then writes {@code base}; otherwise the
+     * layer above top gets base as its backing file (written as an absolute path).
+     */
+    @Override
+    public void commitLayer(DomainInfo domain, DiskInfo disk, Path top, Path base) {
+        String where = "domain " + domain.name() + " disk " + disk.vdev();
+        requireNode(where, disk);
+        try (QmpClient qmp = open(domain)) {
+            List<Path> chain = QmpBlock.chain(qmp, disk.node());
+            int t = QmpBlock.indexOf(chain, top);
+            if (t < 0 || QmpBlock.indexOf(chain, base) != t + 1) {
+                throw new HostException(where + ": " + base + " is not directly below " + top + " in the chain "
+                        + chain);
+            }
+            String job = jobId("commit", disk);
+            ObjectNode args = QmpClient.args().put("job-id", job).put("device", disk.node())
+                    .put("base", chain.get(t + 1).toString()).put("auto-dismiss", false);
+            if (t > 0) {
+                args.put("top", chain.get(t).toString());
+            }
+            String what = where + ": commit of " + top + " into " + base;
+            runJob(qmp, "block-commit", args, job, what);
+            List<Path> after = QmpBlock.chain(qmp, disk.node());
+            if (after.size() != chain.size() - 1 || QmpBlock.indexOf(after, top) >= 0
+                    || QmpBlock.indexOf(after, base) != t) {
+                throw new HostException(what + ": the chain is now " + after + ", expected " + without(chain, t));
+            }
+        }
+    }
+
+    /**
+     * {@code block-stream} of {@code removed} (and nothing else) into {@code above}, the file directly on
+     * top of it; afterwards above's backing file is {@code newBase}, which must be the one below removed.
+     */
+    @Override
+    public void streamLayer(DomainInfo domain, DiskInfo disk, Path above, Path removed, Path newBase) {
+        String where = "domain " + domain.name() + " disk " + disk.vdev();
+        requireNode(where, disk);
+        try (QmpClient qmp = open(domain)) {
+            List<Path> chain = QmpBlock.chain(qmp, disk.node());
+            int a = QmpBlock.indexOf(chain, above);
+            boolean shape = a >= 0 && QmpBlock.indexOf(chain, removed) == a + 1
+                    && (newBase == null ? chain.size() == a + 2 : QmpBlock.indexOf(chain, newBase) == a + 2);
+            if (!shape) {
+                throw new HostException(where + ": expected " + above + " → " + removed + " → "
+                        + (newBase == null ? "(end)" : newBase) + " in the chain " + chain);
+            }
+            String job = jobId("stream", disk);
+            String device = a == 0 ? disk.node() : QmpBlock.nodeName(qmp, chain.get(a));
+            ObjectNode args = QmpClient.args().put("job-id", job).put("device", device).put("auto-dismiss", false);
+            if (newBase != null) {
+                args.put("base", chain.get(a + 2).toString());
+            }
+            String what = where + ": stream of " + removed + " into " + above;
+            runJob(qmp, "block-stream", args, job, what);
+            List<Path> after = QmpBlock.chain(qmp, disk.node());
+            if (!after.equals(without(chain, a + 1))) {
+                throw new HostException(what + ": the chain is now " + after + ", expected " + without(chain, a + 1));
+            }
+        }
+    }
+
+    private static void runJob(QmpClient qmp, String command, ObjectNode args, String job, String what) {
+        try {
+            qmp.execute(command, args);
+        } catch (QmpException e) {
+            throw new HostException(what + " could not start: " + e.desc(), e);
+        }
+        QmpBlock.awaitJob(qmp, job, what, JOB_TIMEOUT);
+    }
+
+    private static List<Path> without(List<Path> chain, int index) {
+        List<Path> copy = new ArrayList<>(chain);
+        copy.remove(index);
+        return copy;
+    }
+
+    private static String jobId(String kind, DiskInfo disk) {
+        return "xsnap-" + kind + "-" + disk.vdev() + "-" + Long.toString(System.nanoTime(), 36);
+    }
+
+    private static void requireNode(String where, DiskInfo disk) {
+        if (disk.node() == null) {
+            throw new HostException(where + ": has no QEMU device name (attached with -blockdev?)");
+        }
+    }
+
+    /** The guest's command line as QEMU got it (/proc/PID/cmdline). */
+    @Override
+    public RestartRecipe restartRecipe(DomainInfo domain) {
+        requireRunning(domain);
+        return new RestartRecipe(QemuProcess.cmdline(domain.id()), null);
+    }
+
+    /** QMP {@code quit}, then waits for the process to end; if it does not, SIGKILL. */
+    @Override
+    public void destroy(DomainInfo domain) {
+        long pid = domain.id();
+        if (!QemuProcess.isQemuNamed(pid, domain.name())) {
+            return;
+        }
+        try (QmpClient qmp = QmpClient.connect(socket(domain.name()), QMP_TIMEOUT)) {
+            qmp.execute("quit");
+        } catch (HostException e) {
+            // the monitor is gone or hung: the wait below decides
+        }
+        if (QemuProcess.awaitGone(pid, QUIT_TIMEOUT)) {
+            return;
+        }
+        if (QemuProcess.isQemuNamed(pid, domain.name())) {
+            LOG.log(System.Logger.Level.WARNING, "domain " + domain.name() + " (pid " + pid + ") did not quit within "
+                    + QUIT_TIMEOUT.toSeconds() + " s; killing it with SIGKILL");
+            QemuProcess.kill(pid);
+        }
+        if (!QemuProcess.awaitGone(pid, KILL_TIMEOUT)) {
+            throw new HostException("domain " + domain.name() + " (pid " + pid + ") did not quit and survived SIGKILL");
+        }
+        deleteQuietly(pidFile(domain.name()));
+        deleteQuietly(socket(domain.name()));
+    }
+
+    /**
+     * Starts QEMU from the recipe: each listed drive's {@code file=} replaced (its format becomes qcow2 when
+     * the new file is a qcow2 image), the driver's {@code -name}, {@code -qmp}, {@code -pidfile} and
+     * {@code -daemonize} set. With memory the guest loads it through {@code -incoming} and is held with
+     * {@code -S} until the load completes, then continued unless {@code paused}.
+     */
+    @Override
+    public DomainInfo start(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory,
+                            boolean paused) {
+        checkName(name);
+        if (recipe.argv().isEmpty()) {
+            throw new HostException("domain " + name + ": the restart recipe has no QEMU command line");
+        }
+        Long running = QemuProcess.readPidFile(pidFile(name)).orElse(null);
+        if (running != null && QemuProcess.isQemuNamed(running, name)) {
+            throw new HostException("domain " + name + " is already running (pid " + running + ")");
+        }
+        List<String> argv = recipe.argv();
+        for (Map.Entry<String, Path> entry : new java.util.TreeMap<>(diskFiles).entrySet()) {
+            argv = withDiskFile(name, argv, entry.getKey(), entry.getValue().toAbsolutePath().normalize());
+        }
+        String incoming = null;
+        if (memory != null) {
+            Path saved = memory.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(saved)) {
+                throw new HostException("domain " + name + ": no memory file " + saved);
+            }
+            incoming = "exec:cat " + shellQuoted(saved);
+        }
+        argv = QemuArgv.forDaemon(argv, name, dir, incoming, memory != null || paused);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new HostException(dir + ": cannot create: " + e.getMessage(), e);
+        }
+        deleteQuietly(pidFile(name));
+        deleteQuietly(socket(name));
+        runner.run(Command.of(argv).withTimeout(START_TIMEOUT));
+        long pid = QemuProcess.readPidFile(pidFile(name))
+                .orElseThrow(() -> new HostException("domain " + name + ": QEMU started but wrote no " + pidFile(name)));
+        try (QmpClient qmp = QmpClient.connect(socket(name), QMP_TIMEOUT)) {
+            if (memory != null) {
+                awaitIncoming(qmp, name, pid, memory);
+                if (!paused) {
+                    qmp.execute("cont");
+                }
+            }
+            return describe(name, pid, qmp);
+        }
+    }
+
+    private static List<String> withDiskFile(String name, List<String> argv, String vdev, Path file) {
+        QemuArgv.Drive drive = QemuArgv.drives(argv).stream().filter(d -> d.id().equals(vdev)).findFirst()
+                .orElseThrow(() -> new HostException("domain " + name + ": its command line has no -drive id="
+                        + vdev));
+        if (drive.file() != null && QmpBlock.sameFile(Path.of(drive.file()), file)) {
+            return argv;
+        }
+        String format;
+        if (hasQcow2Magic(file)) {
+            format = "qcow2";
+        } else if ("raw".equals(drive.format())) {
+            format = "raw";
+        } else {
+            throw new HostException("domain " + name + " disk " + vdev + ": " + file + " is not a qcow2 image and the "
+                    + "drive's format is " + drive.format() + "; refusing to guess");
+        }
+        return QemuArgv.withDrive(argv, vdev, file, format);
+    }
+
+    private static boolean hasQcow2Magic(Path file) {
+        byte[] head = new byte[QCOW2_MAGIC.length];
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(head, 0, head.length) == head.length && Arrays.equals(head, QCOW2_MAGIC);
+        } catch (IOException e) {
+            throw new HostException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Polls until the incoming migration has loaded: QEMU leaves {@code inmigrate} (or exits on failure). */
+    private static void awaitIncoming(QmpClient qmp, String name, long pid, Path memory) {
+        long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
+        long pause = 2;
+        try {
+            while (qmp.execute("query-status").path("status").asString("").equals("inmigrate")) {
+                if (System.nanoTime() > deadline) {
+                    throw new HostException("domain " + name + ": loading memory from " + memory + " not done after "
+                            + MIGRATION_TIMEOUT.toMinutes() + " min");
+                }
+                QemuProcess.sleep(pause);
+                pause = Math.min(pause * 2, 100);
+            }
+        } catch (HostException e) {
+            if (!QemuProcess.alive(pid)) {
+                throw new HostException("domain " + name + ": QEMU exited while loading memory from " + memory
+                        + " (a damaged file, or devices that differ from the saved guest's)", e);
+            }
+            throw e;
+        }
+        String migration = status(qmp.execute("query-migrate"));
+        if (!migration.equals("completed")) {
+            throw new HostException("domain " + name + ": loading memory from " + memory + " ended as " + migration);
+        }
+    }
+
+    private static void checkName(String name) {
+        if (name.isBlank() || name.contains("/") || name.indexOf('\0') >= 0 || name.equals(".") || name.equals("..")) {
+            throw new HostException("not a usable domain name: '" + name + "'");
+        }
+    }
+
+    /** A path in single quotes for /bin/sh; a path that holds a single quote is refused. */
+    static String shellQuoted(Path path) {
+        String text = path.toString();
+        if (text.indexOf('\'') >= 0) {
+            throw new HostException(path + ": a memory file path must not contain a single quote");
+        }
+        return "'" + text + "'";
+    }
+
+    private QmpClient open(DomainInfo domain) {
+        requireRunning(domain);
+        return QmpClient.connect(socket(domain.name()), QMP_TIMEOUT);
+    }
+
+    private static void requireRunning(DomainInfo domain) {
+        if (!QemuProcess.isQemuNamed(domain.id(), domain.name())) {
+            throw new HostException("domain " + domain.name() + " (pid " + domain.id() + ") is not running");
+        }
+    }
+
+    private Path socket(String name) {
+        return dir.resolve(name + ".qmp");
+    }
+
+    private Path pidFile(String name) {
+        return dir.resolve(name + ".pid");
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not delete " + file + ": " + e.getMessage());
+        }
+    }
+}
