@@ -54,14 +54,26 @@ public final class QemuDriver implements DomainDriver {
 
     private final Path dir;
     private final ProcessRunner runner;
+    private final Duration qmpTimeout;
+    private final Duration quitTimeout;
 
     /**
      * @param dir    where the guests keep N.qmp and N.pid (the CLI's --qemu-dir)
      * @param runner starts QEMU in {@link #start}
      */
     public QemuDriver(Path dir, ProcessRunner runner) {
+        this(dir, runner, QMP_TIMEOUT, QUIT_TIMEOUT);
+    }
+
+    /**
+     * @param qmpTimeout  how long to wait for a monitor's greeting and for each reply
+     * @param quitTimeout how long {@link #destroy} waits after {@code quit} before SIGKILL
+     */
+    QemuDriver(Path dir, ProcessRunner runner, Duration qmpTimeout, Duration quitTimeout) {
         this.dir = dir.toAbsolutePath().normalize();
         this.runner = runner;
+        this.qmpTimeout = qmpTimeout;
+        this.quitTimeout = quitTimeout;
     }
 
     @Override
@@ -87,7 +99,7 @@ public final class QemuDriver implements DomainDriver {
                 if (pid == null || !QemuProcess.isQemuNamed(pid, name)) {
                     continue;
                 }
-                try (QmpClient qmp = QmpClient.connect(socket(name), QMP_TIMEOUT)) {
+                try (QmpClient qmp = QmpClient.connect(socket(name), qmpTimeout)) {
                     domains.add(describe(name, pid, qmp));
                 } catch (QmpUnreachableException e) {
                     // not (or no longer) serving a monitor at the conventional place: not a domain of ours
@@ -469,17 +481,17 @@ public final class QemuDriver implements DomainDriver {
         if (!QemuProcess.isQemuNamed(pid, domain.name())) {
             return;
         }
-        try (QmpClient qmp = QmpClient.connect(socket(domain.name()), QMP_TIMEOUT)) {
+        try (QmpClient qmp = QmpClient.connect(socket(domain.name()), qmpTimeout)) {
             qmp.execute("quit");
         } catch (HostException e) {
             // the monitor is gone or hung: the wait below decides
         }
-        if (QemuProcess.awaitGone(pid, QUIT_TIMEOUT)) {
+        if (QemuProcess.awaitGone(pid, quitTimeout)) {
             return;
         }
         if (QemuProcess.isQemuNamed(pid, domain.name())) {
             LOG.log(System.Logger.Level.WARNING, "domain " + domain.name() + " (pid " + pid + ") did not quit within "
-                    + QUIT_TIMEOUT.toSeconds() + " s; killing it with SIGKILL");
+                    + quitTimeout.toMillis() + " ms; killing it with SIGKILL");
             QemuProcess.kill(pid);
         }
         if (!QemuProcess.awaitGone(pid, KILL_TIMEOUT)) {
@@ -528,16 +540,27 @@ public final class QemuDriver implements DomainDriver {
         deleteQuietly(socket(name));
         runner.run(Command.of(argv).withTimeout(START_TIMEOUT));
         long pid = QemuProcess.readPidFile(pidFile(name))
-                .orElseThrow(() -> new HostException("domain " + name + ": QEMU started but wrote no " + pidFile(name)));
-        try (QmpClient qmp = QmpClient.connect(socket(name), QMP_TIMEOUT)) {
+                .orElseThrow(() -> exitedAfterStart(name, memory, null));
+        try (QmpClient qmp = QmpClient.connect(socket(name), qmpTimeout)) {
             if (memory != null) {
-                awaitIncoming(qmp, name, pid, memory);
+                awaitIncoming(qmp, name, memory);
                 if (!paused) {
                     qmp.execute("cont");
                 }
             }
             return describe(name, pid, qmp);
+        } catch (HostException e) {
+            if (!QemuProcess.alive(pid)) {
+                throw exitedAfterStart(name, memory, e);
+            }
+            throw e;
         }
+    }
+
+    private static HostException exitedAfterStart(String name, Path memory, HostException cause) {
+        return new HostException("domain " + name + ": QEMU exited right after starting" + (memory == null ? ""
+                : ", while loading memory from " + memory + " (a damaged file, or devices that differ from the "
+                + "saved guest's)"), cause);
     }
 
     private static List<String> withDiskFile(String name, List<String> argv, String vdev, Path file) {
@@ -568,25 +591,17 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
-    /** Polls until the incoming migration has loaded: QEMU leaves {@code inmigrate} (or exits on failure). */
-    private static void awaitIncoming(QmpClient qmp, String name, long pid, Path memory) {
+    /** Polls until the incoming migration has loaded: QEMU leaves {@code inmigrate} (it exits on failure). */
+    private static void awaitIncoming(QmpClient qmp, String name, Path memory) {
         long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
         long pause = 2;
-        try {
-            while (qmp.execute("query-status").path("status").asString("").equals("inmigrate")) {
-                if (System.nanoTime() > deadline) {
-                    throw new HostException("domain " + name + ": loading memory from " + memory + " not done after "
-                            + MIGRATION_TIMEOUT.toMinutes() + " min");
-                }
-                QemuProcess.sleep(pause);
-                pause = Math.min(pause * 2, 100);
+        while (qmp.execute("query-status").path("status").asString("").equals("inmigrate")) {
+            if (System.nanoTime() > deadline) {
+                throw new HostException("domain " + name + ": loading memory from " + memory + " not done after "
+                        + MIGRATION_TIMEOUT.toMinutes() + " min");
             }
-        } catch (HostException e) {
-            if (!QemuProcess.alive(pid)) {
-                throw new HostException("domain " + name + ": QEMU exited while loading memory from " + memory
-                        + " (a damaged file, or devices that differ from the saved guest's)", e);
-            }
-            throw e;
+            QemuProcess.sleep(pause);
+            pause = Math.min(pause * 2, 100);
         }
         String migration = status(qmp.execute("query-migrate"));
         if (!migration.equals("completed")) {
@@ -611,7 +626,7 @@ public final class QemuDriver implements DomainDriver {
 
     private QmpClient open(DomainInfo domain) {
         requireRunning(domain);
-        return QmpClient.connect(socket(domain.name()), QMP_TIMEOUT);
+        return QmpClient.connect(socket(domain.name()), qmpTimeout);
     }
 
     private static void requireRunning(DomainInfo domain) {

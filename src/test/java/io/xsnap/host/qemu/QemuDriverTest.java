@@ -156,6 +156,36 @@ class QemuDriverTest {
     }
 
     @Test
+    void aGuestThatDoesNotQuitIsKilled() {
+        TestGuest guest = lab.start("g", Disk.qcow2("vda", lab.createDisk("a.qcow2", "qcow2", MIB)));
+        DomainInfo g = domain("g");
+        lab.runner().run(io.xsnap.host.exec.Command.of("kill", "-STOP", Long.toString(guest.pid())));
+        QemuDriver impatient = new QemuDriver(lab.qemuDir(), lab.runner(), java.time.Duration.ofMillis(200),
+                java.time.Duration.ofMillis(200));
+
+        impatient.destroy(g);
+
+        assertFalse(GuestLab.isQemu(g.id()));
+        assertFalse(Files.exists(lab.qemuDir().resolve("g.pid")), "a killed guest's pid file is removed");
+        assertFalse(Files.exists(lab.qemuDir().resolve("g.qmp")));
+        impatient.destroy(g);
+    }
+
+    @Test
+    void aDamagedMemoryFileFailsTheStartClearly() throws IOException {
+        Path a = lab.createDisk("a.qcow2", "qcow2", MIB);
+        lab.start("g", Disk.qcow2("vda", a));
+        RestartRecipe recipe = driver.restartRecipe(domain("g"));
+        driver.destroy(domain("g"));
+        Path memory = Files.writeString(tmp.resolve("memory.save"), "QEVM but nothing else");
+
+        HostException e = assertThrows(HostException.class, () -> driver.start("g", recipe, Map.of(), memory, false));
+
+        assertTrue(e.getMessage().contains("while loading memory from " + memory), e.getMessage());
+        assertTrue(driver.list().isEmpty());
+    }
+
+    @Test
     void internalAndExternalCutsInOneTransactionThenARevert() {
         Path a = lab.createDisk("a.qcow2", "qcow2", MIB);
         Path b = lab.createDisk("b.raw", "raw", MIB);
