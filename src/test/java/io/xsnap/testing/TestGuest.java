@@ -27,7 +27,7 @@ import tools.jackson.databind.JsonNode;
  */
 public final class TestGuest implements AutoCloseable {
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Set<String> DISKS_INACTIVE = Set.of("postmigrate", "inmigrate", "finish-migrate");
+    private static final Set<String> DISKS_INACTIVE = Set.of("postmigrate", "inmigrate");
 
     private final GuestLab lab;
     private final String name;

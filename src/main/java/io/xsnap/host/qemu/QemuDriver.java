@@ -180,17 +180,15 @@ public final class QemuDriver implements DomainDriver {
                 qmp.execute("migrate", QmpClient.args().put("uri", uri));
                 JsonNode migration = awaitMigration(qmp, domain, Set.of("pre-switchover", "completed", "failed",
                         "cancelled"));
-                if (status(migration).equals("pre-switchover")) {
+                boolean cut = status(migration).equals("pre-switchover");
+                if (cut) {
                     cutAtSwitchover(qmp, domain, cuts);
                     qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"));
                     migration = awaitMigration(qmp, domain, Set.of("completed", "failed", "cancelled"));
-                    if (!status(migration).equals("completed")) {
-                        throw new HostException("domain " + domain.name() + ": the disks were cut but saving memory to "
-                                + target + " then failed: " + migration.path("error-desc").asString(status(migration)));
-                    }
                 }
                 if (!status(migration).equals("completed")) {
-                    throw new HostException("domain " + domain.name() + ": saving memory to " + target + " failed: "
+                    throw new HostException("domain " + domain.name() + ": " + (cut ? "the disks were cut, but " : "")
+                            + "saving memory to " + target + " failed: "
                             + migration.path("error-desc").asString(status(migration)));
                 }
                 awaitWriters(domain, writersBefore);
@@ -210,7 +208,7 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
-    private void cutAtSwitchover(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
+    private static void cutAtSwitchover(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
         try {
             transaction(qmp, domain, cuts);
         } catch (HostException e) {
@@ -309,7 +307,7 @@ public final class QemuDriver implements DomainDriver {
         checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
             String status = qmp.execute("query-status").path("status").asString("");
-            if (Set.of("postmigrate", "finish-migrate", "inmigrate").contains(status)) {
+            if (status.equals("postmigrate") || status.equals("inmigrate")) {
                 throw new HostException("domain " + domain.name() + ": its disks are inactive after a memory "
                         + "save (state " + status + "): resume it before cutting disks, or cut them with the save");
             }

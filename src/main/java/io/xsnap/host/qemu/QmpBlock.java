@@ -112,7 +112,12 @@ final class QmpBlock {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                qmp.execute("block-job-cancel", QmpClient.args().put("device", jobId).put("force", true));
+                try {
+                    qmp.execute("block-job-cancel", QmpClient.args().put("device", jobId).put("force", true));
+                } catch (HostException e) {
+                    throw new HostException(what + ": not done after " + timeout.toSeconds() + " s, and it could "
+                            + "not be cancelled: " + e.getMessage(), e);
+                }
                 throw new HostException(what + ": not done after " + timeout.toSeconds() + " s; the job was cancelled");
             }
             qmp.awaitEvent("JOB_STATUS_CHANGE", d -> jobId.equals(d.path("id").asString("")),

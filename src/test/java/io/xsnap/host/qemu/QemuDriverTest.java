@@ -291,22 +291,30 @@ class QemuDriverTest {
     }
 
     @Test
-    void streamIntermediateThenBaseOnARunningGuestKeepsTheData() {
+    void streamIntoTheActiveAndAnInnerLayerOnARunningGuestKeepsTheData() {
         TestGuest guest = chainOfThree();
         Path base = tmp.resolve("base.qcow2");
         Path mid = tmp.resolve("mid.qcow2");
         Path top = tmp.resolve("top.qcow2");
+        Path newest = lab.createOverlay("newest.qcow2", top, "qcow2");
+        driver.snapshotDisks(domain("g"), List.of(new DiskCut(domain("g").disk("vda"), false, null, newest)));
+        assertEquals(List.of(newest, top, mid, base), chain("vda"));
 
-        driver.streamLayer(domain("g"), domain("g").disk("vda"), top, mid, base);
-        assertEquals(List.of(top, base), chain("vda"));
+        driver.streamLayer(domain("g"), domain("g").disk("vda"), newest, top, mid);
+        assertEquals(List.of(newest, mid, base), chain("vda"));
         assertChainData(guest);
 
-        driver.streamLayer(domain("g"), domain("g").disk("vda"), top, base, null);
-        assertEquals(List.of(top), chain("vda"));
+        driver.streamLayer(domain("g"), domain("g").disk("vda"), mid, base, null);
+        assertEquals(List.of(newest, mid), chain("vda"), "streamed into a layer below the active one");
+        assertChainData(guest);
+
+        driver.streamLayer(domain("g"), domain("g").disk("vda"), newest, mid, null);
+        assertEquals(List.of(newest), chain("vda"));
         assertChainData(guest);
         guest.quit();
-        assertNull(lab.qemuImg().info(top, "qcow2", false).get("backing-filename"), "top stands alone");
-        lab.assertReadsOffline(top, "qcow2", 0x01, 0, K64);
+        assertNull(lab.qemuImg().info(newest, "qcow2", false).get("backing-filename"), "the top stands alone");
+        lab.assertReadsOffline(newest, "qcow2", 0x01, 0, K64);
+        lab.assertReadsOffline(newest, "qcow2", 0x04, 2 * K64, K64);
     }
 
     @Test
