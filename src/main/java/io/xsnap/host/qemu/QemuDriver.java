@@ -17,18 +17,14 @@ import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -46,11 +42,8 @@ public final class QemuDriver implements DomainDriver {
     private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
-    private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(30);
     private static final Duration JOB_TIMEOUT = Duration.ofHours(6);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
     private final Path dir;
     private final ProcessRunner runner;
@@ -150,152 +143,14 @@ public final class QemuDriver implements DomainDriver {
     }
 
     /**
-     * Migrates the guest into {@code file}. With cuts, the migration pauses before the switch-over
-     * (capability pause-before-switchover): the guest is stopped, its disks still active, and the disk
-     * transaction runs there; then the migration finishes. If the transaction fails the migration is
-     * cancelled (a live guest runs on), the file removed, and no disk changed. QEMU stops the guest at the
-     * end; its disks are inactive until {@code cont}.
+     * Migrates the guest into {@code file}; with cuts, the disks are cut inside the migration (see
+     * {@link QmpMigration#save}). QEMU stops the guest at the end; its disks are inactive until {@code cont}.
      */
     @Override
     public long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
-        Path target = file.toAbsolutePath().normalize();
-        String uri = "exec:cat > " + shellQuoted(target);
+        QmpBlock.checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
-            String status = qmp.execute("query-status").path("status").asString("");
-            if (status.equals("postmigrate")) {
-                throw new HostException("domain " + domain.name() + ": QEMU cannot save memory again before the "
-                        + "guest has run since its last save (state postmigrate): resume it first");
-            }
-            if (!live && status.equals("running")) {
-                throw new HostException("domain " + domain.name() + " is running: pause it before saving memory "
-                        + "(or save live)");
-            }
-            checkCuts(domain, cuts);
-            createSaveFile(target);
-            boolean saved = false;
-            Set<Long> writersBefore = QemuProcess.children(domain.id());
-            try {
-                qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
-                        capability("pause-before-switchover", !cuts.isEmpty())));
-                qmp.execute("migrate", QmpClient.args().put("uri", uri));
-                JsonNode migration = awaitMigration(qmp, domain, Set.of("pre-switchover", "completed", "failed",
-                        "cancelled"));
-                boolean cut = status(migration).equals("pre-switchover");
-                if (cut) {
-                    cutAtSwitchover(qmp, domain, cuts);
-                    qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"));
-                    migration = awaitMigration(qmp, domain, Set.of("completed", "failed", "cancelled"));
-                }
-                if (!status(migration).equals("completed")) {
-                    throw new HostException("domain " + domain.name() + ": " + (cut ? "the disks were cut, but " : "")
-                            + "saving memory to " + target + " failed: "
-                            + migration.path("error-desc").asString(status(migration)));
-                }
-                awaitWriters(domain, writersBefore);
-                long bytes = Files.size(target);
-                saved = true;
-                return bytes;
-            } catch (IOException e) {
-                throw new HostException(target + ": " + e.getMessage(), e);
-            } finally {
-                if (!saved) {
-                    discardSaveFile(domain, writersBefore, target);
-                }
-                if (!cuts.isEmpty()) {
-                    resetSwitchoverPause(qmp);
-                }
-            }
-        }
-    }
-
-    private static void cutAtSwitchover(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
-        try {
-            transaction(qmp, domain, cuts);
-        } catch (HostException e) {
-            qmp.execute("migrate_cancel");
-            awaitMigration(qmp, domain, Set.of("cancelled", "failed", "completed"));
-            throw new HostException(e.getMessage() + "; the memory save was cancelled", e);
-        }
-    }
-
-    private static ArrayNode capability(String name, boolean state) {
-        ArrayNode list = JsonNodeFactory.instance.arrayNode();
-        list.addObject().put("capability", name).put("state", state);
-        return list;
-    }
-
-    private static void resetSwitchoverPause(QmpClient qmp) {
-        try {
-            qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
-                    capability("pause-before-switchover", false)));
-        } catch (HostException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not reset pause-before-switchover: " + e.getMessage());
-        }
-    }
-
-    private static String status(JsonNode migration) {
-        return migration.path("status").asString("");
-    }
-
-    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Set<String> until) {
-        long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
-        long pause = 2;
-        while (true) {
-            JsonNode migration = qmp.execute("query-migrate");
-            if (until.contains(status(migration))) {
-                return migration;
-            }
-            if (System.nanoTime() > deadline) {
-                qmp.execute("migrate_cancel");
-                throw new HostException("domain " + domain.name() + ": memory save not done after "
-                        + MIGRATION_TIMEOUT.toMinutes() + " min (state " + status(migration) + "); cancelled");
-            }
-            QemuProcess.sleep(pause);
-            pause = Math.min(pause * 2, 100);
-        }
-    }
-
-    /**
-     * QEMU reports a migration completed before its {@code exec:} writer has exited (QEMU reaps it while
-     * cleaning up afterwards): wait for the writer so the file is whole when we return.
-     */
-    private static void awaitWriters(DomainInfo domain, Set<Long> before) {
-        for (long child : QemuProcess.children(domain.id())) {
-            if (!before.contains(child) && !QemuProcess.awaitGone(child, MIGRATION_TIMEOUT)) {
-                throw new HostException("domain " + domain.name() + ": the memory writer (pid " + child
-                        + ") did not finish");
-            }
-        }
-    }
-
-    /** After a failed save: lets the writer end (it holds the file open), then removes the partial file. */
-    private static void discardSaveFile(DomainInfo domain, Set<Long> writersBefore, Path file) {
-        try {
-            awaitWriters(domain, writersBefore);
-        } catch (HostException e) {
-            LOG.log(System.Logger.Level.WARNING, e.getMessage());
-        }
-        deleteQuietly(file);
-    }
-
-    private static void createSaveFile(Path file) {
-        Path parent = file.getParent();
-        try {
-            if (!Files.isDirectory(parent)) {
-                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-                Files.setPosixFilePermissions(parent, OWNER_ONLY_DIR);
-            }
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(parent);
-            if (!OWNER_ONLY_DIR.containsAll(perms)) {
-                throw new HostException(parent + ": a directory for guest memory must be 0700, it is "
-                        + PosixFilePermissions.toString(perms));
-            }
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
-            Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new HostException(file + ": already exists; a memory save never overwrites a file", e);
-        } catch (IOException e) {
-            throw new HostException(file + ": cannot create: " + e.getMessage(), e);
+            return QmpMigration.save(qmp, domain, file, live, cuts);
         }
     }
 
@@ -304,63 +159,14 @@ public final class QemuDriver implements DomainDriver {
         if (cuts.isEmpty()) {
             return;
         }
-        checkCuts(domain, cuts);
+        QmpBlock.checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
             String status = qmp.execute("query-status").path("status").asString("");
             if (status.equals("postmigrate") || status.equals("inmigrate")) {
                 throw new HostException("domain " + domain.name() + ": its disks are inactive after a memory "
                         + "save (state " + status + "): resume it before cutting disks, or cut them with the save");
             }
-            transaction(qmp, domain, cuts);
-        }
-    }
-
-    private static void checkCuts(DomainInfo domain, List<DiskCut> cuts) {
-        for (DiskCut cut : cuts) {
-            String where = "domain " + domain.name() + " disk " + cut.disk().vdev();
-            if (cut.disk().node() == null) {
-                throw new HostException(where + ": has no QEMU device name (attached with -blockdev?), so it "
-                        + "cannot be snapshotted over QMP");
-            }
-            if (cut.internal() && (cut.tag() == null || cut.tag().isBlank())) {
-                throw new HostException(where + ": an internal snapshot needs a name");
-            }
-            if (!cut.internal() && (cut.overlay() == null || !Files.isRegularFile(cut.overlay()))) {
-                throw new HostException(where + ": the overlay " + cut.overlay() + " does not exist; create it "
-                        + "first (qemu-img create -f qcow2 -b CURRENT -F FORMAT OVERLAY)");
-            }
-        }
-    }
-
-    /** One QMP transaction cutting every disk; afterwards each external disk must write its overlay. */
-    private static void transaction(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
-        ArrayNode actions = JsonNodeFactory.instance.arrayNode();
-        for (DiskCut cut : cuts) {
-            ObjectNode action = actions.addObject();
-            if (cut.internal()) {
-                action.put("type", "blockdev-snapshot-internal-sync");
-                action.putObject("data").put("device", cut.disk().node()).put("name", cut.tag());
-            } else {
-                action.put("type", "blockdev-snapshot-sync");
-                action.putObject("data").put("device", cut.disk().node())
-                        .put("snapshot-file", cut.overlay().toAbsolutePath().toString())
-                        .put("format", "qcow2").put("mode", "existing");
-            }
-        }
-        try {
-            qmp.execute("transaction", QmpClient.args().set("actions", actions));
-        } catch (QmpException e) {
-            throw new HostException("domain " + domain.name() + ": the disk snapshot transaction failed, no disk "
-                    + "was changed: " + e.desc(), e);
-        }
-        for (DiskCut cut : cuts) {
-            if (!cut.internal()) {
-                List<Path> chain = QmpBlock.chain(qmp, cut.disk().node());
-                if (chain.isEmpty() || !QmpBlock.sameFile(chain.get(0), cut.overlay())) {
-                    throw new HostException("domain " + domain.name() + " disk " + cut.disk().vdev()
-                            + ": after the snapshot QEMU writes " + chain + ", not the overlay " + cut.overlay());
-                }
-            }
+            QmpBlock.snapshot(qmp, domain, cuts);
         }
     }
 
@@ -495,8 +301,8 @@ public final class QemuDriver implements DomainDriver {
         if (!QemuProcess.awaitGone(pid, KILL_TIMEOUT)) {
             throw new HostException("domain " + domain.name() + " (pid " + pid + ") did not quit and survived SIGKILL");
         }
-        deleteQuietly(pidFile(domain.name()));
-        deleteQuietly(socket(domain.name()));
+        QemuProcess.deleteQuietly(pidFile(domain.name()));
+        QemuProcess.deleteQuietly(socket(domain.name()));
     }
 
     /**
@@ -517,7 +323,7 @@ public final class QemuDriver implements DomainDriver {
             throw new HostException("domain " + name + " is already running (pid " + running + ")");
         }
         List<String> argv = recipe.argv();
-        for (Map.Entry<String, Path> entry : new java.util.TreeMap<>(diskFiles).entrySet()) {
+        for (Map.Entry<String, Path> entry : new TreeMap<>(diskFiles).entrySet()) {
             argv = withDiskFile(name, argv, entry.getKey(), entry.getValue().toAbsolutePath().normalize());
         }
         String incoming = null;
@@ -526,7 +332,7 @@ public final class QemuDriver implements DomainDriver {
             if (!Files.isRegularFile(saved)) {
                 throw new HostException("domain " + name + ": no memory file " + saved);
             }
-            incoming = "exec:cat " + shellQuoted(saved);
+            incoming = "exec:cat " + QmpMigration.shellQuoted(saved);
         }
         argv = QemuArgv.forDaemon(argv, name, dir, incoming, memory != null || paused);
         try {
@@ -534,14 +340,14 @@ public final class QemuDriver implements DomainDriver {
         } catch (IOException e) {
             throw new HostException(dir + ": cannot create: " + e.getMessage(), e);
         }
-        deleteQuietly(pidFile(name));
-        deleteQuietly(socket(name));
+        QemuProcess.deleteQuietly(pidFile(name));
+        QemuProcess.deleteQuietly(socket(name));
         runner.run(Command.of(argv).withTimeout(START_TIMEOUT));
         long pid = QemuProcess.readPidFile(pidFile(name))
                 .orElseThrow(() -> exitedAfterStart(name, memory, null));
         try (QmpClient qmp = QmpClient.connect(socket(name), qmpTimeout)) {
             if (memory != null) {
-                awaitIncoming(qmp, name, memory);
+                QmpMigration.awaitIncoming(qmp, name, memory);
                 if (!paused) {
                     qmp.execute("cont");
                 }
@@ -589,37 +395,10 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
-    /** Polls until the incoming migration has loaded: QEMU leaves {@code inmigrate} (it exits on failure). */
-    private static void awaitIncoming(QmpClient qmp, String name, Path memory) {
-        long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
-        long pause = 2;
-        while (qmp.execute("query-status").path("status").asString("").equals("inmigrate")) {
-            if (System.nanoTime() > deadline) {
-                throw new HostException("domain " + name + ": loading memory from " + memory + " not done after "
-                        + MIGRATION_TIMEOUT.toMinutes() + " min");
-            }
-            QemuProcess.sleep(pause);
-            pause = Math.min(pause * 2, 100);
-        }
-        String migration = status(qmp.execute("query-migrate"));
-        if (!migration.equals("completed")) {
-            throw new HostException("domain " + name + ": loading memory from " + memory + " ended as " + migration);
-        }
-    }
-
     private static void checkName(String name) {
         if (name.isBlank() || name.contains("/") || name.indexOf('\0') >= 0 || name.equals(".") || name.equals("..")) {
             throw new HostException("not a usable domain name: '" + name + "'");
         }
-    }
-
-    /** A path in single quotes for /bin/sh; a path that holds a single quote is refused. */
-    static String shellQuoted(Path path) {
-        String text = path.toString();
-        if (text.indexOf('\'') >= 0) {
-            throw new HostException(path + ": a memory file path must not contain a single quote");
-        }
-        return "'" + text + "'";
     }
 
     private QmpClient open(DomainInfo domain) {
@@ -639,13 +418,5 @@ public final class QemuDriver implements DomainDriver {
 
     private Path pidFile(String name) {
         return dir.resolve(name + ".pid");
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete " + file + ": " + e.getMessage());
-        }
     }
 }

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** What /proc says about a QEMU process, and waiting for or killing one by pid. Linux only. */
+/** What /proc says about a QEMU process, waiting for or killing one by pid, and the files it leaves. Linux only. */
 final class QemuProcess {
     private QemuProcess() {
     }
@@ -98,6 +98,16 @@ final class QemuProcess {
     /** Sends SIGKILL. */
     static void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    /** Removes a file a QEMU left behind (pid file, socket, partial memory file); a failure is only logged. */
+    static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            System.getLogger(QemuProcess.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not delete " + file + ": " + e.getMessage());
+        }
     }
 
     static void sleep(long millis) {

@@ -1,8 +1,11 @@
 package io.xsnap.host.qemu;
 
+import io.xsnap.host.DiskCut;
 import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
 import io.xsnap.host.qmp.QmpClient;
+import io.xsnap.host.qmp.QmpException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The block layer as QMP shows it: disks, backing chains, node names, and block jobs run to the end. */
 final class QmpBlock {
@@ -82,6 +88,60 @@ final class QmpBlock {
             }
         }
         return -1;
+    }
+
+    /** Refuses cuts the driver cannot make, before anything is touched. */
+    static void checkCuts(DomainInfo domain, List<DiskCut> cuts) {
+        for (DiskCut cut : cuts) {
+            String where = "domain " + domain.name() + " disk " + cut.disk().vdev();
+            if (cut.disk().node() == null) {
+                throw new HostException(where + ": has no QEMU device name (attached with -blockdev?), so it "
+                        + "cannot be snapshotted over QMP");
+            }
+            if (cut.internal() && (cut.tag() == null || cut.tag().isBlank())) {
+                throw new HostException(where + ": an internal snapshot needs a name");
+            }
+            if (!cut.internal() && (cut.overlay() == null || !Files.isRegularFile(cut.overlay()))) {
+                throw new HostException(where + ": the overlay " + cut.overlay() + " does not exist; create it "
+                        + "first (qemu-img create -f qcow2 -b CURRENT -F FORMAT OVERLAY)");
+            }
+        }
+    }
+
+    /**
+     * Cuts every disk in one QMP {@code transaction} (all or none): {@code blockdev-snapshot-internal-sync}
+     * for internal cuts, {@code blockdev-snapshot-sync} in mode {@code existing} onto the pre-created overlay
+     * for external ones. Afterwards each external disk must write its overlay.
+     */
+    static void snapshot(QmpClient qmp, DomainInfo domain, List<DiskCut> cuts) {
+        ArrayNode actions = JsonNodeFactory.instance.arrayNode();
+        for (DiskCut cut : cuts) {
+            ObjectNode action = actions.addObject();
+            if (cut.internal()) {
+                action.put("type", "blockdev-snapshot-internal-sync");
+                action.putObject("data").put("device", cut.disk().node()).put("name", cut.tag());
+            } else {
+                action.put("type", "blockdev-snapshot-sync");
+                action.putObject("data").put("device", cut.disk().node())
+                        .put("snapshot-file", cut.overlay().toAbsolutePath().toString())
+                        .put("format", "qcow2").put("mode", "existing");
+            }
+        }
+        try {
+            qmp.execute("transaction", QmpClient.args().set("actions", actions));
+        } catch (QmpException e) {
+            throw new HostException("domain " + domain.name() + ": the disk snapshot transaction failed, no disk "
+                    + "was changed: " + e.desc(), e);
+        }
+        for (DiskCut cut : cuts) {
+            if (!cut.internal()) {
+                List<Path> chain = chain(qmp, cut.disk().node());
+                if (chain.isEmpty() || !sameFile(chain.get(0), cut.overlay())) {
+                    throw new HostException("domain " + domain.name() + " disk " + cut.disk().vdev()
+                            + ": after the snapshot QEMU writes " + chain + ", not the overlay " + cut.overlay());
+                }
+            }
+        }
     }
 
     /**

@@ -94,7 +94,7 @@ class QemuArgvTest {
 
     @Test
     void aMemoryPathIsSingleQuotedForTheShellOrRefused() {
-        assertEquals("'/store/web 01/$HOME/m.save'", QemuDriver.shellQuoted(Path.of("/store/web 01/$HOME/m.save")));
-        assertThrows(HostException.class, () -> QemuDriver.shellQuoted(Path.of("/store/it's/m.save")));
+        assertEquals("'/store/web 01/$HOME/m.save'", QmpMigration.shellQuoted(Path.of("/store/web 01/$HOME/m.save")));
+        assertThrows(HostException.class, () -> QmpMigration.shellQuoted(Path.of("/store/it's/m.save")));
     }
 }

@@ -243,14 +243,18 @@ class QemuDriverTest {
         assertEquals(List.of("dup"), internalSnapshots(a));
     }
 
+    private Path base;
+    private Path mid;
+    private Path top;
+
     /** base(0x01 at 0, 0x02 at 64k) ← mid(0x03 at 64k) ← top, the guest writing 0x04 at 128k into top. */
     private TestGuest chainOfThree() {
-        Path base = lab.createDisk("base.qcow2", "qcow2", MIB);
+        base = lab.createDisk("base.qcow2", "qcow2", MIB);
         lab.writeOffline(base, "qcow2", 0x01, 0, K64);
         lab.writeOffline(base, "qcow2", 0x02, K64, K64);
-        Path mid = lab.createOverlay("mid.qcow2", base, "qcow2");
+        mid = lab.createOverlay("mid.qcow2", base, "qcow2");
         lab.writeOffline(mid, "qcow2", 0x03, K64, K64);
-        Path top = lab.createOverlay("top.qcow2", mid, "qcow2");
+        top = lab.createOverlay("top.qcow2", mid, "qcow2");
         TestGuest guest = lab.start("g", Disk.qcow2("vda", top));
         guest.write("vda", 0x04, 2 * K64, K64);
         return guest;
@@ -271,9 +275,6 @@ class QemuDriverTest {
     @Test
     void commitIntermediateThenActiveOnARunningGuestKeepsTheData() {
         TestGuest guest = chainOfThree();
-        Path base = tmp.resolve("base.qcow2");
-        Path mid = tmp.resolve("mid.qcow2");
-        Path top = tmp.resolve("top.qcow2");
 
         driver.commitLayer(domain("g"), domain("g").disk("vda"), mid, base);
         assertEquals(List.of(top, base), chain("vda"));
@@ -293,9 +294,6 @@ class QemuDriverTest {
     @Test
     void streamIntoTheActiveAndAnInnerLayerOnARunningGuestKeepsTheData() {
         TestGuest guest = chainOfThree();
-        Path base = tmp.resolve("base.qcow2");
-        Path mid = tmp.resolve("mid.qcow2");
-        Path top = tmp.resolve("top.qcow2");
         Path newest = lab.createOverlay("newest.qcow2", top, "qcow2");
         driver.snapshotDisks(domain("g"), List.of(new DiskCut(domain("g").disk("vda"), false, null, newest)));
         assertEquals(List.of(newest, top, mid, base), chain("vda"));
@@ -321,7 +319,7 @@ class QemuDriverTest {
     void aChainOperationOnLayersThatAreNotAdjacentIsRefused() {
         chainOfThree();
         HostException e = assertThrows(HostException.class, () -> driver.commitLayer(domain("g"),
-                domain("g").disk("vda"), tmp.resolve("top.qcow2"), tmp.resolve("base.qcow2")));
+                domain("g").disk("vda"), top, base));
         assertTrue(e.getMessage().contains("is not directly below"), e.getMessage());
     }
 
