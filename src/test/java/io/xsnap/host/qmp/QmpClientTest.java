@@ -222,14 +222,18 @@ class QmpClientTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             server.close();
             SocketChannel c = client;
             if (c != null) {
                 c.close();
             }
             thread.interrupt();
-            thread.join(2000);
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
