@@ -27,6 +27,23 @@ public interface DomainDriver {
      */
     long saveMemory(DomainInfo domain, Path file, boolean live);
 
+    /**
+     * A domain snapshot: saves memory to {@code file} and cuts the disks at the same instant, the guest
+     * stopped. Not live: the guest must be paused first. Live: memory is copied while the guest runs, the
+     * guest stops at the end and the disks are cut then. Either way the guest ends paused.
+     *
+     * <p>The default saves memory, then cuts the disks: right where a saved domain's disks stay usable
+     * (xl save -p). The qemu driver overrides it: QEMU deactivates a guest's disks once a migration
+     * completes, so it cuts them inside the migration, before the switch-over.
+     *
+     * @return the bytes of memory written
+     */
+    default long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+        long bytes = saveMemory(domain, file, live);
+        snapshotDisks(domain, cuts);
+        return bytes;
+    }
+
     /** Cuts all the given disks at one instant (one transaction): all or none. */
     void snapshotDisks(DomainInfo domain, List<DiskCut> cuts);
 
