@@ -56,22 +56,22 @@ final class Creator {
             }
             boolean running = domain.state() == RunState.RUNNING;
             if (memFile != null) {
-                StoreFiles.createPrivateFile(memFile);
                 if (c.live()) {
-                    // the migration stops the guest at its end: journal the pause before it can happen
+                    // the save stops the guest at its end: journal the pause before it can happen
                     pause.expect(running);
-                    ctx.reporter().say("  saving memory live to " + memFile);
-                    bytes = ctx.driver().saveMemory(domain, memFile, true);
+                    ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
+                            + cuts.size() + " disk(s) at the switch-over"));
+                    bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, true, cuts);
                     pause.startedNow(running);
                 } else {
                     if (running) {
                         pause.pause();
                     }
-                    ctx.reporter().say("  saving memory to " + memFile);
-                    bytes = ctx.driver().saveMemory(domain, memFile, false);
+                    ctx.reporter().say("  saving memory to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
+                            + cuts.size() + " disk(s) in one transaction"));
+                    bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, false, cuts);
                 }
-            }
-            if (!cuts.isEmpty()) {
+            } else if (!cuts.isEmpty()) {
                 ctx.reporter().say("  cutting " + cuts.size() + " disk(s) in one transaction");
                 ctx.driver().snapshotDisks(domain, cuts);
             }

@@ -48,7 +48,7 @@ final class ChangeRun {
             DomainDriver driver = host.driver();
             Observer observer = host.observer(driver);
             ApplyContext ctx = new ApplyContext(driver, new QemuImg(host.runner), observer, host.layout,
-                    new Journal(host.layout.journal(), host.json), line -> {
+                    new Journal(host.layout.journal(), host.json), host.json, line -> {
                         err.println(line);
                         err.flush();
                     }, Clock.systemUTC());

@@ -45,7 +45,7 @@ final class HostContext {
             name = Files.isDirectory(Path.of("/proc/xen")) && onPath("xl") ? "xl" : "qemu";
         }
         return switch (name) {
-            case "qemu" -> new QemuDriver(runner, options.qemuDir);
+            case "qemu" -> new QemuDriver(options.qemuDir, runner);
             case "xl" -> throw new XsnapExit(ExitCodes.USAGE, "the xl driver is not available in this build");
             default -> throw new XsnapExit(ExitCodes.USAGE, "unknown driver '" + name + "' (expected qemu, xl or auto)");
         };

@@ -99,13 +99,24 @@ final class HostIndex {
 
     /** The domain whose disk has {@code path} in its active chain, with that disk, or null. */
     Map.Entry<DomainInfo, DiskInfo> holder(Path path) {
+        List<Map.Entry<DomainInfo, DiskInfo>> all = holders(path);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    /** How many domain disks have {@code path} in their active chain. */
+    int chainHolders(Path path) {
+        return holders(path).size();
+    }
+
+    private List<Map.Entry<DomainInfo, DiskInfo>> holders(Path path) {
+        List<Map.Entry<DomainInfo, DiskInfo>> out = new ArrayList<>();
         for (DomainInfo d : domains.values().stream().sorted(java.util.Comparator.comparing(DomainInfo::name)).toList()) {
             for (DiskInfo disk : d.disks()) {
                 if (disk.path().equals(path) || chain(disk).stream().anyMatch(i -> i.path().equals(path))) {
-                    return Map.entry(d, disk);
+                    out.add(Map.entry(d, disk));
                 }
             }
         }
-        return null;
+        return out;
     }
 }

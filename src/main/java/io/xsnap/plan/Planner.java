@@ -279,7 +279,10 @@ public final class Planner {
     /**
      * How the frozen file of an external snapshot leaves the chain (invariants 2 and 3): merge the layer
      * above into it, or stream it into the layer above, and remove only a file the store owns that nothing
-     * else uses.
+     * else uses. Commit writes the frozen file and removes the layer above, so that layer must be the
+     * store's and named by no other snapshot; stream writes the layer above (its guest-visible content
+     * stays the same) and removes the frozen file, so that must be the store's. When both are possible,
+     * the direction that copies fewer bytes wins.
      */
     private void deleteExternal(Session s, String self, Manifest.Disk d, List<DiskChange> disks,
                                 List<String> touches, List<Path> removes, List<String> steps) {
@@ -311,8 +314,20 @@ public final class Planner {
             return;
         }
         Path above = users.get(0);
+        if (s.index.usersOf(above).size() > 1 || s.index.chainHolders(above) > 1) {
+            disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
+            steps.add(d.vdev() + ": keep " + frozen + " (" + above + " above it is shared by several chains)");
+            return;
+        }
         boolean aboveOwned = layout.contains(above) && s.index.namedByOthers(above, self).isEmpty();
-        DiskChange.Merge merge = chooseMerge(s, frozen, above, owned, aboveOwned);
+        if (!owned && !aboveOwned) {
+            disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
+            steps.add(d.vdev() + ": keep " + frozen + " (not in the store, and " + above + " must stay)");
+            return;
+        }
+        DiskChange.Merge merge = !aboveOwned ? DiskChange.Merge.STREAM
+                : !owned ? DiskChange.Merge.COMMIT
+                : s.allocated(frozen) < s.allocated(above) ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
         disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, above, merge));
         if (merge == DiskChange.Merge.COMMIT) {
             touches.add(frozen + " (receives the data of " + above + ")");
@@ -325,23 +340,6 @@ public final class Planner {
             steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : "")
                     + ", then remove " + frozen);
         }
-    }
-
-    /**
-     * Commit writes {@code frozen} (it takes the place of {@code above}); stream writes {@code above}. Commit
-     * is possible when the store may remove {@code above}; stream when it may remove {@code frozen}. When both
-     * are, the direction that copies fewer allocated bytes wins.
-     */
-    private DiskChange.Merge chooseMerge(Session s, Path frozen, Path above, boolean frozenOwned, boolean aboveOwned) {
-        if (!aboveOwned) {
-            return DiskChange.Merge.STREAM;
-        }
-        if (!frozenOwned) {
-            return DiskChange.Merge.COMMIT;
-        }
-        long up = s.allocated(frozen);
-        long down = s.allocated(above);
-        return up < down ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
     }
 
     // ---------------------------------------------------------------- revert

@@ -107,4 +107,19 @@ class DeletePlanTest {
         assertTrue(deletes(p, "/store/web01/m/memory.save"));
         assertTrue(deletes(p, "/store/web01/m"));
     }
+
+    @Test
+    void userFileUnderASnapshotsFrozenLayerIsKeptAsItIs() {
+        // /img/base.qcow2 (user's, frozen by s1) <- L2 (frozen by s3) <- L3 active: neither may go
+        String l2 = "/store/web01/layers/xvda.2.qcow2", l3 = "/store/web01/layers/xvda.3.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l3, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(l2, "qcow2", "/img/base.qcow2", 10)
+                .image(l3, "qcow2", l2, 1)
+                .stored("web01", "s1", false, external("xvda", "/img/base.qcow2", "/store/web01/layers/xvda.1.qcow2"))
+                .stored("web01", "s3", false, external("xvda", l2, l3));
+        Plan p = planner().delete(f.actual(), "web01", "s1");
+        assertEquals(DiskChange.Merge.NONE, onlyDisk(p).merge());
+        assertEquals(java.util.List.of(Path.of("/store/web01/s1/snapshot.json"), Path.of("/store/web01/s1")),
+                p.changes().get(0).removes(), "only the snapshot's own files go");
+    }
 }
