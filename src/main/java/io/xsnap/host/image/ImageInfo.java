@@ -12,7 +12,8 @@ import java.util.List;
  * @param version         qcow2 version (2 or 3), 0 for raw
  * @param clusterSize     bytes per cluster, 0 for raw
  * @param backingFile     the backing name exactly as stored, or null
- * @param backingPath     the backing name resolved against the image's own directory, or null
+ * @param backingPath     the backing name resolved against the image's own directory (not normalized, like
+ *                        qemu), or null when there is none or it is not a local file name
  * @param backingFormat   the backing format from the header extension, or null
  * @param dataFile        the external data file name, or null
  * @param dirty           the dirty bit is set
