@@ -58,43 +58,84 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
     }
 
     static Qcow2Header read(ImageFile f) {
-        ByteBuffer h = f.bytes(0, V2_HEADER_LENGTH, "qcow2 header");
-        int magic = h.getInt(0);
-        if (magic != MAGIC) {
-            throw bad(f, String.format("not a qcow2 image (magic 0x%08x, expected 0x%08x)", magic, MAGIC));
-        }
-        long version = u32(h, 4);
-        if (version == 1) {
-            throw bad(f, "qcow version 1 image; only qcow2 versions 2 and 3 are supported");
-        }
-        if (version != 2 && version != 3) {
-            throw bad(f, "unsupported qcow2 version " + version + " (only 2 and 3 are supported)");
-        }
-        long backingOffset = h.getLong(8);
-        long backingSize = u32(h, 16);
-        long clusterBits = u32(h, 20);
-        if (clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) {
-            throw bad(f, "cluster_bits " + clusterBits + " out of range " + MIN_CLUSTER_BITS + ".." + MAX_CLUSTER_BITS);
-        }
-        long clusterSize = 1L << clusterBits;
-        long virtualSize = h.getLong(24);
-        if (virtualSize < 0) {
-            throw bad(f, "virtual size " + Long.toUnsignedString(virtualSize) + " is too large");
-        }
-        long cryptMethod = u32(h, 32);
-        if (cryptMethod > MAX_CRYPT_METHOD) {
-            throw bad(f, "unknown crypt_method " + cryptMethod);
-        }
-        long snapshotCount = u32(h, 60);
-        long snapshotsOffset = h.getLong(64);
+        return new Parser(f).parse();
+    }
 
-        long incompatible = 0;
-        long compatible = 0;
-        long autoclear = 0;
-        long refcountOrder = 4;
-        long headerLength = V2_HEADER_LENGTH;
-        int compressionType = 0;
-        if (version == 3) {
+    /** One header being checked, in the order qemu's qcow2_do_open checks it. */
+    private static final class Parser {
+        private final ImageFile f;
+        private long version;
+        private long backingOffset;
+        private long backingSize;
+        private long clusterBits;
+        private long virtualSize;
+        private long snapshotCount;
+        private long snapshotsOffset;
+        private long incompatible;
+        private long compatible;
+        private long autoclear;
+        private long refcountOrder = 4;
+        private long headerLength = V2_HEADER_LENGTH;
+        private int compressionType;
+
+        Parser(ImageFile f) {
+            this.f = f;
+        }
+
+        Qcow2Header parse() {
+            commonFields();
+            if (version == 3) {
+                version3Fields();
+            }
+            checkBackingBounds();
+            long extensionsEnd = backingOffset != 0 ? backingOffset : 1L << clusterBits;
+            Extensions ext = Extensions.read(f, headerLength, extensionsEnd);
+            String backingFile = null;
+            if (backingOffset != 0 && backingSize > 0) {
+                backingFile = string(f, backingOffset, (int) backingSize, "backing file name");
+            }
+            checkFeatures(ext);
+            String dataFile = (incompatible & INCOMPAT_DATA_FILE) != 0 ? ext.dataFile() : null;
+            return new Qcow2Header((int) version, (int) clusterBits, virtualSize, backingFile, ext.backingFormat(),
+                    dataFile, incompatible, compatible, autoclear, (int) refcountOrder, compressionType,
+                    snapshotCount, snapshotsOffset);
+        }
+
+        /** The first 72 bytes, common to versions 2 and 3. */
+        private void commonFields() {
+            ByteBuffer h = f.bytes(0, V2_HEADER_LENGTH, "qcow2 header");
+            int magic = h.getInt(0);
+            if (magic != MAGIC) {
+                throw bad(f, String.format("not a qcow2 image (magic 0x%08x, expected 0x%08x)", magic, MAGIC));
+            }
+            version = u32(h, 4);
+            if (version == 1) {
+                throw bad(f, "qcow version 1 image; only qcow2 versions 2 and 3 are supported");
+            }
+            if (version != 2 && version != 3) {
+                throw bad(f, "unsupported qcow2 version " + version + " (only 2 and 3 are supported)");
+            }
+            backingOffset = h.getLong(8);
+            backingSize = u32(h, 16);
+            clusterBits = u32(h, 20);
+            if (clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) {
+                throw bad(f, "cluster_bits " + clusterBits + " out of range " + MIN_CLUSTER_BITS + ".."
+                        + MAX_CLUSTER_BITS);
+            }
+            virtualSize = h.getLong(24);
+            if (virtualSize < 0) {
+                throw bad(f, "virtual size " + Long.toUnsignedString(virtualSize) + " is too large");
+            }
+            long cryptMethod = u32(h, 32);
+            if (cryptMethod > MAX_CRYPT_METHOD) {
+                throw bad(f, "unknown crypt_method " + cryptMethod);
+            }
+            snapshotCount = u32(h, 60);
+            snapshotsOffset = h.getLong(64);
+        }
+
+        /** Bytes 72.. of a version 3 header: feature bits, refcount order, header length, compression type. */
+        private void version3Fields() {
             ByteBuffer v3 = f.bytes(0, V3_MIN_HEADER_LENGTH, "qcow2 version 3 header");
             incompatible = v3.getLong(72);
             compatible = v3.getLong(80);
@@ -102,9 +143,10 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
             refcountOrder = u32(v3, 96);
             headerLength = u32(v3, 100);
             if (headerLength < V3_MIN_HEADER_LENGTH || headerLength % 8 != 0) {
-                throw bad(f, "header_length " + headerLength + " is invalid (version 3 needs a multiple of 8, at least "
-                        + V3_MIN_HEADER_LENGTH + ")");
+                throw bad(f, "header_length " + headerLength + " is invalid (version 3 needs a multiple of 8, "
+                        + "at least " + V3_MIN_HEADER_LENGTH + ")");
             }
+            long clusterSize = 1L << clusterBits;
             if (headerLength > clusterSize) {
                 throw bad(f, "header_length " + headerLength + " exceeds the cluster size " + clusterSize);
             }
@@ -117,8 +159,12 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
             }
         }
 
-        String backingFile = null;
-        if (backingOffset != 0) {
+        /** The backing name lies in the first cluster, after the header, and is at most 1023 bytes. */
+        private void checkBackingBounds() {
+            if (backingOffset == 0) {
+                return;
+            }
+            long clusterSize = 1L << clusterBits;
             if (backingOffset < headerLength || backingOffset >= clusterSize) {
                 throw bad(f, "backing_file_offset " + Long.toUnsignedString(backingOffset)
                         + " is not inside the first cluster after the header");
@@ -130,35 +176,25 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
                 throw bad(f, "backing file name (" + backingSize + " bytes at offset " + backingOffset
                         + ") does not fit in the first cluster");
             }
-            backingFile = string(f, backingOffset, (int) backingSize, "backing file name");
-            if (backingFile.isEmpty()) {
-                backingFile = null;
+        }
+
+        /** Refuses unknown incompatible features and the known ones in a state qemu refuses. */
+        private void checkFeatures(Extensions ext) {
+            long unknown = incompatible & ~INCOMPAT_KNOWN;
+            if (unknown != 0) {
+                throw bad(f, "unsupported incompatible feature(s): " + describeBits(unknown, ext.incompatibleNames()));
             }
-        }
-
-        long extensionsEnd = backingOffset != 0 ? backingOffset : clusterSize;
-        Extensions ext = Extensions.read(f, headerLength, extensionsEnd);
-
-        long unknown = incompatible & ~INCOMPAT_KNOWN;
-        if (unknown != 0) {
-            throw bad(f, "unsupported incompatible feature(s): " + describeBits(unknown, ext.incompatibleNames()));
-        }
-        if (compressionType > 1) {
-            throw bad(f, "unknown compression_type " + compressionType);
-        }
-        if ((compressionType != 0) != ((incompatible & INCOMPAT_COMPRESSION) != 0)) {
-            throw bad(f, "compression_type " + compressionType + " disagrees with the compression type feature bit");
-        }
-        String dataFile = null;
-        if ((incompatible & INCOMPAT_DATA_FILE) != 0) {
-            if (ext.dataFile() == null) {
+            if (compressionType > 1) {
+                throw bad(f, "unknown compression_type " + compressionType);
+            }
+            if ((compressionType != 0) != ((incompatible & INCOMPAT_COMPRESSION) != 0)) {
+                throw bad(f, "compression_type " + compressionType
+                        + " disagrees with the compression type feature bit");
+            }
+            if ((incompatible & INCOMPAT_DATA_FILE) != 0 && ext.dataFile() == null) {
                 throw bad(f, "uses an external data file but does not name it");
             }
-            dataFile = ext.dataFile();
         }
-        return new Qcow2Header((int) version, (int) clusterBits, virtualSize, backingFile, ext.backingFormat(),
-                dataFile, incompatible, compatible, autoclear, (int) refcountOrder, compressionType,
-                snapshotCount, snapshotsOffset);
     }
 
     private static String describeBits(long bits, Map<Integer, String> names) {
