@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.",
         subcommands = {
             AutoComplete.GenerateCompletion.class,
+            ImagesCommand.class,
         })
 public final class XsnapCommand implements Runnable {
     @CommandLine.Spec
