@@ -16,7 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code xsnap images}: what {@code qemu-img info --backing-chain} says, read natively from the headers. */
 @Command(name = "images", mixinStandardHelpOptions = true,
@@ -69,7 +68,7 @@ public final class ImagesCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ImagesView view = json ? new ImagesJsonView(JsonMapper.builder().build(), out) : new ImagesTextView(out);
+        ImagesView view = json ? new ImagesJsonView(out) : new ImagesTextView(out);
         boolean failed = false;
         for (String arg : paths) {
             String error;

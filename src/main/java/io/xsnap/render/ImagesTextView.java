@@ -3,12 +3,10 @@ package io.xsnap.render;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.host.image.InternalSnapshot;
 import java.io.PrintWriter;
-import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Images as a compact tree, one line per image, the backing file indented under its overlay and the
@@ -24,8 +22,7 @@ import java.util.Locale;
  */
 public final class ImagesTextView implements ImagesView {
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
-            .withZone(ZoneOffset.UTC);
+    private static final String NL = System.lineSeparator();
     private static final List<String> SNAPSHOT_HEADER = List.of("ID", "TAG", "VM SIZE", "DATE (UTC)", "VM CLOCK",
             "ICOUNT");
 
@@ -40,16 +37,18 @@ public final class ImagesTextView implements ImagesView {
         if (chain.isEmpty()) {
             return;
         }
+        StringBuilder text = new StringBuilder(256);
         for (int depth = 0; depth < chain.size(); depth++) {
             ImageInfo info = chain.get(depth);
-            out.println(branch(depth) + describe(info));
+            text.append(branch(depth)).append(describe(info)).append(NL);
             if (!info.snapshots().isEmpty()) {
-                snapshotTable(info.snapshots(), " ".repeat(branch(depth).length() + 2));
+                snapshotTable(text, info.snapshots(), " ".repeat(branch(depth).length() + 2));
             }
         }
         if (error != null) {
-            out.println(branch(chain.size()) + "error: " + error);
+            text.append(branch(chain.size())).append("error: ").append(error).append(NL);
         }
+        out.print(text);
     }
 
     @Override
@@ -83,12 +82,12 @@ public final class ImagesTextView implements ImagesView {
         return line.toString();
     }
 
-    private void snapshotTable(List<InternalSnapshot> snapshots, String indent) {
-        List<List<String>> rows = new ArrayList<>();
+    private static void snapshotTable(StringBuilder text, List<InternalSnapshot> snapshots, String indent) {
+        List<List<String>> rows = new ArrayList<>(snapshots.size() + 1);
         rows.add(SNAPSHOT_HEADER);
         for (InternalSnapshot s : snapshots) {
-            rows.add(List.of(s.id(), s.name(), size(s.vmStateSize()), DATE.format(Instant.ofEpochSecond(s.dateSec())),
-                    vmClock(s.vmClockNsec()), s.icount() == -1 ? "--" : Long.toString(s.icount())));
+            rows.add(List.of(s.id(), s.name(), size(s.vmStateSize()), date(s.dateSec()), vmClock(s.vmClockNsec()),
+                    s.icount() == -1 ? "--" : Long.toString(s.icount())));
         }
         int[] widths = new int[SNAPSHOT_HEADER.size()];
         for (List<String> row : rows) {
@@ -97,15 +96,15 @@ public final class ImagesTextView implements ImagesView {
             }
         }
         for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder(indent);
+            text.append(indent);
             for (int c = 0; c < widths.length; c++) {
                 String cell = row.get(c);
-                line.append(cell);
+                text.append(cell);
                 if (c < widths.length - 1) {
-                    line.append(" ".repeat(widths[c] - cell.length() + 2));
+                    pad(text, widths[c] - cell.length() + 2, ' ');
                 }
             }
-            out.println(line);
+            text.append(NL);
         }
     }
 
@@ -114,21 +113,48 @@ public final class ImagesTextView implements ImagesView {
         if (bytes < 1024) {
             return bytes + " " + UNITS[0];
         }
-        double value = bytes;
         int unit = 0;
+        double value = bytes;
         while (value >= 1024 && unit < UNITS.length - 1) {
             value /= 1024;
             unit++;
         }
-        String number = value == Math.rint(value) ? Long.toString((long) value)
-                : String.format(Locale.ROOT, "%.1f", value);
+        long tenths = Math.round(value * 10);
+        String number = tenths % 10 == 0 ? Long.toString(tenths / 10) : tenths / 10 + "." + tenths % 10;
         return number + " " + UNITS[unit];
+    }
+
+    /** Seconds since the epoch as "yyyy-MM-dd HH:mm:ss" in UTC. */
+    static String date(long epochSecond) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);
+        StringBuilder b = new StringBuilder(19);
+        digits(b, t.getYear(), 4).append('-');
+        digits(b, t.getMonthValue(), 2).append('-');
+        digits(b, t.getDayOfMonth(), 2).append(' ');
+        digits(b, t.getHour(), 2).append(':');
+        digits(b, t.getMinute(), 2).append(':');
+        return digits(b, t.getSecond(), 2).toString();
     }
 
     /** Guest run time as qemu-img prints it: hours:minutes:seconds.milliseconds. */
     static String vmClock(long nanos) {
         long millis = nanos / 1_000_000L;
-        return String.format(Locale.ROOT, "%04d:%02d:%02d.%03d", millis / 3_600_000L, millis / 60_000L % 60,
-                millis / 1000 % 60, millis % 1000);
+        StringBuilder b = new StringBuilder(14);
+        digits(b, millis / 3_600_000L, 4).append(':');
+        digits(b, millis / 60_000L % 60, 2).append(':');
+        digits(b, millis / 1000 % 60, 2).append('.');
+        return digits(b, millis % 1000, 3).toString();
+    }
+
+    private static StringBuilder digits(StringBuilder b, long value, int width) {
+        String s = Long.toString(value);
+        pad(b, width - s.length(), '0');
+        return b.append(s);
+    }
+
+    private static void pad(StringBuilder b, int count, char c) {
+        for (int i = 0; i < count; i++) {
+            b.append(c);
+        }
     }
 }

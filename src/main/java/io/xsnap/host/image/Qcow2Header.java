@@ -150,7 +150,7 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
             if (headerLength > clusterSize) {
                 throw bad(f, "header_length " + headerLength + " exceeds the cluster size " + clusterSize);
             }
-            ByteBuffer full = f.bytes(0, (int) headerLength, "qcow2 header of header_length " + headerLength);
+            ByteBuffer full = f.bytes(0, (int) headerLength, "qcow2 header (header_length)");
             if (headerLength > V3_MIN_HEADER_LENGTH) {
                 compressionType = full.get(V3_MIN_HEADER_LENGTH) & 0xff;
             }
@@ -221,7 +221,7 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
                     throw bad(f, "header extension at offset " + off + " crosses the end of the extension area ("
                             + end + ")");
                 }
-                ByteBuffer e = f.bytes(off, 8, "header extension at offset " + off);
+                ByteBuffer e = f.bytes(off, 8, "header extension");
                 int type = e.getInt(0);
                 long len = u32(e, 4);
                 if (type == EXT_END) {

@@ -17,6 +17,8 @@ final class SnapshotTable {
     static final int MAX_EXTRA_DATA = 1024;
     static final int ENTRY_FIXED = 40;
     static final int WINDOW = 64 << 10;
+    /** What an entry written by qemu usually takes (40 fixed, 24 extra, a short id and name): the first read. */
+    static final int TYPICAL_ENTRY = 96;
 
     private SnapshotTable() {
     }
@@ -42,12 +44,11 @@ final class SnapshotTable {
             throw Qcow2Header.bad(f, "snapshot table of " + count + " entries at offset " + offset
                     + " cannot fit in the file (" + f.size() + " bytes)");
         }
-        Cursor c = new Cursor(f, offset);
+        Cursor c = new Cursor(f, offset, count * TYPICAL_ENTRY);
         List<InternalSnapshot> out = new ArrayList<>((int) Math.min(count, 1024));
         for (long i = 1; i <= count; i++) {
-            String what = "snapshot table entry " + i;
             c.alignTo8();
-            ByteBuffer e = c.take(ENTRY_FIXED, what);
+            ByteBuffer e = c.take(ENTRY_FIXED, i);
             int idSize = Qcow2Header.u16(e, 12);
             int nameSize = Qcow2Header.u16(e, 14);
             long dateSec = Qcow2Header.u32(e, 16);
@@ -56,16 +57,16 @@ final class SnapshotTable {
             long vmStateSize = Qcow2Header.u32(e, 32);
             long extraSize = Qcow2Header.u32(e, 36);
             if (extraSize > MAX_EXTRA_DATA) {
-                throw Qcow2Header.bad(f, what + ": extra_data_size " + extraSize + " exceeds " + MAX_EXTRA_DATA);
+                throw Qcow2Header.bad(f, entry(i) + ": extra_data_size " + extraSize + " exceeds " + MAX_EXTRA_DATA);
             }
             int extra = (int) extraSize;
-            ByteBuffer rest = c.take(extra + idSize + nameSize, what);
+            ByteBuffer rest = c.take(extra + idSize + nameSize, i);
             long diskSize = -1;
             long icount = -1;
             if (extra >= 8) {
                 vmStateSize = rest.getLong(0);
                 if (vmStateSize < 0) {
-                    throw Qcow2Header.bad(f, what + ": vm_state_size " + Long.toUnsignedString(vmStateSize)
+                    throw Qcow2Header.bad(f, entry(i) + ": vm_state_size " + Long.toUnsignedString(vmStateSize)
                             + " is too large");
                 }
             }
@@ -82,6 +83,10 @@ final class SnapshotTable {
         return out;
     }
 
+    private static String entry(long index) {
+        return "snapshot table entry " + index;
+    }
+
     private static String string(ByteBuffer b, int at, int length) {
         byte[] raw = new byte[length];
         b.get(at, raw);
@@ -93,12 +98,15 @@ final class SnapshotTable {
         private final ImageFile f;
         private final long end;
         private final long tableEnd;
+        private long expected;
         private long pos;
         private ByteBuffer window = ByteBuffer.allocate(0);
         private long windowStart;
 
-        Cursor(ImageFile f, long start) {
+        /** @param expected bytes the table probably takes, to size the first read */
+        Cursor(ImageFile f, long start, long expected) {
             this.f = f;
+            this.expected = expected;
             this.pos = start;
             this.tableEnd = start + MAX_TABLE_BYTES;
             this.end = Math.min(f.size(), tableEnd);
@@ -108,17 +116,19 @@ final class SnapshotTable {
             pos = (pos + 7) & ~7L;
         }
 
-        ByteBuffer take(int n, String what) {
+        /** The next {@code n} bytes of entry {@code index} (which names it in messages). */
+        ByteBuffer take(int n, long index) {
             if (n > end - pos) {
                 if (pos + n > tableEnd) {
-                    throw Qcow2Header.bad(f, what + ": the snapshot table is larger than "
+                    throw Qcow2Header.bad(f, entry(index) + ": the snapshot table is larger than "
                             + (MAX_TABLE_BYTES >> 20) + " MiB");
                 }
-                throw f.truncated(what, pos, n);
+                throw f.truncated(entry(index), pos, n);
             }
             if (pos < windowStart || pos + n > windowStart + window.limit()) {
-                int len = (int) Math.min(end - pos, Math.max(n, WINDOW));
-                window = f.bytes(pos, len, what);
+                int len = (int) Math.min(end - pos, Math.max(n, Math.min(WINDOW, Math.max(expected, 4096))));
+                expected = WINDOW;
+                window = f.bytes(pos, len, "snapshot table");
                 windowStart = pos;
             }
             ByteBuffer slice = window.slice((int) (pos - windowStart), n);

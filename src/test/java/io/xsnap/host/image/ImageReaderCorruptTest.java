@@ -155,8 +155,8 @@ class ImageReaderCorruptTest {
             truncate(3, () -> "truncated: qcow2 header needs bytes 0..72 but the file has 3"),
             truncate(71, () -> "truncated: qcow2 header needs bytes 0..72 but the file has 71"),
             truncate(72, () -> "truncated: qcow2 version 3 header needs bytes 0..104 but the file has 72"),
-            truncate(111, () -> "truncated: qcow2 header of header_length 112 needs bytes 0..112 but the file has 111"),
-            truncate(116, () -> "truncated: header extension at offset 112 needs bytes 112..120 but the file has 116"),
+            truncate(111, () -> "truncated: qcow2 header (header_length) needs bytes 0..112 but the file has 111"),
+            truncate(116, () -> "truncated: header extension needs bytes 112..120 but the file has 116"),
             truncate(122, () -> "truncated: backing format extension needs bytes 120..125 but the file has 122"),
             truncate(backingOffset + 3, () -> "truncated: backing file name needs bytes " + backingOffset + ".."
                     + (backingOffset + backingSize) + " but the file has " + (backingOffset + 3)),
