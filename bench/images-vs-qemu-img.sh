@@ -5,6 +5,12 @@
 #
 # usage: bench/images-vs-qemu-img.sh [N]     (default 1000)
 #
+# Environment:
+#   BENCH_CHECKER=jq|python3   how to compare the outputs (default: jq when installed)
+#   BENCH_TUNED=1              also time the jar with the JVM flags a launcher could use
+#                              (an AppCDS archive from a training run, C1 only); the ratio
+#                              printed last is always the plain `java -jar` one
+#
 # Images come in groups of ten: a base with 20 internal snapshots, a chain of
 # three overlays on it, an overlay in a subdirectory whose backing name is
 # "../../base/…", a compat=0.10 image, an image with 5 snapshots, and plain
@@ -21,12 +27,19 @@ jar=$repo/target/xsnap.jar
 
 command -v qemu-img >/dev/null || { echo "$0: qemu-img is not installed" >&2; exit 69; }
 command -v java >/dev/null || { echo "$0: java is not installed" >&2; exit 69; }
-if command -v jq >/dev/null; then
-    checker=jq
-elif command -v python3 >/dev/null; then
-    checker=python3
-else
-    echo "$0: need jq or python3 to compare the outputs" >&2
+checker=${BENCH_CHECKER:-}
+if [[ -z $checker ]]; then
+    if command -v jq >/dev/null; then
+        checker=jq
+    elif command -v python3 >/dev/null; then
+        checker=python3
+    else
+        echo "$0: need jq or python3 to compare the outputs" >&2
+        exit 69
+    fi
+fi
+if [[ $checker != jq && $checker != python3 ]] || ! command -v "$checker" >/dev/null; then
+    echo "$0: cannot compare with '$checker' (jq or python3)" >&2
     exit 69
 fi
 if [[ ! -f $jar ]]; then
@@ -79,6 +92,16 @@ t2=$(now)
 java -jar "$jar" images --json "${images[@]}" >xsnap.json
 t3=$(now)
 
+if [[ ${BENCH_TUNED:-} == 1 ]]; then
+    echo "the same with an AppCDS archive and C1 only ..."
+    java -XX:ArchiveClassesAtExit="$work/xsnap.jsa" -jar "$jar" images --json "${images[@]}" >/dev/null 2>&1
+    t4=$(now)
+    java -XX:SharedArchiveFile="$work/xsnap.jsa" -XX:TieredStopAtLevel=1 -jar "$jar" images --json "${images[@]}" \
+        >tuned.json
+    t5=$(now)
+    cmp -s xsnap.json tuned.json || { echo "$0: the tuned run printed something else" >&2; exit 1; }
+fi
+
 # --- compare: every chain element's file, backing file and snapshot names ----
 if [[ $checker == jq ]]; then
     # one line per chain element: path, depth, filename, backing, full backing, backing format, snapshots
@@ -128,10 +151,12 @@ if ! diff -u qemu.tsv xsnap.tsv >diff.txt; then
     exit 1
 fi
 
-awk -v n="$n" -v el="$elements" -v sn="$snapshots" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v c="$checker" 'BEGIN {
+awk -v n="$n" -v el="$elements" -v sn="$snapshots" -v c="$checker" \
+    -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v t4="${t4:-0}" -v t5="${t5:-0}" 'BEGIN {
     q = t1 - t0; x = t3 - t2
-    printf "agree: %d images, %d chain elements, %d snapshot names (checked with %s)\n", n, el, sn, c
+    printf "agree: %d images, %d chain elements, %d snapshot entries (checked with %s)\n", n, el, sn, c
     printf "qemu-img (one process per image): %8.3f s  (%.2f ms/image)\n", q, 1000 * q / n
     printf "xsnap images (one JVM):           %8.3f s  (%.2f ms/image)\n", x, 1000 * x / n
+    if (t5 > 0) printf "xsnap, AppCDS + C1 (BENCH_TUNED): %8.3f s  (%.1fx)\n", t5 - t4, q / (t5 - t4)
     printf "ratio: xsnap is %.1fx faster\n", q / x
 }'

@@ -8,13 +8,13 @@ import java.io.Writer;
 import java.util.List;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
-import tools.jackson.core.PrettyPrinter;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.util.DefaultPrettyPrinter;
 
 /**
- * {@code {"format_version":1,"images":[{"path":…,"chain":[…],"error":…}]}}, streamed as it goes so that
- * thousands of images never sit in memory at once. Each chain element uses the keys of
+ * {@code {"format_version":1,"images":[{"path":…,"chain":[…],"error":…}]}}, compact (pipe it through
+ * {@code jq} to read it), streamed as it goes so that thousands of images never sit in memory at once. Each chain element uses the keys of
  * {@code qemu-img info --output=json}, leaving out keys that do not apply as qemu-img does;
  * {@code format-specific} holds only what the header reader knows (compat, corrupt, data-file).
  *
@@ -25,6 +25,35 @@ import tools.jackson.core.util.DefaultPrettyPrinter;
 public final class ImagesJsonView implements ImagesView {
     public static final int FORMAT_VERSION = 1;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    // Property names, quoted once: the generator then copies them without escaping.
+    private static final SerializableString K_BACKING_FILENAME = new SerializedString("backing-filename");
+    private static final SerializableString K_BACKING_FILENAME_FORMAT = new SerializedString("backing-filename-format");
+    private static final SerializableString K_CHAIN = new SerializedString("chain");
+    private static final SerializableString K_CLUSTER_SIZE = new SerializedString("cluster-size");
+    private static final SerializableString K_COMPAT = new SerializedString("compat");
+    private static final SerializableString K_CORRUPT = new SerializedString("corrupt");
+    private static final SerializableString K_DATA = new SerializedString("data");
+    private static final SerializableString K_DATA_FILE = new SerializedString("data-file");
+    private static final SerializableString K_DATE_NSEC = new SerializedString("date-nsec");
+    private static final SerializableString K_DATE_SEC = new SerializedString("date-sec");
+    private static final SerializableString K_DIRTY_FLAG = new SerializedString("dirty-flag");
+    private static final SerializableString K_ERROR = new SerializedString("error");
+    private static final SerializableString K_FILENAME = new SerializedString("filename");
+    private static final SerializableString K_FORMAT = new SerializedString("format");
+    private static final SerializableString K_FORMAT_SPECIFIC = new SerializedString("format-specific");
+    private static final SerializableString K_FORMAT_VERSION = new SerializedString("format_version");
+    private static final SerializableString K_FULL_BACKING_FILENAME = new SerializedString("full-backing-filename");
+    private static final SerializableString K_ICOUNT = new SerializedString("icount");
+    private static final SerializableString K_ID = new SerializedString("id");
+    private static final SerializableString K_IMAGES = new SerializedString("images");
+    private static final SerializableString K_NAME = new SerializedString("name");
+    private static final SerializableString K_PATH = new SerializedString("path");
+    private static final SerializableString K_SNAPSHOTS = new SerializedString("snapshots");
+    private static final SerializableString K_TYPE = new SerializedString("type");
+    private static final SerializableString K_VIRTUAL_SIZE = new SerializedString("virtual-size");
+    private static final SerializableString K_VM_CLOCK_NSEC = new SerializedString("vm-clock-nsec");
+    private static final SerializableString K_VM_CLOCK_SEC = new SerializedString("vm-clock-sec");
+    private static final SerializableString K_VM_STATE_SIZE = new SerializedString("vm-state-size");
 
     private final JsonGenerator out;
     private final Writer writer;
@@ -32,25 +61,28 @@ public final class ImagesJsonView implements ImagesView {
     /** Writes to {@code writer}, flushing but never closing it. */
     public ImagesJsonView(Writer writer) {
         this.writer = writer;
-        this.out = new JsonFactory().createGenerator(new Pretty(), new UnclosableWriter(writer));
+        this.out = new JsonFactory().createGenerator(ObjectWriteContext.empty(), new UnclosableWriter(writer));
         out.writeStartObject();
-        out.writeNumberProperty("format_version", FORMAT_VERSION);
-        out.writeName("images");
+        out.writeName(K_FORMAT_VERSION);
+        out.writeNumber(FORMAT_VERSION);
+        out.writeName(K_IMAGES);
         out.writeStartArray();
     }
 
     @Override
     public void image(String path, List<ImageInfo> chain, String error) {
         out.writeStartObject();
-        out.writeStringProperty("path", path);
-        out.writeName("chain");
+        out.writeName(K_PATH);
+        out.writeString(path);
+        out.writeName(K_CHAIN);
         out.writeStartArray();
         for (ImageInfo info : chain) {
             writeImage(info);
         }
         out.writeEndArray();
         if (error != null) {
-            out.writeStringProperty("error", error);
+            out.writeName(K_ERROR);
+            out.writeString(error);
         }
         out.writeEndObject();
     }
@@ -71,24 +103,32 @@ public final class ImagesJsonView implements ImagesView {
     /** One image as {@code qemu-img info --output=json} shows it (the facts a header holds). */
     private void writeImage(ImageInfo info) {
         out.writeStartObject();
-        out.writeStringProperty("filename", info.path().toString());
-        out.writeStringProperty("format", info.format());
-        out.writeNumberProperty("virtual-size", info.virtualSize());
+        out.writeName(K_FILENAME);
+        out.writeString(info.path().toString());
+        out.writeName(K_FORMAT);
+        out.writeString(info.format());
+        out.writeName(K_VIRTUAL_SIZE);
+        out.writeNumber(info.virtualSize());
         if (info.clusterSize() > 0) {
-            out.writeNumberProperty("cluster-size", info.clusterSize());
+            out.writeName(K_CLUSTER_SIZE);
+            out.writeNumber(info.clusterSize());
         }
-        out.writeBooleanProperty("dirty-flag", info.dirty());
+        out.writeName(K_DIRTY_FLAG);
+        out.writeBoolean(info.dirty());
         if (info.backingFile() != null) {
-            out.writeStringProperty("backing-filename", info.backingFile());
+            out.writeName(K_BACKING_FILENAME);
+            out.writeString(info.backingFile());
             if (info.backingPath() != null) {
-                out.writeStringProperty("full-backing-filename", info.backingPath().toString());
+                out.writeName(K_FULL_BACKING_FILENAME);
+                out.writeString(info.backingPath().toString());
             }
             if (info.backingFormat() != null) {
-                out.writeStringProperty("backing-filename-format", info.backingFormat());
+                out.writeName(K_BACKING_FILENAME_FORMAT);
+                out.writeString(info.backingFormat());
             }
         }
         if (!info.snapshots().isEmpty()) {
-            out.writeName("snapshots");
+            out.writeName(K_SNAPSHOTS);
             out.writeStartArray();
             for (InternalSnapshot s : info.snapshots()) {
                 writeSnapshot(s);
@@ -96,17 +136,21 @@ public final class ImagesJsonView implements ImagesView {
             out.writeEndArray();
         }
         if ("qcow2".equals(info.format())) {
-            out.writeName("format-specific");
+            out.writeName(K_FORMAT_SPECIFIC);
             out.writeStartObject();
-            out.writeStringProperty("type", "qcow2");
-            out.writeName("data");
+            out.writeName(K_TYPE);
+            out.writeString("qcow2");
+            out.writeName(K_DATA);
             out.writeStartObject();
-            out.writeStringProperty("compat", info.version() == 2 ? "0.10" : "1.1");
+            out.writeName(K_COMPAT);
+            out.writeString(info.version() == 2 ? "0.10" : "1.1");
             if (info.dataFile() != null) {
-                out.writeStringProperty("data-file", info.dataFile());
+                out.writeName(K_DATA_FILE);
+                out.writeString(info.dataFile());
             }
             if (info.version() >= 3) {
-                out.writeBooleanProperty("corrupt", info.corrupt());
+                out.writeName(K_CORRUPT);
+                out.writeBoolean(info.corrupt());
             }
             out.writeEndObject();
             out.writeEndObject();
@@ -116,30 +160,25 @@ public final class ImagesJsonView implements ImagesView {
 
     private void writeSnapshot(InternalSnapshot s) {
         out.writeStartObject();
-        out.writeStringProperty("id", s.id());
-        out.writeStringProperty("name", s.name());
-        out.writeNumberProperty("vm-state-size", s.vmStateSize());
-        out.writeNumberProperty("date-sec", s.dateSec());
-        out.writeNumberProperty("date-nsec", s.dateNsec());
-        out.writeNumberProperty("vm-clock-sec", s.vmClockNsec() / NANOS_PER_SECOND);
-        out.writeNumberProperty("vm-clock-nsec", s.vmClockNsec() % NANOS_PER_SECOND);
+        out.writeName(K_ID);
+        out.writeString(s.id());
+        out.writeName(K_NAME);
+        out.writeString(s.name());
+        out.writeName(K_VM_STATE_SIZE);
+        out.writeNumber(s.vmStateSize());
+        out.writeName(K_DATE_SEC);
+        out.writeNumber(s.dateSec());
+        out.writeName(K_DATE_NSEC);
+        out.writeNumber(s.dateNsec());
+        out.writeName(K_VM_CLOCK_SEC);
+        out.writeNumber(s.vmClockNsec() / NANOS_PER_SECOND);
+        out.writeName(K_VM_CLOCK_NSEC);
+        out.writeNumber(s.vmClockNsec() % NANOS_PER_SECOND);
         if (s.icount() != -1) {
-            out.writeNumberProperty("icount", s.icount());
+            out.writeName(K_ICOUNT);
+            out.writeNumber(s.icount());
         }
         out.writeEndObject();
-    }
-
-    /** Indented output, like qemu-img's. */
-    private static final class Pretty extends ObjectWriteContext.Base {
-        @Override
-        public PrettyPrinter getPrettyPrinter() {
-            return new DefaultPrettyPrinter();
-        }
-
-        @Override
-        public boolean hasPrettyPrinter() {
-            return true;
-        }
     }
 
     /** The caller's writer is usually standard output: flush it, never close it. */

@@ -88,6 +88,9 @@ final class SnapshotTable {
     }
 
     private static String string(ByteBuffer b, int at, int length) {
+        if (b.hasArray()) {
+            return new String(b.array(), b.arrayOffset() + at, length, StandardCharsets.UTF_8);
+        }
         byte[] raw = new byte[length];
         b.get(at, raw);
         return new String(raw, StandardCharsets.UTF_8);
