@@ -82,8 +82,8 @@ final class ImageFile implements Closeable {
         try {
             Object mode = Files.getAttribute(path, "unix:mode");
             return mode instanceof Integer m && (m & S_IFMT) == S_IFBLK;
-        } catch (UnsupportedOperationException e) {
-            return false;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return false; // no "unix" attribute view: not a Linux host, so no block devices to read
         }
     }
 
