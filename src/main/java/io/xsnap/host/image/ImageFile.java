@@ -61,10 +61,11 @@ final class ImageFile implements Closeable {
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
+            // before opening: opening a FIFO would wait for a writer
             if (!attrs.isRegularFile() && !isBlockDevice(path)) {
                 throw new ImageException(path, "is neither a regular file nor a block device");
             }
+            channel = FileChannel.open(path, StandardOpenOption.READ);
             long size = attrs.isRegularFile() ? attrs.size() : channel.size();
             ImageFile file = new ImageFile(path, channel, size, attrs.fileKey());
             channel = null;

@@ -4,10 +4,14 @@ import static io.xsnap.host.image.QemuImg.assertSameAsQemu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xsnap.host.exec.Command;
+import io.xsnap.host.exec.ExecRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -112,10 +116,10 @@ class ImageReaderQemuTest {
 
     @Test
     void externalDataFile() {
-        Path img = qemu.create(dir.resolve("meta.qcow2"), "4M", "data_file=data.raw");
+        Path img = qemu.create(dir.resolve("meta.qcow2"), "4M", "data_file=" + dir.resolve("data.raw"));
         ImageInfo info = reader.read(img, "qcow2");
         assertSameAsQemu(qemu.info(img), info);
-        assertEquals("data.raw", info.dataFile());
+        assertEquals(dir.resolve("data.raw").toString(), info.dataFile());
     }
 
     @Test
@@ -197,6 +201,15 @@ class ImageReaderQemuTest {
                 assertThrows(ImageException.class, () -> reader.readChain(dir, null)).getMessage());
         assertEquals(none + ": format vmdk is not supported (xsnap reads qcow2 and raw)",
                 assertThrows(ImageException.class, () -> reader.read(none, "vmdk")).getMessage());
+    }
+
+    @Test
+    void specialFilesAreRefusedWithoutOpeningThem() {
+        Path fifo = dir.resolve("fifo");
+        new ExecRunner().run(Command.of("mkfifo", fifo.toString()));
+        ImageException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(ImageException.class, () -> reader.read(fifo, null)));
+        assertEquals(fifo + ": is neither a regular file nor a block device", e.getMessage());
     }
 
     @Test
