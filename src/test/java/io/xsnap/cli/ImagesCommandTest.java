@@ -85,7 +85,7 @@ class ImagesCommandTest {
             qemu.snapshot(many, "s" + i);
         }
         Path v2 = qemu.create(dir.resolve("v2.qcow2"), "1M", "compat=0.10");
-        Path data = qemu.create(dir.resolve("meta.qcow2"), "1M", "data_file=meta.raw");
+        Path data = qemu.create(dir.resolve("meta.qcow2"), "1M", "data_file=" + dir.resolve("meta.raw"));
 
         Run r = run("images", "--json", many.toString(), v2.toString(), data.toString());
 
