@@ -62,7 +62,7 @@ public final class ListCommand implements Callable<Integer> {
             for (Manifest.Disk d : m.disks()) {
                 disks.add(d.vdev() + ":" + d.mode());
                 if (d.frozen() != null && images.containsKey(Path.of(d.frozen()))) {
-                    disk += images.get(Path.of(d.frozen())).allocatedBytes();
+                    disk += images.get(Path.of(d.frozen())).fileSize();
                 }
             }
             entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(ctx, m.domain())),

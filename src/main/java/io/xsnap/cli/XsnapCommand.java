@@ -10,6 +10,14 @@ import picocli.CommandLine.Command;
         subcommands = {
             AutoComplete.GenerateCompletion.class,
             ValidateCommand.class,
+            PlanCommand.class,
+            ApplyCommand.class,
+            CreateCommand.class,
+            RevertCommand.class,
+            DeleteCommand.class,
+            ListCommand.class,
+            ObserveCommand.class,
+            ImagesCommand.class,
             SchemaCommand.class,
         })
 public final class XsnapCommand implements Runnable {

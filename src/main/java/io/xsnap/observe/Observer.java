@@ -96,7 +96,7 @@ public final class Observer {
                 continue;
             }
             try {
-                ImageInfo info = probe.read(path, next.getValue().isEmpty() ? null : next.getValue());
+                ImageInfo info = normalized(probe.read(path, next.getValue().isEmpty() ? null : next.getValue()));
                 seen.put(path, info);
                 if (info.backingPath() != null) {
                     if (Files.exists(info.backingPath())) {
@@ -110,6 +110,16 @@ public final class Observer {
             }
         }
         return seen.values().stream().sorted(Comparator.comparing(ImageInfo::path)).toList();
+    }
+
+    /** The graph compares paths: resolve "dir/../base" the way the file system would find it. */
+    private static ImageInfo normalized(ImageInfo i) {
+        if (i.backingPath() == null || i.backingPath().equals(i.backingPath().normalize())) {
+            return i;
+        }
+        return new ImageInfo(i.path(), i.format(), i.virtualSize(), i.version(), i.clusterSize(), i.backingFile(),
+                i.backingPath().normalize(), i.backingFormat(), i.dataFile(), i.dirty(), i.corrupt(), i.snapshots(),
+                i.fileSize());
     }
 
     private static List<Path> layers(Path root, List<String> problems) {

@@ -527,7 +527,7 @@ public final class Planner {
 
         long allocated(Path p) {
             ImageInfo i = index.image(p);
-            return i == null ? Long.MAX_VALUE : i.allocatedBytes();
+            return i == null ? Long.MAX_VALUE : i.fileSize();
         }
 
         void noteUnmanaged(DomainInfo domain) {

@@ -8,4 +8,8 @@ public final class ImageException extends HostException {
     public ImageException(Path file, String what) {
         super(file + ": " + what);
     }
+
+    public ImageException(Path file, String what, Throwable cause) {
+        super(file + ": " + what, cause);
+    }
 }

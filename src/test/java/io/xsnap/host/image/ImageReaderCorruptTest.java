@@ -1,0 +1,227 @@
+package io.xsnap.host.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A real qemu-img header (v3, backing file, two snapshots), mutated one fact at a time: each broken input
+ * gives an {@link ImageException} with its own message, and nothing else.
+ */
+class ImageReaderCorruptTest {
+    private static final QemuImg QEMU = new QemuImg();
+
+    @TempDir
+    static Path dir;
+
+    /** The pristine image and where its parts lie. */
+    private static byte[] image;
+    private static long backingOffset;
+    private static int backingSize;
+    private static long snapshotsOffset;
+
+    private final ImageReader reader = new ImageReader();
+
+    @BeforeAll
+    static void makeImage() throws IOException {
+        QEMU.create(dir.resolve("base.qcow2"), "16M");
+        Path top = QEMU.overlay(dir.resolve("top.qcow2"), "base.qcow2", "qcow2");
+        QEMU.snapshot(top, "snap-a");
+        QEMU.snapshot(top, "snap-b");
+        image = Files.readAllBytes(top);
+        ByteBuffer b = ByteBuffer.wrap(image);
+        backingOffset = b.getLong(8);
+        backingSize = b.getInt(16);
+        snapshotsOffset = b.getLong(64);
+        assertEquals(112, b.getInt(100), "qemu 7.2 writes header_length 112");
+        assertEquals(0xE2792ACA, b.getInt(112), "the first extension is the backing format");
+        assertEquals(2, b.getInt(60));
+    }
+
+    /** One broken input: how to break the pristine image, and the message that must name the problem. */
+    private record Case(String name, Function<byte[], byte[]> mutation, Supplier<String> message) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static Case set(String name, Mutator m, String message) {
+        return new Case(name, bytes -> {
+            byte[] copy = bytes.clone();
+            m.mutate(ByteBuffer.wrap(copy));
+            return copy;
+        }, () -> message);
+    }
+
+    private static Case set(String name, Mutator m, Supplier<String> message) {
+        return new Case(name, bytes -> {
+            byte[] copy = bytes.clone();
+            m.mutate(ByteBuffer.wrap(copy));
+            return copy;
+        }, message);
+    }
+
+    private static Case truncate(long length, Supplier<String> message) {
+        return new Case("truncated at " + length, bytes -> Arrays.copyOf(bytes, (int) length), message);
+    }
+
+    @FunctionalInterface
+    private interface Mutator {
+        void mutate(ByteBuffer b);
+    }
+
+    static Stream<Arguments> corruptions() {
+        List<Case> cases = List.of(
+            set("bad magic", b -> b.putInt(0, 0x12345678),
+                "not a qcow2 image (magic 0x12345678, expected 0x514649fb)"),
+            set("qcow version 1", b -> b.putInt(4, 1),
+                "qcow version 1 image; only qcow2 versions 2 and 3 are supported"),
+            set("version 4", b -> b.putInt(4, 4), "unsupported qcow2 version 4 (only 2 and 3 are supported)"),
+            set("cluster_bits 40", b -> b.putInt(20, 40), "cluster_bits 40 out of range 9..21"),
+            set("cluster_bits 8", b -> b.putInt(20, 8), "cluster_bits 8 out of range 9..21"),
+            set("header_length 13", b -> b.putInt(100, 13),
+                "header_length 13 is invalid (version 3 needs a multiple of 8, at least 104)"),
+            set("header_length 108", b -> b.putInt(100, 108),
+                "header_length 108 is invalid (version 3 needs a multiple of 8, at least 104)"),
+            set("header_length 96", b -> b.putInt(100, 96),
+                "header_length 96 is invalid (version 3 needs a multiple of 8, at least 104)"),
+            set("header_length beyond the cluster", b -> b.putInt(100, 1 << 17),
+                "header_length 131072 exceeds the cluster size 65536"),
+            set("refcount_order 7", b -> b.putInt(96, 7), "refcount_order 7 out of range 0..6"),
+            set("crypt_method 7", b -> b.putInt(32, 7), "unknown crypt_method 7"),
+            set("virtual size 2^63", b -> b.putLong(24, Long.MIN_VALUE), "virtual size 9223372036854775808 is too large"),
+            set("backing_file_size 5000", b -> b.putInt(16, 5000), "backing_file_size 5000 exceeds 1023"),
+            set("backing_file_offset 2^64-1", b -> b.putLong(8, -1),
+                "backing_file_offset 18446744073709551615 is not inside the first cluster after the header"),
+            set("backing_file_offset inside the header", b -> b.putLong(8, 16),
+                "backing_file_offset 16 is not inside the first cluster after the header"),
+            set("backing name past the first cluster", b -> b.putLong(8, 65530).putInt(16, 10),
+                "backing file name (10 bytes at offset 65530) does not fit in the first cluster"),
+            set("NUL in the backing name", b -> b.put((int) backingOffset + 2, (byte) 0),
+                "backing file name contains a NUL byte"),
+            set("unknown incompatible bit 5", b -> b.putLong(72, 1L << 5),
+                "unsupported incompatible feature(s): bit 5"),
+            set("unknown incompatible bits 5 and 63", b -> b.putLong(72, 1L << 5 | 1L << 63),
+                "unsupported incompatible feature(s): bit 5, bit 63"),
+            set("compression_type 2", b -> b.put(104, (byte) 2), "unknown compression_type 2"),
+            set("zstd without its feature bit", b -> b.put(104, (byte) 1),
+                "compression_type 1 disagrees with the compression type feature bit"),
+            set("compression bit with zlib", b -> b.putLong(72, 1L << 3),
+                "compression_type 0 disagrees with the compression type feature bit"),
+            set("data file bit without a name", b -> b.putLong(72, 1L << 2),
+                "uses an external data file but does not name it"),
+            set("extension longer than its area", b -> b.putInt(116, 0x7FFFFFF0),
+                () -> "header extension 0xe2792aca at offset 112: length 2147483632 runs past the end of the "
+                        + "extension area (" + backingOffset + ")"),
+            set("backing format name 16 bytes", b -> b.putInt(116, 16), "backing format name is 16 bytes (at most 15)"),
+            set("nb_snapshots 2^32-1", b -> b.putInt(60, -1), "nb_snapshots 4294967295 exceeds 65536"),
+            set("nb_snapshots 65536", b -> b.putInt(60, 65536),
+                () -> "snapshot table of 65536 entries at offset " + snapshotsOffset + " cannot fit in the file ("
+                        + image.length + " bytes)"),
+            set("snapshots_offset beyond EOF", b -> b.putLong(64, 1L << 40),
+                () -> "snapshot table at offset 1099511627776 lies beyond the end of the file (" + image.length
+                        + " bytes)"),
+            set("snapshots_offset not cluster-aligned", b -> b.putLong(64, snapshotsOffset + 8),
+                () -> "snapshots_offset " + (snapshotsOffset + 8) + " is not a positive multiple of the cluster size"
+                        + " 65536"),
+            set("snapshots_offset 0", b -> b.putLong(64, 0),
+                "snapshots_offset 0 is not a positive multiple of the cluster size 65536"),
+            set("snapshots_offset negative", b -> b.putLong(64, -65536L),
+                "snapshots_offset 18446744073709486080 is not a positive multiple of the cluster size 65536"),
+            set("extra_data_size 5000", b -> b.putInt((int) snapshotsOffset + 36, 5000),
+                "snapshot table entry 1: extra_data_size 5000 exceeds 1024"),
+            set("vm_state_size 2^64-1", b -> b.putLong((int) snapshotsOffset + 40, -1),
+                "snapshot table entry 1: vm_state_size 18446744073709551615 is too large"),
+            truncate(0, () -> "truncated: qcow2 header needs bytes 0..72 but the file has 0"),
+            truncate(3, () -> "truncated: qcow2 header needs bytes 0..72 but the file has 3"),
+            truncate(71, () -> "truncated: qcow2 header needs bytes 0..72 but the file has 71"),
+            truncate(72, () -> "truncated: qcow2 version 3 header needs bytes 0..104 but the file has 72"),
+            truncate(111, () -> "truncated: qcow2 header (header_length) needs bytes 0..112 but the file has 111"),
+            truncate(116, () -> "truncated: header extension needs bytes 112..120 but the file has 116"),
+            truncate(122, () -> "truncated: backing format extension needs bytes 120..125 but the file has 122"),
+            truncate(backingOffset + 3, () -> "truncated: backing file name needs bytes " + backingOffset + ".."
+                    + (backingOffset + backingSize) + " but the file has " + (backingOffset + 3)),
+            truncate(snapshotsOffset, () -> "snapshot table at offset " + snapshotsOffset
+                    + " lies beyond the end of the file (" + snapshotsOffset + " bytes)"),
+            truncate(snapshotsOffset + 10, () -> "snapshot table of 2 entries at offset " + snapshotsOffset
+                    + " cannot fit in the file (" + (snapshotsOffset + 10) + " bytes)"),
+            truncate(snapshotsOffset + 100, () -> "truncated: snapshot table entry 2 needs bytes "
+                    + (snapshotsOffset + 72) + ".." + (snapshotsOffset + 112) + " but the file has "
+                    + (snapshotsOffset + 100)));
+        return cases.stream().map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptions")
+    void corruptInputIsRefusedWithItsOwnMessage(Case c) throws IOException {
+        Path file = write(c.name(), c.mutation().apply(image));
+        ImageException e = assertThrows(ImageException.class, () -> reader.read(file, "qcow2"));
+        assertEquals(file + ": " + c.message().get(), e.getMessage());
+    }
+
+    @Test
+    void thePristineImageReads() throws IOException {
+        Path file = write("pristine", image);
+        ImageInfo info = reader.read(file, "qcow2");
+        assertEquals("base.qcow2", info.backingFile());
+        assertEquals("qcow2", info.backingFormat());
+        assertEquals(List.of("snap-a", "snap-b"), info.snapshots().stream().map(InternalSnapshot::name).toList());
+    }
+
+    @Test
+    void dirtyAndCorruptBitsAreReportedLikeQemu() throws IOException {
+        Path dirty = write("dirty", set("dirty", b -> b.putLong(72, 1), "").mutation().apply(image));
+        Files.copy(dir.resolve("base.qcow2"), dir.resolve("dirty").resolve("base.qcow2"));
+        ImageInfo info = reader.read(dirty, "qcow2");
+        assertTrue(info.dirty());
+        QemuImg.assertSameAsQemu(QEMU.info(dirty), info);
+
+        Path corrupt = write("corrupt", set("corrupt", b -> b.putLong(72, 2), "").mutation().apply(image));
+        Files.copy(dir.resolve("base.qcow2"), dir.resolve("corrupt").resolve("base.qcow2"));
+        info = reader.read(corrupt, "qcow2");
+        assertTrue(info.corrupt());
+        assertFalse(info.dirty());
+        QemuImg.assertSameAsQemu(QEMU.info(corrupt), info);
+    }
+
+    @Test
+    void unknownExtensionsAndCompatibleBitsAreIgnored() throws IOException {
+        Path file = write("unknown-ext", set("unknown", b -> b.putInt(112, 0x12345678)
+                .putLong(80, -1L).putLong(88, -1L), "").mutation().apply(image));
+        ImageInfo info = reader.read(file, "qcow2");
+        assertNull(info.backingFormat(), "the backing format extension was renamed to an unknown type");
+        assertEquals("base.qcow2", info.backingFile());
+        assertEquals(2, info.snapshots().size());
+    }
+
+    @Test
+    void emptyOrTinyFilesProbeAsRaw() throws IOException {
+        Path empty = write("empty", new byte[0]);
+        assertEquals("raw", reader.read(empty, null).format());
+        assertEquals(0, reader.read(empty, null).virtualSize());
+    }
+
+    private static Path write(String name, byte[] bytes) throws IOException {
+        Path sub = Files.createDirectories(dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_")));
+        return Files.write(sub.resolve("top.qcow2"), bytes);
+    }
+}
