@@ -4,13 +4,12 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.ImageGraph;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Deletes one snapshot: internal tags go (through QMP when a running domain holds the image), external
@@ -104,21 +103,7 @@ final class Deleter {
 
     /** The running domain whose disk chain contains {@code path}. */
     private static Map.Entry<DomainInfo, DiskInfo> chainHolder(Actual actual, Path path) {
-        for (DomainInfo dom : actual.domains()) {
-            if (!dom.state().active()) {
-                continue;
-            }
-            for (DiskInfo disk : dom.disks()) {
-                Set<Path> seen = new HashSet<>();
-                for (Path p = disk.path(); p != null && seen.add(p); ) {
-                    if (p.equals(path)) {
-                        return Map.entry(dom, disk);
-                    }
-                    ImageInfo i = image(actual, p);
-                    p = i == null ? null : i.backingPath();
-                }
-            }
-        }
-        return null;
+        return new ImageGraph(actual).holders(path).stream().filter(e -> e.getKey().state().active()).findFirst()
+                .orElse(null);
     }
 }

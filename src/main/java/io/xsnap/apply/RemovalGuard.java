@@ -1,15 +1,11 @@
 package io.xsnap.apply;
 
-import io.xsnap.host.DiskInfo;
-import io.xsnap.host.DomainInfo;
-import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.ImageGraph;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Invariant 2, checked against a fresh observation just before a file is deleted: it lies under the store
@@ -28,12 +24,11 @@ final class RemovalGuard {
         if (!layout.contains(f)) {
             return f + " lies outside the store " + layout.root();
         }
-        for (DomainInfo d : actual.domains()) {
-            for (DiskInfo disk : d.disks()) {
-                if (chain(actual, disk.path()).contains(f)) {
-                    return f + " is in the active chain of " + d.name() + " disk " + disk.vdev();
-                }
-            }
+        ImageGraph graph = new ImageGraph(actual);
+        var holders = graph.holders(f);
+        if (!holders.isEmpty()) {
+            return f + " is in the active chain of " + holders.get(0).getKey().name() + " disk "
+                    + holders.get(0).getValue().vdev();
         }
         for (StoredSnapshot s : actual.snapshots()) {
             if ((s.domain() + "/" + s.name()).equals(owner)) {
@@ -45,22 +40,9 @@ final class RemovalGuard {
                 }
             }
         }
-        for (ImageInfo i : actual.images()) {
-            if (f.equals(i.backingPath())) {
-                return f + " is the backing file of " + i.path();
-            }
+        if (!graph.usersOf(f).isEmpty()) {
+            return f + " is the backing file of " + graph.usersOf(f).get(0);
         }
         return null;
-    }
-
-    private static Set<Path> chain(Actual actual, Path top) {
-        Set<Path> out = new HashSet<>();
-        Path p = top;
-        while (p != null && out.add(p)) {
-            Path cur = p;
-            p = actual.images().stream().filter(i -> i.path().equals(cur)).map(ImageInfo::backingPath)
-                    .findFirst().orElse(null);
-        }
-        return out;
     }
 }

@@ -11,8 +11,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
         if (ex instanceof SpecException e) {
             e.problems().forEach(cl.getErr()::println);
-        } else {
+        } else if (expected(ex)) {
             cl.getErr().println("xsnap: " + message(ex));
+        } else {
+            cl.getErr().println("xsnap: internal error (a bug; please report it with this trace):");
+            ex.printStackTrace(cl.getErr());
         }
         cl.getErr().flush();
         return getExitCode(ex);
@@ -33,6 +36,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
             return ExitCodes.USAGE;
         }
         return ExitCodes.ERROR;
+    }
+
+    private static boolean expected(Exception ex) {
+        return ex instanceof HostException || ex instanceof XsnapExit || ex instanceof java.io.IOException
+                || ex instanceof java.io.UncheckedIOException;
     }
 
     private static String message(Exception ex) {
