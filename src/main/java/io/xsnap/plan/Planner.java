@@ -271,7 +271,6 @@ public final class Planner {
         removes.add(dir.resolve(StoreLayout.MANIFEST));
         removes.add(dir);
         removes.forEach(p -> touches.add(p + " (deleted)"));
-        steps.add("remove " + dir);
         return new Change(Action.DELETE, m.domain(), m.name(), Impact.DESTRUCTIVE, reason, m.memory() != null,
                 false, "unchanged", disks, touches, removes, steps);
     }
@@ -310,7 +309,7 @@ public final class Planner {
         if (users.isEmpty()) {
             disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
             removes.add(frozen);
-            steps.add("remove " + frozen + " (no image uses it)");
+            steps.add(d.vdev() + ": " + frozen + " is no image's backing file any more");
             return;
         }
         Path above = users.get(0);
@@ -332,13 +331,11 @@ public final class Planner {
         if (merge == DiskChange.Merge.COMMIT) {
             touches.add(frozen + " (receives the data of " + above + ")");
             removes.add(above);
-            steps.add("commit " + above + " into " + frozen + (s.index.holder(above) != null ? " (live block-commit)" : "")
-                    + ", then remove " + above);
+            steps.add("commit " + above + " into " + frozen + (s.index.holder(above) != null ? " (live block-commit)" : ""));
         } else {
             touches.add(above + " (receives the data of " + frozen + "; guest-visible content unchanged)");
             removes.add(frozen);
-            steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : "")
-                    + ", then remove " + frozen);
+            steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : ""));
         }
     }
 

@@ -25,6 +25,9 @@ public final class TextPlanView implements PlanView {
             for (String step : c.steps()) {
                 out.println("      > " + step);
             }
+            for (java.nio.file.Path p : c.removes()) {
+                out.println("      ! deletes " + p);
+            }
         }
         for (Finding.Kind kind : Finding.Kind.values()) {
             var list = plan.findings().stream().filter(f -> f.kind() == kind).toList();

@@ -37,7 +37,7 @@ class PlanViewGoldenTest {
                         Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2"), DiskChange.Merge.COMMIT)),
                 List.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2 (deleted)"),
                 List.of(Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2")),
-                List.of("commit /var/lib/xsnap/web01/layers/xvdb.1.qcow2 into /img/data.raw, then remove it"));
+                List.of("commit /var/lib/xsnap/web01/layers/xvdb.1.qcow2 into /img/data.raw"));
         return new Plan(Plan.FORMAT_VERSION, Instant.parse("2026-11-26T12:00:00Z"), "qemu", List.of(create, delete),
                 List.of(new Finding(Finding.Kind.UNMANAGED, "web01", "manual", "xvda: internal snapshot in /img/web01.qcow2 not made by xsnap; left alone", null),
                         new Finding(Finding.Kind.DRIFT, "db01", "nightly", "memory file is missing", "delete it (xsnap delete db01 nightly) and apply again")));
