@@ -63,6 +63,16 @@ final class Reverter {
         ctx.journal().append(new Journal.Entry(c.address(), "started", c.domain(), ctx.driver().name(), null));
         new Remover(ctx).remove(c, c.address());
         CurrentMarker.write(ctx.layout(), c.domain(), c.snapshot());
+        if (c.requestId() != null) {
+            recordRequest(c.domain(), c.requestId());
+        }
         return -1;
+    }
+
+    /** Appends a one-shot revert id to {@code <store>/<domain>/.reverts}, so the spec does not ask again. */
+    private void recordRequest(String domain, String id) throws IOException {
+        Path file = ctx.layout().appliedReverts(domain);
+        String before = java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
+        StoreFiles.writeAtomically(file, (before + id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -1,6 +1,8 @@
 package io.xsnap.cli;
 
+import io.xsnap.plan.Fingerprint;
 import io.xsnap.plan.Planner;
+import io.xsnap.plan.SavedPlan;
 import io.xsnap.spec.Desired;
 import io.xsnap.spec.SpecException;
 import io.xsnap.spec.SpecLoader;
@@ -17,7 +19,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap apply}: make the host match the specs. */
 @Command(name = "apply", mixinStandardHelpOptions = true,
-        description = "Show the plan, then make the host match the specs. Without a terminal it needs --auto-approve.",
+        description = {"Show the plan, then make the host match the specs. Without a terminal it needs --auto-approve.",
+            "With a single FILE saved by 'xsnap plan --out FILE', apply exactly that plan, and refuse (exit 76) "
+                    + "if the host changed since it was made."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:done (or nothing to do)", "1:error, or a change failed", "64:usage", "65:invalid spec",
             "66:missing input", "75:another xsnap run holds the lock", "76:refused (e.g. needs --force)"})
@@ -34,17 +38,46 @@ public final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--auto-approve", description = "Apply without asking.")
     boolean autoApprove;
 
-    @Parameters(arity = "1..*", paramLabel = "SPEC", description = "Spec files or directories.")
+    @Parameters(arity = "1..*", paramLabel = "SPEC", description = "Spec files or directories, or one saved plan.")
     List<Path> specs;
 
     @Override
     public Integer call() throws SpecException, java.io.IOException {
-        Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
+        SavedPlan saved = specs.size() == 1 ? savedPlan(ctx, specs.get(0)) : null;
+        if (saved != null) {
+            return new ChangeRun(ctx, apply, spec.commandLine()).run((actual, now) -> {
+                String fingerprint = Fingerprint.of(actual);
+                if (!fingerprint.equals(saved.fingerprint())) {
+                    throw new XsnapExit(ExitCodes.REFUSED, "the host changed since the plan in " + specs.get(0)
+                            + " was made (fingerprint " + saved.fingerprint().substring(0, 12) + ", now "
+                            + fingerprint.substring(0, 12) + "): make a new plan");
+                }
+                return saved.plan();
+            }, plan -> autoApprove || confirm(), null);
+        }
+        Desired desired = new SpecLoader().load(specs);
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
                 (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
                 plan -> autoApprove || confirm(),
                 (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual));
+    }
+
+    /** The saved plan in {@code file} ({@code plan --out}), or null when the file is a spec. */
+    private static SavedPlan savedPlan(HostContext ctx, Path file) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        String text = java.nio.file.Files.readString(file).stripLeading();
+        if (!text.startsWith("{") || !text.contains(SavedPlan.KIND)) {
+            return null;
+        }
+        try {
+            SavedPlan saved = ctx.json.readValue(text, SavedPlan.class);
+            return SavedPlan.KIND.equals(saved.kind()) ? saved : null;
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new XsnapExit(ExitCodes.DATAERR, file + ": not a plan saved by 'xsnap plan --out': " + e.getOriginalMessage());
+        }
     }
 
     private boolean confirm() {

@@ -51,7 +51,7 @@ final class ChangeRun {
                     new Journal(host.layout.journal(), host.json), host.json, line -> {
                         err.println(line);
                         err.flush();
-                    }, Clock.systemUTC());
+                    }, options.clock());
             new io.xsnap.apply.Recovery(ctx).resumeLeftPaused();
             Clock clock = ctx.clock();
             Plan plan = planner.apply(observer.observe(), clock.instant());

@@ -3,8 +3,8 @@ package io.xsnap.cli;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Plan;
 import io.xsnap.plan.Planner;
-import io.xsnap.render.JsonPlanView;
-import io.xsnap.render.TextPlanView;
+import io.xsnap.plan.Fingerprint;
+import io.xsnap.plan.SavedPlan;
 import io.xsnap.spec.Desired;
 import io.xsnap.spec.SpecException;
 import io.xsnap.spec.SpecLoader;
@@ -43,7 +43,12 @@ public final class PlanCommand implements Callable<Integer> {
         HostContext ctx = new HostContext(host);
         Actual actual = ctx.actual(planOptions.state);
         Plan plan = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now).plan(desired, actual);
-        (planOptions.json ? new JsonPlanView(ctx.json) : new TextPlanView()).render(plan, spec.commandLine().getOut());
+        planOptions.view(ctx.json).render(plan, spec.commandLine().getOut());
+        if (planOptions.out != null && !plan.hasErrors()) {
+            java.nio.file.Files.write(planOptions.out, ctx.json.writeValueAsBytes(SavedPlan.of(plan, Fingerprint.of(actual))));
+            spec.commandLine().getErr().println("Saved the plan to " + planOptions.out + "; apply it with: xsnap apply "
+                    + planOptions.out);
+        }
         if (plan.hasErrors()) {
             return ExitCodes.ERROR;
         }

@@ -12,14 +12,22 @@ import java.util.List;
  * @param snapshots  the complete snapshots of the store (those with a manifest), sorted by domain, created
  * @param incomplete store directories without a manifest ("domain/snapshot")
  * @param problems   things observed that could not be read (a corrupt image, a bad manifest), for people
+ * @param appliedReverts the one-shot revert requests already carried out, as "domain/id", sorted
  */
 public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
-                     List<String> incomplete, List<String> problems) {
+                     List<String> incomplete, List<String> problems, List<String> appliedReverts) {
     public Actual {
         domains = List.copyOf(domains);
         images = List.copyOf(images);
         snapshots = List.copyOf(snapshots);
         incomplete = List.copyOf(incomplete);
         problems = List.copyOf(problems);
+        appliedReverts = appliedReverts == null ? List.of() : List.copyOf(appliedReverts);
+    }
+
+    /** A state with no one-shot reverts applied. */
+    public Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
+                  List<String> incomplete, List<String> problems) {
+        this(driver, domains, images, snapshots, incomplete, problems, List.of());
     }
 }

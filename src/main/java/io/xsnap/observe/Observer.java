@@ -60,7 +60,8 @@ public final class Observer {
         for (Manifest m : contents.manifests()) {
             snapshots.add(new StoredSnapshot(m, memorySize(m)));
         }
-        return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems);
+        return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems,
+                contents.appliedReverts());
     }
 
     private long memorySize(Manifest m) {

@@ -30,8 +30,18 @@ public final class SnapshotStore {
         List<Manifest> manifests = new ArrayList<>();
         List<String> incomplete = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        List<String> reverts = new ArrayList<>();
         for (Path domainDir : children(layout.root(), problems)) {
             String domain = domainDir.getFileName().toString();
+            Path applied = layout.appliedReverts(domain);
+            if (Files.isRegularFile(applied, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.readAllLines(applied).stream().map(String::strip).filter(l -> !l.isEmpty())
+                            .forEach(id -> reverts.add(domain + "/" + id));
+                } catch (IOException e) {
+                    problems.add(applied + ": cannot read: " + e.getMessage());
+                }
+            }
             for (Path snapDir : children(domainDir, problems)) {
                 String snapshot = snapDir.getFileName().toString();
                 if (snapshot.equals(StoreLayout.LAYERS)) {
@@ -59,7 +69,8 @@ public final class SnapshotStore {
         }
         manifests.sort(Comparator.comparing(Manifest::domain).thenComparing(Manifest::created)
                 .thenComparing(Manifest::name));
-        return new Contents(manifests, incomplete, problems);
+        reverts.sort(null);
+        return new Contents(manifests, incomplete, problems, reverts);
     }
 
     private static List<Path> children(Path dir, List<String> problems) {
@@ -77,6 +88,7 @@ public final class SnapshotStore {
     }
 
     /** The store's contents, each list sorted. */
-    public record Contents(List<Manifest> manifests, List<String> incomplete, List<String> problems) {
+    public record Contents(List<Manifest> manifests, List<String> incomplete, List<String> problems,
+                           List<String> appliedReverts) {
     }
 }

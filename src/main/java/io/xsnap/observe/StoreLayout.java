@@ -36,6 +36,11 @@ public record StoreLayout(Path root) {
         return domainDir(domain).resolve(LAYERS);
     }
 
+    /** One line per one-shot revert id already applied to the domain. */
+    public Path appliedReverts(String domain) {
+        return domainDir(domain).resolve(".reverts");
+    }
+
     public Path lock() {
         return root.resolve(".lock");
     }

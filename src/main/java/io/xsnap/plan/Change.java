@@ -12,15 +12,23 @@ import java.util.List;
  * @param touches    files the change creates, writes or deletes, for review
  * @param removes    the files and directories apply may delete for this change, and no others
  * @param steps      what apply will run, in order, for people
+ * @param requestId  a one-shot request (spec revert id) this change carries out; apply records it when done
  */
 public record Change(Action action, String domain, String snapshot, Impact impact, String reason,
                      boolean memory, boolean live, String runAfter, List<DiskChange> disks,
-                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps) {
+                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps, String requestId) {
     public Change {
         disks = List.copyOf(disks);
         touches = List.copyOf(touches);
         removes = List.copyOf(removes);
         steps = List.copyOf(steps);
+    }
+
+    /** A change that carries out no one-shot request. */
+    public Change(Action action, String domain, String snapshot, Impact impact, String reason, boolean memory,
+                  boolean live, String runAfter, List<DiskChange> disks, List<String> touches,
+                  List<java.nio.file.Path> removes, List<String> steps) {
+        this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, null);
     }
 
     public String address() {

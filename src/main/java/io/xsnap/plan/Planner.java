@@ -13,6 +13,8 @@ import io.xsnap.spec.Desired;
 import io.xsnap.spec.DiskMode;
 import io.xsnap.spec.DomainSpec;
 import io.xsnap.spec.Presence;
+import io.xsnap.spec.RetentionRule;
+import io.xsnap.spec.RevertRequest;
 import io.xsnap.spec.SnapshotSpec;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -71,11 +73,112 @@ public final class Planner {
                     checkDiffers(s, stored, snap);
                 }
             }
+            for (RetentionRule rule : spec.retention()) {
+                retention(s, spec, domain, rule);
+            }
+            spec.revert().ifPresent(r -> oneShotRevert(s, spec, r));
             if (domain != null) {
                 s.noteUnmanaged(domain);
             }
         }
         return s.toPlan();
+    }
+
+    /**
+     * One retention rule: create when the rule's newest snapshot is older than {@code every} (or there is
+     * none), then delete the rule's own snapshots beyond {@code keep} or older than {@code maxAge}, oldest
+     * first. Only names the rule owns ({@code <prefix>-<UTC time>}) with a manifest are ever deleted.
+     */
+    private void retention(Session s, DomainSpec spec, DomainInfo domain, RetentionRule rule) {
+        String where = "retention rule '" + rule.prefix() + "' (" + rule.source() + ")";
+        List<StoredSnapshot> owned = s.actual.snapshots().stream()
+                .filter(st -> st.domain().equals(spec.domain()) && rule.owns(st.name()))
+                .sorted(java.util.Comparator.comparing((StoredSnapshot st) -> rule.timeOf(st.name())))
+                .toList();
+        boolean due = owned.isEmpty()
+                || !rule.timeOf(owned.get(owned.size() - 1).name()).plus(rule.every()).isAfter(now);
+        int total = owned.size();
+        if (due) {
+            String name = rule.nameAt(now);
+            String why = owned.isEmpty() ? where + ": no snapshot of this rule yet"
+                    : where + ": newest " + owned.get(owned.size() - 1).name() + " is "
+                    + age(rule.timeOf(owned.get(owned.size() - 1).name())) + " old, every " + human(rule.every());
+            if (domain == null) {
+                s.error(spec.domain(), name, "domain " + spec.domain() + " (" + spec.source()
+                        + ") does not exist on this host; " + where + " cannot take " + name, null);
+            } else if (s.index.snapshot(spec.domain(), name) == null) {
+                Change c = create(s, domain, name, rule.memory(), rule.live(), rule.disks(), why);
+                if (c != null) {
+                    s.changes.add(c);
+                    total++;
+                }
+            }
+        }
+        for (int i = 0; i < owned.size(); i++) {
+            StoredSnapshot st = owned.get(i);
+            int newestRank = total - i;
+            Instant taken = rule.timeOf(st.name());
+            String why = null;
+            if (newestRank > rule.keep()) {
+                why = where + ": " + st.name() + " is the " + ordinal(newestRank) + " newest of keep " + rule.keep();
+            } else if (rule.maxAge() != null && taken.plus(rule.maxAge()).isBefore(now)) {
+                why = where + ": " + st.name() + " is " + age(taken) + " old, maxAge " + human(rule.maxAge());
+            }
+            if (why != null) {
+                s.add(delete(s, st, why));
+            }
+        }
+    }
+
+    /** A revert the spec asks for, once per id: ids already applied are recorded in the store. */
+    private void oneShotRevert(Session s, DomainSpec spec, RevertRequest r) {
+        if (s.actual.appliedReverts().contains(spec.domain() + "/" + r.id())) {
+            return;
+        }
+        StoredSnapshot target = s.index.snapshot(spec.domain(), r.to());
+        if (target == null) {
+            s.error(spec.domain(), r.to(), "revert (" + r.source() + ") names snapshot " + r.to()
+                    + ", which " + spec.domain() + " does not have", "xsnap list " + spec.domain());
+            return;
+        }
+        Change c = revert(s, target, r.state(), true, "revert requested at " + r.source() + " (id " + r.id()
+                + "), not applied yet");
+        if (c != null) {
+            s.changes.add(new Change(c.action(), c.domain(), c.snapshot(), c.impact(), c.reason(), c.memory(), c.live(),
+                    c.runAfter(), c.disks(), c.touches(), c.removes(), c.steps(), r.id()));
+        }
+    }
+
+    private String age(Instant then) {
+        return human(java.time.Duration.between(then, now));
+    }
+
+    /** 90000 s → "1d 1h"; 3600 s → "1h"; 59 s → "59s". */
+    static String human(java.time.Duration d) {
+        long days = d.toDays();
+        long hours = d.toHoursPart();
+        long minutes = d.toMinutesPart();
+        StringBuilder sb = new StringBuilder();
+        if (days > 0) {
+            sb.append(days).append('d');
+        }
+        if (hours > 0) {
+            sb.append(sb.length() > 0 ? " " : "").append(hours).append('h');
+        }
+        if (minutes > 0 && days == 0) {
+            sb.append(sb.length() > 0 ? " " : "").append(minutes).append('m');
+        }
+        return sb.length() == 0 ? d.toSeconds() + "s" : sb.toString();
+    }
+
+    static String ordinal(int n) {
+        String suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : switch (n % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+        return n + suffix;
     }
 
     /** The imperative create: one snapshot of one domain. */
@@ -563,7 +666,10 @@ public final class Planner {
 
         Plan toPlan() {
             List<Change> ordered = new ArrayList<>(changes);
-            ordered.sort(java.util.Comparator.comparing(Change::domain).thenComparing(Change::action));
+            // per domain: a revert first (later creates capture the reverted state), then creates, then deletes
+            List<Action> rank = List.of(Action.REVERT, Action.CREATE, Action.DELETE);
+            ordered.sort(java.util.Comparator.comparing(Change::domain)
+                    .thenComparing(c -> rank.indexOf(c.action())));
             return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), ordered, findings);
         }
     }

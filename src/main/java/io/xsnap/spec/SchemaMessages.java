@@ -55,6 +55,8 @@ final class SchemaMessages {
             case "pattern" -> pattern(at, value);
             case "maxLength" -> "must be at most " + rule.asInt() + " characters long, not "
                     + value.asString().codePointCount(0, value.asString().length());
+            case "minimum" -> "must be at least " + rule.asString() + ", not " + describeValue(value);
+            case "maximum" -> "must be at most " + rule.asString() + ", not " + describeValue(value);
             default -> e.getMessage();
         };
     }
@@ -164,6 +166,17 @@ final class SchemaMessages {
             return text.indexOf('\0') >= 0
                     ? "must not contain a NUL character"
                     : "must be an absolute path, starting with '/', not " + describeValue(value);
+        }
+        if ("every".equals(at.lastKey()) || "maxAge".equals(at.lastKey())) {
+            return describeValue(value) + " is not a duration: write a whole number and m, h, d or w (e.g. 24h, 7d)";
+        }
+        if ("id".equals(at.lastKey())) {
+            return describeValue(value) + " is not a valid revert id: use up to 128 letters, digits, '.', '_', ':'"
+                    + " or '-', starting with a letter or digit";
+        }
+        if ("prefix".equals(at.lastKey())) {
+            return describeValue(value) + " is not a valid prefix: " + nameFault(text)
+                    + "; use 1 to 47 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'";
         }
         String what = "domain".equals(at.lastKey()) ? "domain name" : "snapshot name";
         return describeValue(value) + " is not a valid " + what + ": " + nameFault(text) + "; " + NAME_RULE;

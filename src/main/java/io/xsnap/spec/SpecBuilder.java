@@ -29,12 +29,41 @@ final class SpecBuilder {
         Optional<Path> xlConfig = root.hasNonNull("xlConfig")
                 ? Optional.of(Path.of(root.get("xlConfig").asString()))
                 : Optional.empty();
-        return new DomainSpec(root.get("domain").asString(), snapshots, doc.valueAt(FieldPath.ROOT), xlConfig);
+        List<RetentionRule> retention = new ArrayList<>();
+        JsonNode rules = root.path("retention");
+        for (int i = 0; i < rules.size(); i++) {
+            retention.add(rule(rules.get(i), doc.valueAt(FieldPath.ROOT.child("retention").child(i))));
+        }
+        Optional<RevertRequest> revert = Optional.empty();
+        if (root.hasNonNull("revert")) {
+            JsonNode r = root.get("revert");
+            revert = Optional.of(new RevertRequest(r.get("to").asString(), r.get("id").asString(),
+                    r.hasNonNull("state") ? r.get("state").asString() : null,
+                    doc.valueAt(FieldPath.ROOT.child("revert"))));
+        }
+        return new DomainSpec(root.get("domain").asString(), snapshots, doc.valueAt(FieldPath.ROOT), xlConfig,
+                retention, revert);
+    }
+
+    private static RetentionRule rule(JsonNode r, SourceRef source) {
+        return new RetentionRule(r.get("prefix").asString(),
+                RetentionRule.parseDuration(r.get("every").asString()),
+                r.get("keep").asInt(),
+                r.hasNonNull("maxAge") ? RetentionRule.parseDuration(r.get("maxAge").asString()) : null,
+                r.has("memory") && r.get("memory").asBoolean(),
+                r.has("live") && r.get("live").asBoolean(),
+                disks(r),
+                source);
+    }
+
+    private static Map<String, DiskMode> disks(JsonNode s) {
+        Map<String, DiskMode> disks = new TreeMap<>();
+        s.path("disks").properties().forEach(e -> disks.put(e.getKey(), DiskMode.of(e.getValue().asString())));
+        return disks;
     }
 
     private static SnapshotSpec snapshot(JsonNode s, SourceRef source) {
-        Map<String, DiskMode> disks = new TreeMap<>();
-        s.path("disks").properties().forEach(e -> disks.put(e.getKey(), DiskMode.of(e.getValue().asString())));
+        Map<String, DiskMode> disks = disks(s);
         Presence state = s.has("state")
                 ? Presence.valueOf(s.get("state").asString().toUpperCase(Locale.ROOT))
                 : DEFAULT_STATE;

@@ -94,6 +94,7 @@ public final class SpecLoader {
                 List<SpecProblem> found = new ArrayList<>(schema.check(doc));
                 found.addAll(duplicateSnapshotNames(doc));
                 found.addAll(duplicateDomain(doc, domains));
+                found.addAll(retentionClashes(doc));
                 if (found.isEmpty()) {
                     valid.add(doc);
                 }
@@ -150,6 +151,44 @@ public final class SpecLoader {
                 out.add(new SpecProblem(doc.valueAt(at), at.toString(), "duplicate snapshot name \""
                         + name.asString() + "\": already declared at " + doc.valueAt(earlier) + " (" + earlier
                         + "); snapshot names must be unique within a domain"));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Retention rules own the names {@code <prefix>-YYYYMMDDTHHMMSSZ}: two rules with one prefix, or a
+     * declared snapshot inside a rule's names, would make a rule delete what it did not make.
+     */
+    private static List<SpecProblem> retentionClashes(YamlDocument doc) {
+        List<SpecProblem> out = new ArrayList<>();
+        JsonNode rules = doc.root().path("retention");
+        if (!rules.isArray()) {
+            return out;
+        }
+        Map<String, FieldPath> first = new HashMap<>();
+        for (int i = 0; i < rules.size(); i++) {
+            JsonNode prefix = rules.get(i).path("prefix");
+            if (!prefix.isString()) {
+                continue;
+            }
+            FieldPath at = FieldPath.ROOT.child("retention").child(i).child("prefix");
+            FieldPath earlier = first.putIfAbsent(prefix.asString(), at);
+            if (earlier != null) {
+                out.add(new SpecProblem(doc.valueAt(at), at.toString(), "duplicate retention prefix \""
+                        + prefix.asString() + "\": already used at " + doc.valueAt(earlier) + " (" + earlier
+                        + "); each rule needs its own prefix"));
+            }
+            JsonNode list = doc.root().path("snapshots");
+            for (int j = 0; list.isArray() && j < list.size(); j++) {
+                JsonNode name = list.get(j).path("name");
+                if (name.isString() && name.asString().matches(java.util.regex.Pattern.quote(prefix.asString())
+                        + "-\\d{8}T\\d{6}Z")) {
+                    FieldPath n = FieldPath.ROOT.child("snapshots").child(j).child("name");
+                    out.add(new SpecProblem(doc.valueAt(n), n.toString(), "\"" + name.asString()
+                            + "\" is a name retention rule \"" + prefix.asString() + "\" (" + doc.valueAt(at)
+                            + ") makes and may delete; rename the snapshot"));
+                }
             }
         }
         return out;

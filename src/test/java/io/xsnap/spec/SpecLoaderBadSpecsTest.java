@@ -23,7 +23,7 @@ class SpecLoaderBadSpecsTest {
             "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'";
     private static final String VDEV_RULE = "a disk is named by its vdev as in the domain's config: a lowercase"
             + " letter, then up to 31 lowercase letters, digits, '_' or '-' (e.g. xvda)";
-    private static final String TOP_KEYS = "allowed here: apiVersion, kind, domain, xlConfig, snapshots";
+    private static final String TOP_KEYS = "allowed here: apiVersion, kind, domain, xlConfig, snapshots, retention, revert";
     private static final String SNAPSHOT_KEYS = "allowed here: name, description, state, memory, live, disks";
 
     @TempDir
@@ -184,7 +184,7 @@ class SpecLoaderBadSpecsTest {
                 bad("YAML that is no xsnap spec",
                         "hosts: all\nvars:\n  x: 1\n",
                         "spec.yaml:1:1: (document): not an xsnap spec: it has none of the keys apiVersion, kind,"
-                        + " domain, xlConfig, snapshots (found hosts, vars)"),
+                        + " domain, xlConfig, snapshots, retention, revert (found hosts, vars)"),
 
                 // --- values ------------------------------------------------------------------------
                 bad("unknown disk mode",
@@ -337,7 +337,42 @@ class SpecLoaderBadSpecsTest {
                 bad("file of comments and empty documents",
                         "# web01 moved to db.yaml\n---\n---\n",
                         "spec.yaml:1:1: (file): holds no spec: expected at least one document with apiVersion:"
-                        + " xsnap/v1 and kind: DomainSnapshots"));
+                        + " xsnap/v1 and kind: DomainSnapshots"),
+
+                // --- retention and one-shot revert ---------------------------------------------------
+                bad("retention every without a unit",
+                        HEAD + "domain: web01\nsnapshots: []\nretention:\n  - prefix: daily\n    every: 24\n    keep: 7\n",
+                        "spec.yaml:7:12: retention[0].every: must be a string, not the number 24; put it in quotes"),
+                bad("retention every in seconds",
+                        HEAD + "domain: web01\nsnapshots: []\nretention:\n  - prefix: daily\n    every: 86400s\n    keep: 7\n",
+                        "spec.yaml:7:12: retention[0].every: \"86400s\" is not a duration: write a whole number and m, h,"
+                        + " d or w (e.g. 24h, 7d)"),
+                bad("retention keep zero",
+                        HEAD + "domain: web01\nsnapshots: []\nretention:\n  - prefix: daily\n    every: 24h\n    keep: 0\n",
+                        "spec.yaml:8:11: retention[0].keep: must be at least 1, not the number 0"),
+                bad("retention without keep",
+                        HEAD + "domain: web01\nsnapshots: []\nretention:\n  - prefix: daily\n    every: 24h\n",
+                        "spec.yaml:6:5: retention[0].keep: is required"),
+                bad("retention prefix with a slash",
+                        HEAD + "domain: web01\nsnapshots: []\nretention:\n  - prefix: a/b\n    every: 24h\n    keep: 1\n",
+                        "spec.yaml:6:13: retention[0].prefix: \"a/b\" is not a valid prefix: it contains '/'; use 1 to 47"
+                        + " letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'"),
+                bad("two retention rules with one prefix",
+                        HEAD + "domain: web01\nsnapshots: []\nretention:\n  - prefix: daily\n    every: 24h\n    keep: 1\n"
+                        + "  - prefix: daily\n    every: 1w\n    keep: 4\n",
+                        "spec.yaml:9:13: retention[1].prefix: duplicate retention prefix \"daily\": already used at"
+                        + " spec.yaml:6:13 (retention[0].prefix); each rule needs its own prefix"),
+                bad("a declared snapshot inside a retention rule's names",
+                        HEAD + "domain: web01\nsnapshots:\n  - name: daily-20260101T000000Z\nretention:\n  - prefix: daily\n"
+                        + "    every: 24h\n    keep: 1\n",
+                        "spec.yaml:5:11: snapshots[0].name: \"daily-20260101T000000Z\" is a name retention rule \"daily\""
+                        + " (spec.yaml:7:13) makes and may delete; rename the snapshot"),
+                bad("revert without an id",
+                        HEAD + "domain: web01\nsnapshots: []\nrevert:\n  to: pre-upgrade\n",
+                        "spec.yaml:6:3: revert.id: is required"),
+                bad("revert to a bad state",
+                        HEAD + "domain: web01\nsnapshots: []\nrevert:\n  to: pre-upgrade\n  id: T-1\n  state: stopped\n",
+                        "spec.yaml:8:10: revert.state: must be one of running, paused, not \"stopped\""));
     }
 
     @TestFactory
