@@ -5,28 +5,47 @@ import io.xsnap.host.DomainInfo;
 import io.xsnap.host.image.ImageInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Which file backs which, over one observation: chains, users of a file, and the domains holding it. */
+/**
+ * Which file backs which, over one observation: chains, users of a file, and the domains holding it.
+ * The planner updates a graph with the predicted effect of the changes it has planned so far
+ * ({@link #put}, {@link #putDomain}), so later changes of the same plan are made against that state.
+ */
 public final class ImageGraph {
-    private final List<DomainInfo> domains;
+    private final Map<String, DomainInfo> domains = new java.util.TreeMap<>();
     private final Map<Path, ImageInfo> images = new HashMap<>();
     private final Map<Path, List<Path>> usersOf = new HashMap<>();
 
     public ImageGraph(Actual actual) {
-        this.domains = actual.domains().stream().sorted(Comparator.comparing(DomainInfo::name)).toList();
-        for (ImageInfo i : actual.images()) {
-            images.put(i.path(), i);
-            if (i.backingPath() != null) {
-                usersOf.computeIfAbsent(i.backingPath(), k -> new ArrayList<>()).add(i.path());
-            }
+        actual.domains().forEach(d -> domains.put(d.name(), d));
+        actual.images().forEach(this::put);
+    }
+
+    /** Adds or replaces an image (a layer a planned change creates, or a table with a planned tag). */
+    public void put(ImageInfo i) {
+        ImageInfo old = images.put(i.path(), i);
+        if (old != null && old.backingPath() != null) {
+            usersOf.getOrDefault(old.backingPath(), new ArrayList<>()).remove(i.path());
         }
-        usersOf.values().forEach(l -> l.sort(null));
+        if (i.backingPath() != null) {
+            List<Path> users = usersOf.computeIfAbsent(i.backingPath(), k -> new ArrayList<>());
+            users.add(i.path());
+            users.sort(null);
+        }
+    }
+
+    /** Replaces a domain (its disks as a planned change leaves them). */
+    public void putDomain(DomainInfo d) {
+        domains.put(d.name(), d);
+    }
+
+    public DomainInfo domain(String name) {
+        return domains.get(name);
     }
 
     public ImageInfo image(Path path) {
@@ -53,7 +72,7 @@ public final class ImageGraph {
     /** Every (active domain, disk) whose chain contains {@code path}, by domain name. */
     public List<Map.Entry<DomainInfo, DiskInfo>> holders(Path path) {
         List<Map.Entry<DomainInfo, DiskInfo>> out = new ArrayList<>();
-        for (DomainInfo d : domains) {
+        for (DomainInfo d : domains.values()) {
             for (DiskInfo disk : d.disks()) {
                 if (chain(disk.path()).contains(path)) {
                     out.add(Map.entry(d, disk));

@@ -2,7 +2,9 @@ package io.xsnap.plan;
 
 import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
+import io.xsnap.host.image.InternalSnapshot;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.ImageGraph;
 import io.xsnap.observe.Manifest;
@@ -16,14 +18,12 @@ import java.util.Set;
 
 /** Lookups over one {@link Actual}, built once per plan so planning stays linear in the host's size. */
 final class HostIndex {
-    private final Map<String, DomainInfo> domains = new HashMap<>();
     private final ImageGraph graph;
     private final Map<String, Map<String, StoredSnapshot>> snapshots = new HashMap<>();
     /** Every file a manifest names, with the manifests ("domain/snapshot") that name it. */
     private final Map<Path, Set<String>> namedBy = new HashMap<>();
 
     HostIndex(Actual actual) {
-        actual.domains().forEach(d -> domains.put(d.name(), d));
         graph = new ImageGraph(actual);
         for (StoredSnapshot s : actual.snapshots()) {
             snapshots.computeIfAbsent(s.domain(), k -> new HashMap<>()).put(s.name(), s);
@@ -39,7 +39,7 @@ final class HostIndex {
     }
 
     DomainInfo domain(String name) {
-        return domains.get(name);
+        return graph.domain(name);
     }
 
     ImageInfo image(Path path) {
@@ -48,6 +48,58 @@ final class HostIndex {
 
     StoredSnapshot snapshot(String domain, String name) {
         return snapshots.getOrDefault(domain, Map.of()).get(name);
+    }
+
+    /**
+     * Records what a planned create or revert leaves behind, so the changes planned after it see it:
+     * internal tags in their images, new active layers on the frozen files, the domain's new disk paths,
+     * and the files the new snapshot names.
+     */
+    void planned(Change c) {
+        DomainInfo d = graph.domain(c.domain());
+        List<DiskInfo> disks = new java.util.ArrayList<>(d == null ? List.of() : d.disks());
+        for (DiskChange dc : c.disks()) {
+            if (DiskChange.INTERNAL.equals(dc.mode()) && c.action() == Action.CREATE) {
+                ImageInfo img = graph.image(dc.image());
+                if (img != null) {
+                    List<InternalSnapshot> tags = new java.util.ArrayList<>(img.snapshots());
+                    tags.add(new InternalSnapshot("planned", dc.tag(), 0, 0, 0, 0, img.virtualSize(), -1));
+                    graph.put(new ImageInfo(img.path(), img.format(), img.virtualSize(), img.version(), img.clusterSize(),
+                            img.backingFile(), img.backingPath(), img.backingFormat(), img.dataFile(), img.dirty(),
+                            img.corrupt(), tags, img.fileSize()));
+                }
+                named(dc.image(), c.address());
+            }
+            Path top = DiskChange.EXTERNAL.equals(dc.mode()) ? dc.layer()
+                    : DiskChange.INTERNAL.equals(dc.mode()) && c.action() == Action.REVERT ? dc.image() : null;
+            if (top == null) {
+                continue;
+            }
+            if (DiskChange.EXTERNAL.equals(dc.mode())) {
+                ImageInfo base = graph.image(dc.image());
+                graph.put(new ImageInfo(top, "qcow2", base == null ? 0 : base.virtualSize(), 3, 65536, dc.image().toString(),
+                        dc.image(), dc.format(), null, false, false, List.of(), 0));
+                if (c.action() == Action.CREATE) {
+                    named(dc.image(), c.address());
+                }
+            }
+            for (int i = 0; i < disks.size(); i++) {
+                DiskInfo old = disks.get(i);
+                if (old.vdev().equals(dc.vdev())) {
+                    disks.set(i, new DiskInfo(old.vdev(), top, DiskChange.EXTERNAL.equals(dc.mode()) ? "qcow2" : dc.format(),
+                            old.node(), old.readOnly()));
+                }
+            }
+        }
+        if (d != null) {
+            RunState state = c.action() == Action.REVERT ? RunState.valueOf(c.runAfter().toUpperCase(java.util.Locale.ROOT))
+                    : d.state();
+            graph.putDomain(new DomainInfo(d.name(), d.driver(), d.id(), state, disks));
+        }
+    }
+
+    private void named(Path file, String snapshot) {
+        namedBy.computeIfAbsent(file, k -> new LinkedHashSet<>()).add(snapshot);
     }
 
     /** Images whose backing file is {@code path}, sorted. */

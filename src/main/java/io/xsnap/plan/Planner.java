@@ -38,19 +38,36 @@ public final class Planner {
         this.now = now;
     }
 
-    /** The declarative plan: creates for missing present snapshots, deletes for absent ones that are ours. */
+    /**
+     * The declarative plan: per domain, a one-shot revert first, then creates for missing present snapshots
+     * and due retention snapshots, then deletes for absent ones that are ours and retention prunes. Each
+     * change is planned against the state the changes before it leave (apply runs them in this order).
+     */
     public Plan plan(Desired desired, Actual actual) {
         Session s = new Session(actual);
         for (DomainSpec spec : desired.domains()) {
-            DomainInfo domain = s.index.domain(spec.domain());
-            boolean hasWork = spec.snapshots().stream().anyMatch(sn -> sn.state() == Presence.PRESENT
-                    ? s.index.snapshot(spec.domain(), sn.name()) == null
-                    : s.index.snapshot(spec.domain(), sn.name()) != null);
-            if (domain == null && hasWork && spec.snapshots().stream().anyMatch(sn -> sn.state() == Presence.PRESENT
-                    && s.index.snapshot(spec.domain(), sn.name()) == null)) {
+            DomainInfo observed = s.index.domain(spec.domain());
+            spec.revert().ifPresent(r -> oneShotRevert(s, spec, r));
+            boolean missingCreates = false;
+            for (SnapshotSpec snap : spec.snapshots()) {
+                if (snap.state() == Presence.PRESENT && s.index.snapshot(spec.domain(), snap.name()) == null) {
+                    DomainInfo domain = s.index.domain(spec.domain());
+                    if (domain == null) {
+                        missingCreates = true;
+                    } else {
+                        s.add(create(s, domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
+                                "declared in " + snap.source() + ", not on the host"));
+                    }
+                }
+            }
+            if (missingCreates) {
                 s.error(spec.domain(), null, "domain " + spec.domain() + " (" + spec.source()
                         + ") does not exist on this host (driver " + actual.driver() + ")",
                         "start the domain, or fix the domain name in the spec");
+            }
+            List<StoredSnapshot> prunes = new ArrayList<>();
+            for (RetentionRule rule : spec.retention()) {
+                prunes.addAll(retention(s, spec, rule));
             }
             for (SnapshotSpec snap : spec.snapshots()) {
                 StoredSnapshot stored = s.index.snapshot(spec.domain(), snap.name());
@@ -58,27 +75,18 @@ public final class Planner {
                     if (stored != null) {
                         s.add(delete(s, stored, "spec says state: absent (" + snap.source() + ")"));
                     } else {
-                        s.noteUnmanagedNamed(domain, snap.name());
+                        s.noteUnmanagedNamed(observed, snap.name());
                     }
-                } else if (stored == null) {
-                    if (domain != null) {
-                        Change c = create(s, domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
-                                "declared in " + snap.source() + ", not on the host");
-                        if (c != null) {
-                            s.changes.add(c);
-                        }
-                    }
-                } else {
+                } else if (stored != null) {
                     checkDrift(s, stored);
                     checkDiffers(s, stored, snap);
                 }
             }
-            for (RetentionRule rule : spec.retention()) {
-                retention(s, spec, domain, rule);
+            for (StoredSnapshot p : prunes) {
+                s.add(delete(s, p, s.pruneReasons.get(p)));
             }
-            spec.revert().ifPresent(r -> oneShotRevert(s, spec, r));
-            if (domain != null) {
-                s.noteUnmanaged(domain);
+            if (observed != null) {
+                s.noteUnmanaged(observed);
             }
         }
         return s.toPlan();
@@ -89,7 +97,8 @@ public final class Planner {
      * none), then delete the rule's own snapshots beyond {@code keep} or older than {@code maxAge}, oldest
      * first. Only names the rule owns ({@code <prefix>-<UTC time>}) with a manifest are ever deleted.
      */
-    private void retention(Session s, DomainSpec spec, DomainInfo domain, RetentionRule rule) {
+    private List<StoredSnapshot> retention(Session s, DomainSpec spec, RetentionRule rule) {
+        DomainInfo domain = s.index.domain(spec.domain());
         String where = "retention rule '" + rule.prefix() + "' (" + rule.source() + ")";
         List<StoredSnapshot> owned = s.actual.snapshots().stream()
                 .filter(st -> st.domain().equals(spec.domain()) && rule.owns(st.name()))
@@ -109,11 +118,12 @@ public final class Planner {
             } else if (s.index.snapshot(spec.domain(), name) == null) {
                 Change c = create(s, domain, name, rule.memory(), rule.live(), rule.disks(), why);
                 if (c != null) {
-                    s.changes.add(c);
+                    s.add(c);
                     total++;
                 }
             }
         }
+        List<StoredSnapshot> prunes = new ArrayList<>();
         for (int i = 0; i < owned.size(); i++) {
             StoredSnapshot st = owned.get(i);
             int newestRank = total - i;
@@ -125,9 +135,11 @@ public final class Planner {
                 why = where + ": " + st.name() + " is " + age(taken) + " old, maxAge " + human(rule.maxAge());
             }
             if (why != null) {
-                s.add(delete(s, st, why));
+                prunes.add(st);
+                s.pruneReasons.put(st, why);
             }
         }
+        return prunes;
     }
 
     /** A revert the spec asks for, once per id: ids already applied are recorded in the store. */
@@ -144,7 +156,7 @@ public final class Planner {
         Change c = revert(s, target, r.state(), true, "revert requested at " + r.source() + " (id " + r.id()
                 + "), not applied yet");
         if (c != null) {
-            s.changes.add(new Change(c.action(), c.domain(), c.snapshot(), c.impact(), c.reason(), c.memory(), c.live(),
+            s.add(new Change(c.action(), c.domain(), c.snapshot(), c.impact(), c.reason(), c.memory(), c.live(),
                     c.runAfter(), c.disks(), c.touches(), c.removes(), c.steps(), r.id()));
         }
     }
@@ -193,10 +205,7 @@ public final class Planner {
             s.error(domainName, name, "snapshot " + domainName + "/" + name + " already exists",
                     "choose another --name, or delete it first");
         } else {
-            Change c = create(s, domain, name, memory, live, disks, "requested on the command line");
-            if (c != null) {
-                s.changes.add(c);
-            }
+            s.add(create(s, domain, name, memory, live, disks, "requested on the command line"));
         }
         return s.toPlan();
     }
@@ -228,10 +237,7 @@ public final class Planner {
                     + layout.root(), "xsnap list " + domainName);
             return s.toPlan();
         }
-        Change c = revert(s, stored, runAfter, force, "requested on the command line");
-        if (c != null) {
-            s.changes.add(c);
-        }
+        s.add(revert(s, stored, runAfter, force, "requested on the command line"));
         return s.toPlan();
     }
 
@@ -601,9 +607,15 @@ public final class Planner {
             actual.images().forEach(i -> takenLayers.add(i.path()));
         }
 
+        final Map<StoredSnapshot, String> pruneReasons = new java.util.HashMap<>();
+
+        /** Adds a change, and lets the changes planned after it see what it leaves behind. */
         void add(Change c) {
             if (c != null) {
                 changes.add(c);
+                if (c.action() != Action.DELETE) {
+                    index.planned(c);
+                }
             }
         }
 
@@ -665,11 +677,8 @@ public final class Planner {
         }
 
         Plan toPlan() {
+            // already in apply order: domains sorted, and per domain revert, creates, deletes
             List<Change> ordered = new ArrayList<>(changes);
-            // per domain: a revert first (later creates capture the reverted state), then creates, then deletes
-            List<Action> rank = List.of(Action.REVERT, Action.CREATE, Action.DELETE);
-            ordered.sort(java.util.Comparator.comparing(Change::domain)
-                    .thenComparing(c -> rank.indexOf(c.action())));
             return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), ordered, findings);
         }
     }

@@ -154,4 +154,32 @@ class GitOpsOnGuestsTest {
         assertTrue(plan.out().startsWith("### xsnap plan: 1 to create, 0 to revert, 0 to delete"), plan.out());
         assertTrue(plan.out().contains("| + create | `web01/nightly` | safe |"), plan.out());
     }
+
+    /** A rule whose new snapshot and prunes touch the same external chain in one plan, day after day. */
+    @Test
+    void externalRetentionCreatesAndPrunesInOneApplyAndEveryKeptSnapshotReverts() throws IOException {
+        lab.close();
+        guest = lab.start("web01", Disk.raw("xvdb", lab.createDisk("data.raw", "raw", 8 << 20)));
+        Path spec = spec("""
+                snapshots: []
+                retention:
+                  - prefix: daily
+                    every: 24h
+                    keep: 2
+                    disks: {xvdb: external}
+                """);
+        Instant day0 = Instant.parse("2026-11-01T02:00:00Z");
+        for (int day = 0; day < 4; day++) {
+            lab.guest("web01").write("xvdb", 0x10 + day, 0, K64);
+            Cli.Run r = cli.host("apply", "--auto-approve", "--now", day0.plus(Duration.ofDays(day)).toString(), spec.toString());
+            ok(r);
+        }
+        lab.guest("web01").write("xvdb", 0x99, 0, K64);
+        assertEquals(List.of("daily-20261103T020000Z", "daily-20261104T020000Z"), stored());
+        lab.guest("web01").assertReads("xvdb", 0x99, 0, K64);
+        ok(cli.host("revert", "--force", "web01", "daily-20261103T020000Z"));
+        lab.guest("web01").assertReads("xvdb", 0x12, 0, K64);
+        ok(cli.host("revert", "--force", "web01", "daily-20261104T020000Z"));
+        lab.guest("web01").assertReads("xvdb", 0x13, 0, K64);
+    }
 }

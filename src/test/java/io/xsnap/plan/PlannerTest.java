@@ -118,12 +118,21 @@ class PlannerTest {
     }
 
     @Test
-    void layerNumbersSkipExistingFilesAndOnesHandedOutInThePlan() {
+    void eachChangeIsPlannedAgainstWhatTheChangesBeforeItLeave() {
         Fixtures f = web01().image("/store/web01/layers/xvdb.1.qcow2", "qcow2", null, 0);
         Plan p = plan(desired("web01", snap("a", Presence.PRESENT, false, Map.of("xvda", DiskMode.EXCLUDE)),
-                snap("b", Presence.PRESENT, false, Map.of("xvda", DiskMode.EXCLUDE))), f.actual());
-        assertEquals(Path.of("/store/web01/layers/xvdb.2.qcow2"), p.changes().get(0).disks().get(1).layer());
-        assertEquals(Path.of("/store/web01/layers/xvdb.3.qcow2"), p.changes().get(1).disks().get(1).layer());
+                snap("b", Presence.PRESENT, false, Map.of("xvda", DiskMode.EXCLUDE, "xvdb", DiskMode.EXTERNAL)),
+                snap("c", Presence.PRESENT, false, Map.of("xvda", DiskMode.EXCLUDE))), f.actual());
+        assertFalse(p.hasErrors(), p.findings().toString());
+        DiskChange a = p.changes().get(0).disks().get(1);
+        DiskChange b = p.changes().get(1).disks().get(1);
+        DiskChange c = p.changes().get(2).disks().get(1);
+        assertEquals(Path.of("/store/web01/layers/xvdb.2.qcow2"), a.layer(), "layer numbers skip existing files");
+        assertEquals(Path.of("/img/data.raw"), a.image());
+        assertEquals(Path.of("/store/web01/layers/xvdb.2.qcow2"), b.image(), "b freezes the layer a made active");
+        assertEquals(Path.of("/store/web01/layers/xvdb.3.qcow2"), b.layer());
+        assertEquals("internal", c.mode(), "auto: the active layer is qcow2 by now");
+        assertEquals(Path.of("/store/web01/layers/xvdb.3.qcow2"), c.image());
     }
 
     @Test
