@@ -124,9 +124,14 @@ class SpecLoaderTest {
     @Test
     void theExampleSpecsAreValid() throws Exception {
         Desired d = loader.load(List.of(Path.of("examples/specs")));
-        DomainSpec db01 = d.domains().get(0);
-        DomainSpec web01 = d.domains().get(1);
+        DomainSpec app01 = d.domains().get(0);
+        DomainSpec db01 = d.domains().get(1);
+        DomainSpec web01 = d.domains().get(2);
         assertEquals("db01", db01.domain());
+        assertEquals(List.of("daily", "hourly"), app01.retention().stream().map(RetentionRule::prefix).toList());
+        assertEquals(new RetentionRule("daily", java.time.Duration.ofDays(1), 7, java.time.Duration.ofDays(30), false, false,
+                Map.of("xvda", DiskMode.AUTO), new SourceRef("examples/specs/app01-retention.yaml", 8, 5)),
+                app01.retention().get(0));
         assertEquals(new SnapshotSpec("before-schema-migration", "disks only, crash-consistent", Presence.PRESENT,
                 false, false, Map.of("xvda", DiskMode.AUTO, "xvdb", DiskMode.EXCLUDE),
                 new SourceRef("examples/specs/db01.yaml", 7, 5)), db01.snapshots().get(0));
