@@ -41,6 +41,7 @@ public final class ApplyCommand implements Callable<Integer> {
     public Integer call() throws SpecException, java.io.IOException {
         Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
+        desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
                 (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
                 plan -> autoApprove || confirm(),
