@@ -18,9 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The block layer of Xen's QEMU (the device model serving qdisk disks), over its QMP socket. A qdisk disk has
- * no BlockBackend name: QEMU names its format node {@code <vdev>-<format>} (hw/block/xen-block.c), and the
- * overlays xsnap adds are named {@code <vdev>-xsnap-<n>}. A disk's active layer is the root of the chain that
- * holds one of those nodes, so it is found again after any snapshot, commit or stream.
+ * no BlockBackend name, so its device is found by its qdev (the device id, or xen-block's "vdev" property); failing
+ * that, by its nodes: QEMU names the format node {@code <vdev>-<format>} (hw/block/xen-block.c), and the overlays
+ * xsnap adds are named {@code <vdev>-xsnap-<n>}. The device's root node is the active layer.
  */
 final class XlQmp {
     private static final Duration JOB_TIMEOUT = Duration.ofHours(6);
@@ -33,29 +33,57 @@ final class XlQmp {
     record Active(String node, Path file, String format, List<Path> chain) {
     }
 
+    /**
+     * The device of {@code vdev}: the query-block entry whose device (qdev) is that vdev (its id, or Xen's xen-block
+     * "vdev" property), else the one whose chain holds a node named {@code <vdev>-<format>} or {@code <vdev>-xsnap-<n>}.
+     */
     static Active active(QmpClient qmp, String vdev) {
+        JsonNode devices = qmp.execute("query-block");
+        for (JsonNode device : devices) {
+            if (device.has("inserted") && isDevice(qmp, device.path("qdev").asString(""), vdev)) {
+                return active(device.get("inserted"));
+            }
+        }
         Set<Path> ours = new HashSet<>();
         for (JsonNode node : qmp.execute("query-named-block-nodes", QmpClient.args().put("flat", true))) {
             if (isOurs(vdev, node.path("node-name").asString(""))) {
                 ours.add(Path.of(node.path("file").asString("")));
             }
         }
-        for (JsonNode device : qmp.execute("query-block")) {
+        for (JsonNode device : devices) {
             JsonNode inserted = device.get("inserted");
-            if (inserted == null) {
-                continue;
-            }
-            List<Path> chain = new ArrayList<>();
-            for (JsonNode image = inserted.path("image"); image.has("filename"); image = image.path("backing-image")) {
-                chain.add(Path.of(image.path("filename").asString()));
-            }
-            if (chain.stream().anyMatch(ours::contains)) {
-                return new Active(inserted.path("node-name").asString(), Path.of(inserted.path("file").asString()),
-                        inserted.path("drv").asString(""), chain);
+            if (inserted != null && active(inserted).chain().stream().anyMatch(ours::contains)) {
+                return active(inserted);
             }
         }
-        throw new HostException(qmp.socket() + ": QEMU serves no block node named " + vdev + "-<format> or "
-                + vdev + "-xsnap-<n>; is " + vdev + " a qdisk disk of this domain?");
+        throw new HostException(qmp.socket() + ": QEMU serves no block device " + vdev + " (no device of that id or "
+                + "vdev, no node named " + vdev + "-<format> or " + vdev + "-xsnap-<n>); is " + vdev
+                + " a qdisk disk of this domain?");
+    }
+
+    private static Active active(JsonNode inserted) {
+        List<Path> chain = new ArrayList<>();
+        for (JsonNode image = inserted.path("image"); image.has("filename"); image = image.path("backing-image")) {
+            chain.add(Path.of(image.path("filename").asString()));
+        }
+        return new Active(inserted.path("node-name").asString(), Path.of(inserted.path("file").asString()),
+                inserted.path("drv").asString(""), chain);
+    }
+
+    /** The qdev path names the vdev as a device id, or the device has a "vdev" property (xen-block) equal to it. */
+    private static boolean isDevice(QmpClient qmp, String qdev, String vdev) {
+        if (qdev.isEmpty()) {
+            return false;
+        }
+        if (qdev.endsWith("/" + vdev) || qdev.contains("/" + vdev + "/")) {
+            return true;
+        }
+        try {
+            return vdev.equals(qmp.execute("qom-get", QmpClient.args().put("path", qdev).put("property", "vdev"))
+                    .asString(""));
+        } catch (QmpException e) {
+            return false;
+        }
     }
 
     static boolean isOurs(String vdev, String nodeName) {
