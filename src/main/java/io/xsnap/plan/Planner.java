@@ -81,7 +81,17 @@ public final class Planner {
     /** The imperative create: one snapshot of one domain. */
     public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
                        Map<String, DiskMode> disks) {
+        return create(actual, domainName, name, memory, live, disks, Map.of());
+    }
+
+    /**
+     * The imperative create with chosen files: {@code layers} maps a vdev to the file its external cut creates
+     * (the new overlay, or a raw disk's reflink copy) instead of the store's next layer.
+     */
+    public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
+                       Map<String, DiskMode> disks, Map<String, Path> layers) {
         Session s = new Session(actual);
+        s.chosenLayers.putAll(layers);
         DomainInfo domain = s.index.domain(domainName);
         if (domain == null) {
             s.error(domainName, name, "domain " + domainName + " does not exist on this host (driver "
@@ -188,7 +198,7 @@ public final class Planner {
                             "set " + disk.vdev() + ": external (or auto)");
                     continue;
                 }
-                Path copy = s.nextLayer(dn, disk.vdev(), disk.format());
+                Path copy = s.chosen(dn, disk.vdev(), disk.format());
                 disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, copy, null));
                 touches.add(copy + " (reflink copy of " + disk.path() + ", taken while " + dn + " is paused; frozen)");
                 copies.add("cp --reflink=always " + disk.path() + " " + copy);
@@ -211,7 +221,7 @@ public final class Planner {
                 touches.add(disk.path() + " (internal snapshot '" + name + "')");
                 cuts.add(disk.vdev() + " internal '" + name + "' in " + disk.path());
             } else {
-                Path overlay = s.nextLayer(dn, disk.vdev());
+                Path overlay = s.chosen(dn, disk.vdev(), "qcow2");
                 disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
                 touches.add(overlay + " (new active layer; " + disk.path() + " is frozen)");
                 cuts.add(disk.vdev() + " external: " + disk.path() + " frozen, new active layer " + overlay);
@@ -526,6 +536,7 @@ public final class Planner {
         final List<Change> changes = new ArrayList<>();
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
+        final Map<String, Path> chosenLayers = new java.util.HashMap<>();
 
         Session(Actual actual) {
             this.actual = actual;
@@ -550,6 +561,12 @@ public final class Planner {
         /** {@code <store>/<domain>/layers/<vdev>.<n>.qcow2} with the lowest n not observed or handed out. */
         Path nextLayer(String domain, String vdev) {
             return nextLayer(domain, vdev, "qcow2");
+        }
+
+        /** The file the caller chose for this disk's external cut, else the store's next layer. */
+        Path chosen(String domain, String vdev, String extension) {
+            Path p = chosenLayers.get(vdev);
+            return p != null ? p.toAbsolutePath().normalize() : nextLayer(domain, vdev, extension);
         }
 
         /** The same with another extension: {@code <vdev>.<n>.raw} for a raw disk's reflink copy. */

@@ -151,4 +151,47 @@ class XlOnStandInTest {
         assertEquals(1, live.code(), live.toString());
         assertTrue(live.out().contains("xl save has no live mode"), live.out());
     }
+
+    /** The seed's interface: snapshot-create with its cfgfile, snapshot-revert, a broken cfgfile, the directory form. */
+    @Test
+    void snapshotCreateAndRevertWithTheSeedsCfgfile() throws IOException {
+        Path hda = qcow2("web01-hda.qcow2");
+        Path hdb = qcow2("web01-hdb.qcow2");
+        Path cfg = lab.config("web01", hda + ",qcow2,hda,rw", hdb + ",qcow2,hdb,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("hda", 0x51, 0, K64);
+        g.write("hdb", 0x52, 0, K64);
+        Path hdaSnap = tmp.resolve("snaps/hda_snap.qcow2");
+        Path snapCfg = tmp.resolve("snap.cfg");
+        Files.writeString(snapCfg, "name=\"snap1\"\ndescription=\"before the upgrade\"\n"
+                + "memory_path=\"/var/lib/xen/snapshots/web01/snap1.save\"\n"
+                + "disks=['" + hdaSnap + ",qcow2,hda', ',,hdb']\n");
+
+        Cli.Run create = lab.xsnap(store, "snapshot-create", "web01", snapCfg.toString(), "--xl-config", cfg.toString());
+        assertEquals(0, create.code(), create.toString());
+        assertTrue(create.out().contains("new active layer " + hdaSnap), create.out());
+        assertTrue(create.out().contains("hdb internal 'snap1'"), create.out());
+        assertTrue(Files.exists(store.resolve("web01/snap1/memory.save")));
+
+        g.write("hda", 0x61, 0, K64);
+        g.write("hdb", 0x62, 0, K64);
+        Cli.Run revert = lab.xsnap(store, "snapshot-revert", "web01", snapCfg.toString(), "--force");
+        assertEquals(0, revert.code(), revert.toString());
+        XenGuest back = lab.guest("web01");
+        back.assertReads("hda", 0x51, 0, K64);
+        back.assertReads("hdb", 0x52, 0, K64);
+
+        Path broken = tmp.resolve("broken.cfg");
+        Files.writeString(broken, "name=\"snap2\"\ndisks=['" + hdaSnap + ",qcow2']\n");
+        Cli.Run refused = lab.xsnap(store, "snapshot-create", "web01", broken.toString());
+        assertEquals(65, refused.code(), refused.toString());
+        assertTrue(refused.err().contains(broken + ":2: disk '" + hdaSnap + ",qcow2' must be 'PATH,FORMAT,VDEV'"),
+                refused.err());
+
+        Path dir = tmp.resolve("snap3");
+        Cli.Run inDir = lab.xsnap(store, "snapshot-create", "--external", "--name", "snap3", "web01", dir.toString());
+        assertEquals(0, inDir.code(), inDir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("hda.qcow2")) && Files.isRegularFile(dir.resolve("hdb.qcow2")),
+                inDir.toString());
+    }
 }
