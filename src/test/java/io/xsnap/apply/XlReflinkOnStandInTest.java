@@ -71,8 +71,26 @@ class XlReflinkOnStandInTest {
             lab.close();
         }
         if (mount != null) {
-            new ExecRunner().run(Command.of("umount", mount.toString()).withTimeout(Duration.ofSeconds(60)));
+            unmount(mount);
         }
+    }
+
+    /** A QEMU just killed may hold its files for a moment: retry, then detach lazily so the temp dir can go. */
+    private static void unmount(Path mount) {
+        ExecRunner runner = new ExecRunner();
+        for (int i = 0; i < 50; i++) {
+            if (runner.run(Command.of("umount", mount.toString()).accepting(0, 32)
+                    .withTimeout(Duration.ofSeconds(60))).exitCode() == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        runner.run(Command.of("umount", "-l", mount.toString()).withTimeout(Duration.ofSeconds(60)));
     }
 
     @Test
