@@ -7,6 +7,10 @@ command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+# raw disks of xl domains are copied with cp --reflink: the tests loop-mount an XFS to try it
+command -v mkfs.xfs >/dev/null 2>&1 || need+=(xfsprogs)
+# the tests' xl stand-in (src/test/resources/io/xsnap/testing/xl_standin.py) is a python3 script
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 for extra in "$@"; do
   case "$extra" in
     ansible) command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core) ;;

@@ -16,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Takes one snapshot: overlays first, then (memory) pause → save, then one transaction for every disk,
- * resume, manifest last. Whatever fails, a domain this class paused is resumed; until the transaction
+ * Takes one snapshot: overlays first, then (memory) pause → save, then one transaction for every disk (raw disks
+ * QEMU does not serve are copied by reflink, the domain paused for it), resume, manifest last. Whatever fails, a domain this class paused is resumed; until the transaction
  * succeeded, everything made for the snapshot is removed again.
  */
 final class Creator {
@@ -49,12 +49,15 @@ final class Creator {
                     cuts.add(new DiskCut(domain.disk(d.vdev()), true, d.tag(), null));
                 } else if (DiskChange.EXTERNAL.equals(d.mode())) {
                     StoreFiles.ensureDir(d.layer().getParent());
-                    ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
+                    if (!copied(domain, d)) {
+                        ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
+                    }
                     overlays.add(d.layer());
                     cuts.add(new DiskCut(domain.disk(d.vdev()), false, null, d.layer()));
                 }
             }
             boolean running = domain.state() == RunState.RUNNING;
+            boolean copies = c.disks().stream().anyMatch(d -> copied(domain, d));
             if (memFile != null) {
                 if (c.live()) {
                     // the save stops the guest at its end: journal the pause before it can happen
@@ -72,7 +75,11 @@ final class Creator {
                     bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, false, cuts);
                 }
             } else if (!cuts.isEmpty()) {
-                ctx.reporter().say("  cutting " + cuts.size() + " disk(s) in one transaction");
+                if (copies && running) {
+                    pause.pause();
+                }
+                ctx.reporter().say("  cutting " + cuts.size() + " disk(s) in one transaction"
+                        + (copies ? " (raw disks copied by reflink)" : ""));
                 ctx.driver().snapshotDisks(domain, cuts);
             }
             cut = true;
@@ -90,7 +97,9 @@ final class Creator {
         for (DiskChange d : c.disks()) {
             disks.add(switch (d.mode()) {
                 case DiskChange.INTERNAL -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), null, null);
-                case DiskChange.EXTERNAL -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.image().toString(),
+                case DiskChange.EXTERNAL -> copied(domain, d)
+                        ? new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.layer().toString(), null)
+                        : new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.image().toString(),
                         d.layer().toString());
                 default -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, null, null);
             });
@@ -100,6 +109,15 @@ final class Creator {
         StoreFiles.writeAtomically(dir.resolve(StoreLayout.MANIFEST), ctx.json().writeValueAsBytes(m));
         CurrentMarker.write(layout, c.domain(), c.snapshot());
         return paused;
+    }
+
+    /**
+     * An external cut of a disk QEMU does not serve (xl: raw on blkback): the planned layer is a reflink copy that
+     * becomes the frozen file, while the domain keeps writing its disk.
+     */
+    private static boolean copied(DomainInfo domain, DiskChange d) {
+        return DiskChange.EXTERNAL.equals(d.mode()) && domain.disk(d.vdev()) != null
+                && domain.disk(d.vdev()).node() == null;
     }
 
     /** Removes what this change made before its transaction; nothing else existed at those paths. */

@@ -47,6 +47,7 @@ final class Deleter {
                     + holder.getKey().name() + "'s QEMU");
             ctx.driver().deleteInternalSnapshot(holder.getKey(), holder.getValue(), d.tag());
         } else {
+            ImageWriteGuard.check(actual, d.image(), null, "delete internal snapshot '" + d.tag() + "' from");
             ctx.reporter().say("  " + d.vdev() + ": qemu-img snapshot -d " + d.tag() + " " + d.image());
             ctx.qemuImg().snapshotDelete(d.image(), d.tag());
         }
@@ -63,10 +64,13 @@ final class Deleter {
                 ctx.reporter().say("  " + d.vdev() + ": block-commit " + above + " into " + frozen);
                 ctx.driver().commitLayer(holder.getKey(), holder.getValue(), above, frozen);
             } else {
+                ImageWriteGuard.check(actual, frozen, null, "commit into");
+                ImageWriteGuard.check(actual, above, null, "commit");
                 ctx.reporter().say("  " + d.vdev() + ": qemu-img commit " + above + " into " + frozen);
                 ctx.qemuImg().commit(above, null, true);
                 for (ImageInfo user : actual.images()) {
                     if (above.equals(user.backingPath())) {
+                        ImageWriteGuard.check(actual, user.path(), null, "rebase");
                         ctx.qemuImg().rebase(user.path(), frozen.toString(), d.format(), true);
                     }
                 }
@@ -79,6 +83,7 @@ final class Deleter {
                 ctx.reporter().say("  " + d.vdev() + ": block-stream " + frozen + " into " + above);
                 ctx.driver().streamLayer(holder.getKey(), holder.getValue(), above, frozen, newBase);
             } else {
+                ImageWriteGuard.check(actual, above, null, "rebase");
                 ctx.reporter().say("  " + d.vdev() + ": qemu-img rebase " + above + " past " + frozen);
                 ctx.qemuImg().rebase(above, newBase == null ? null : newBase.toString(), newFormat, false);
             }

@@ -57,6 +57,7 @@ public final class ApplyCommand implements Callable<Integer> {
             }, plan -> autoApprove || confirm(), null);
         }
         Desired desired = new SpecLoader().load(specs);
+        desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
                 (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
                 plan -> autoApprove || confirm(),

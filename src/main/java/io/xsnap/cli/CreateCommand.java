@@ -46,6 +46,11 @@ public final class CreateCommand implements Callable<Integer> {
             description = "Mode of one disk: internal, external, exclude or auto (default auto). Repeatable.")
     Map<String, String> disks = new LinkedHashMap<>();
 
+    @Option(names = "--xl-config", paramLabel = "FILE",
+            description = "xl: the domain's xl config file (the one it was created from); a revert restores with a "
+                    + "copy whose disks point at the reverted layers. A snapshot keeps the file's text.")
+    java.nio.file.Path xlConfig;
+
     @Override
     public Integer call() {
         if (live && diskOnly) {
@@ -65,6 +70,7 @@ public final class CreateCommand implements Callable<Integer> {
             Names.check(spec.commandLine(), "--name", name);
         }
         HostContext ctx = new HostContext(host);
+        ctx.xlConfig(domain, xlConfig);
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
                 (actual, now) -> new Planner(ctx.layout, now).create(actual, domain,
                         name != null ? name : DEFAULT_NAME.format(now), !diskOnly, live, modes),

@@ -5,6 +5,9 @@ import io.xsnap.host.exec.ExecRunner;
 import io.xsnap.host.exec.ProcessRunner;
 import io.xsnap.host.image.ImageReader;
 import io.xsnap.host.qemu.QemuDriver;
+import io.xsnap.host.xl.Reflink;
+import io.xsnap.host.xl.Xl;
+import io.xsnap.host.xl.XlDriver;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.Json;
 import io.xsnap.observe.Observer;
@@ -15,6 +18,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -24,6 +29,7 @@ final class HostContext {
     final ProcessRunner runner;
     final JsonMapper json = Json.mapper();
     final StoreLayout layout;
+    private final Map<String, Path> xlConfigs = new TreeMap<>();
 
     HostContext(HostOptions options, ProcessRunner runner) {
         this.options = options;
@@ -38,6 +44,13 @@ final class HostContext {
         this(options, new ExecRunner());
     }
 
+    /** xl: the domain's xl config file (from --xl-config or a spec), which reverts derive the restore config from. */
+    void xlConfig(String domain, Path file) {
+        if (file != null) {
+            xlConfigs.put(domain, file.toAbsolutePath().normalize());
+        }
+    }
+
     /** The driver --driver names; auto = xl when /proc/xen exists and xl is on PATH, else qemu. */
     DomainDriver driver() {
         String name = options.driver;
@@ -46,7 +59,8 @@ final class HostContext {
         }
         return switch (name) {
             case "qemu" -> new QemuDriver(options.qemuDir, runner);
-            case "xl" -> throw new XsnapExit(ExitCodes.USAGE, "the xl driver is not available in this build");
+            case "xl" -> new XlDriver(new Xl(runner, options.xl), new Reflink(runner), options.xenRunDir,
+                    layout.root(), xlConfigs);
             default -> throw new XsnapExit(ExitCodes.USAGE, "unknown driver '" + name + "' (expected qemu, xl or auto)");
         };
     }

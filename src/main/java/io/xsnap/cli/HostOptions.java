@@ -16,4 +16,13 @@ public final class HostOptions {
     @Option(names = "--qemu-dir", paramLabel = "DIR", defaultValue = "${env:XSNAP_QEMU_DIR:-/run/xsnap/qemu}",
             description = "Where qemu guests keep NAME.qmp and NAME.pid (env XSNAP_QEMU_DIR; default ${DEFAULT-VALUE}).")
     public Path qemuDir;
+
+    @Option(names = "--xen-run-dir", paramLabel = "DIR", defaultValue = "${env:XSNAP_XEN_RUN_DIR:-/var/run/xen}",
+            description = "xl: Xen's run directory, where the device models' qmp-libxl-DOMID sockets are "
+                    + "(env XSNAP_XEN_RUN_DIR; default ${DEFAULT-VALUE}).")
+    public Path xenRunDir;
+
+    @Option(names = "--xl", paramLabel = "PATH", defaultValue = "${env:XSNAP_XL:-xl}", hidden = true,
+            description = "xl: the xl program to run (env XSNAP_XL; default ${DEFAULT-VALUE}).")
+    public String xl;
 }

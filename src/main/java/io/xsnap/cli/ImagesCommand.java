@@ -3,6 +3,7 @@ package io.xsnap.cli;
 import io.xsnap.host.image.ImageChain;
 import io.xsnap.host.image.ImageException;
 import io.xsnap.host.image.ImageReader;
+import io.xsnap.host.xl.XlSaveFile;
 import io.xsnap.render.ImagesJsonView;
 import io.xsnap.render.ImagesTextView;
 import io.xsnap.render.ImagesView;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "images", mixinStandardHelpOptions = true,
         description = {
             "Show images with their backing chains (top to base) and internal snapshots, read from the image "
-                + "headers without starting qemu-img.",
+                + "headers without starting qemu-img. An xl save file (guest memory) shows the domain and disks its "
+                + "header names.",
             "With --json each chain element has the keys of `qemu-img info --output=json --backing-chain` "
                 + "(format-specific holds only compat, corrupt and data-file)."},
         exitCodeListHeading = "Exit codes:%n",
@@ -73,6 +75,10 @@ public final class ImagesCommand implements Callable<Integer> {
         for (String arg : paths) {
             String error;
             try {
+                if (format == Format.AUTO && XlSaveFile.looksLikeSaveFile(Path.of(arg))) {
+                    view.saveFile(arg, XlSaveFile.read(Path.of(arg)));
+                    continue;
+                }
                 ImageChain chain = reader.readChain(Path.of(arg), format.readerFormat);
                 error = chain.complete() ? null : chain.error().getMessage();
                 view.image(arg, chain.images(), error);

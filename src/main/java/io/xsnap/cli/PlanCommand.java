@@ -41,6 +41,7 @@ public final class PlanCommand implements Callable<Integer> {
     public Integer call() throws SpecException, java.io.IOException {
         Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
+        desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
         Actual actual = ctx.actual(planOptions.state);
         Plan plan = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now).plan(desired, actual);
         planOptions.view(ctx.json).render(plan, spec.commandLine().getOut());

@@ -44,12 +44,18 @@ public final class RevertCommand implements Callable<Integer> {
         boolean paused;
     }
 
+    @Option(names = "--xl-config", paramLabel = "FILE",
+            description = "xl: the domain's xl config file (the one it was created from); a revert restores with a "
+                    + "copy whose disks point at the reverted layers. A snapshot keeps the file's text.")
+    java.nio.file.Path xlConfig;
+
     @Override
     public Integer call() {
         Names.check(spec.commandLine(), "domain", domain);
         Names.check(spec.commandLine(), "snapshot", snapshot);
         String after = runAfter.running ? "running" : runAfter.paused ? "paused" : null;
         HostContext ctx = new HostContext(host);
+        ctx.xlConfig(domain, xlConfig);
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
                 (actual, now) -> new Planner(ctx.layout, now).revert(actual, domain, snapshot, after, force),
                 plan -> true, null);

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             CreateCommand.class,
             RevertCommand.class,
             DeleteCommand.class,
+            SnapshotCreateCommand.class,
+            SnapshotRevertCommand.class,
             ListCommand.class,
             ObserveCommand.class,
             ImagesCommand.class,

@@ -69,6 +69,13 @@ public interface DomainDriver {
     void destroy(DomainInfo domain);
 
     /**
+     * Throws a {@link HostException} when {@link #start} with these arguments would surely fail, so a revert
+     * can refuse before it stops the domain. Reads only. The default finds nothing to check.
+     */
+    default void checkStart(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory) {
+    }
+
+    /**
      * Starts the domain again from its recipe with each listed disk's file replaced (vdev → new top file),
      * loading {@code memory} when it is not null (else a cold start). The domain is left paused when
      * {@code paused} is true, else running.

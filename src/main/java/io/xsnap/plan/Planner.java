@@ -196,7 +196,17 @@ public final class Planner {
     /** The imperative create: one snapshot of one domain. */
     public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
                        Map<String, DiskMode> disks) {
+        return create(actual, domainName, name, memory, live, disks, Map.of());
+    }
+
+    /**
+     * The imperative create with chosen files: {@code layers} maps a vdev to the file its external cut creates
+     * (the new overlay, or a raw disk's reflink copy) instead of the store's next layer.
+     */
+    public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
+                       Map<String, DiskMode> disks, Map<String, Path> layers) {
         Session s = new Session(actual);
+        s.chosenLayers.putAll(layers);
         DomainInfo domain = s.index.domain(domainName);
         if (domain == null) {
             s.error(domainName, name, "domain " + domainName + " does not exist on this host (driver "
@@ -252,6 +262,11 @@ public final class Planner {
                     null);
             return null;
         }
+        if (memory && live && "xl".equals(s.actual.driver())) {
+            s.error(dn, name, "xl save has no live mode: the memory of " + dn + " can only be saved while it is paused",
+                    "take the snapshot without --live / live: true");
+            return null;
+        }
         Set<String> vdevs = new HashSet<>();
         domain.disks().forEach(d -> vdevs.add(d.vdev()));
         for (String vdev : modes.keySet()) {
@@ -263,6 +278,8 @@ public final class Planner {
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<String> cuts = new ArrayList<>();
+        List<String> copies = new ArrayList<>();
+        Set<String> copied = new HashSet<>();
         for (DiskInfo disk : sortedDisks(domain)) {
             DiskMode asked = modes.getOrDefault(disk.vdev(), DiskMode.AUTO);
             DiskMode mode = disk.readOnly() && asked == DiskMode.AUTO ? DiskMode.EXCLUDE : asked.resolve(disk.format());
@@ -273,6 +290,28 @@ public final class Planner {
             }
             if (disk.readOnly()) {
                 s.error(dn, name, where + " is read-only; it cannot be snapshotted", "set " + disk.vdev() + ": exclude");
+                continue;
+            }
+            if (disk.node() == null) {
+                // not served by QEMU (xl: a raw disk on the kernel's blkback): only a copy taken while paused cuts it
+                if (!disk.reflink()) {
+                    s.error(dn, name, where + " is not served by a QEMU xsnap can reach (a raw disk on blkback, or a "
+                            + "stub-domain device model), and it cannot be copied cheaply into the store (cp --reflink "
+                            + "needs the disk and " + layout.root() + " on one btrfs or xfs filesystem)",
+                            "exclude it (" + disk.vdev() + ": exclude), or convert it to qcow2 (qemu-img convert -O qcow2) "
+                            + "and point the domain's config at the new file so Xen's QEMU serves it");
+                    continue;
+                }
+                if (mode == DiskMode.INTERNAL) {
+                    s.error(dn, name, where + " is copied, not served by QEMU; it cannot hold an internal snapshot",
+                            "set " + disk.vdev() + ": external (or auto)");
+                    continue;
+                }
+                Path copy = s.chosen(dn, disk.vdev(), disk.format());
+                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, copy, null));
+                touches.add(copy + " (reflink copy of " + disk.path() + ", taken while " + dn + " is paused; frozen)");
+                copies.add("cp --reflink=always " + disk.path() + " " + copy);
+                copied.add(disk.vdev());
                 continue;
             }
             if (mode == DiskMode.INTERNAL) {
@@ -291,7 +330,7 @@ public final class Planner {
                 touches.add(disk.path() + " (internal snapshot '" + name + "')");
                 cuts.add(disk.vdev() + " internal '" + name + "' in " + disk.path());
             } else {
-                Path overlay = s.nextLayer(dn, disk.vdev());
+                Path overlay = s.chosen(dn, disk.vdev(), "qcow2");
                 disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
                 touches.add(overlay + " (new active layer; " + disk.path() + " is frozen)");
                 cuts.add(disk.vdev() + " external: " + disk.path() + " frozen, new active layer " + overlay);
@@ -300,7 +339,7 @@ public final class Planner {
         if (s.errorCount() > errors) {
             return null;
         }
-        if (!memory && cuts.isEmpty()) {
+        if (!memory && cuts.isEmpty() && copies.isEmpty()) {
             s.error(dn, name, "snapshot " + name + " of " + dn + " would hold nothing: no memory and every disk excluded",
                     "include a disk or set memory: true");
             return null;
@@ -308,10 +347,14 @@ public final class Planner {
         List<String> steps = new ArrayList<>();
         boolean running = domain.state() == RunState.RUNNING;
         Path dir = layout.snapshotDir(dn, name);
+        boolean pauseForCopies = !copies.isEmpty() && running && !memory;
         for (DiskChange d : disks) {
-            if (d.layer() != null) {
+            if (d.layer() != null && !copied.contains(d.vdev())) {
                 steps.add("qemu-img create -f qcow2 -b " + d.image() + " -F " + d.format() + " " + d.layer());
             }
+        }
+        if (pauseForCopies) {
+            steps.add("pause " + dn + " (raw disks are copied while it is paused)");
         }
         if (memory) {
             touches.add(0, layout.memory(dn, name) + " (guest memory, mode 0600)");
@@ -324,15 +367,17 @@ public final class Planner {
                 steps.add("save memory to " + layout.memory(dn, name));
             }
         }
+        copies.forEach(c -> steps.add("copy: " + c));
         if (!cuts.isEmpty()) {
             steps.add("cut disks in one transaction: " + String.join("; ", cuts));
         }
-        if (running && memory) {
+        if (running && (memory || pauseForCopies)) {
             steps.add("resume " + dn);
         }
         steps.add("write manifest " + dir.resolve(StoreLayout.MANIFEST));
-        Impact impact = memory ? Impact.DISRUPTIVE : Impact.SAFE;
-        String why = reason + (memory && !live && running ? "; pauses " + dn + " while memory is saved" : "");
+        Impact impact = memory || pauseForCopies ? Impact.DISRUPTIVE : Impact.SAFE;
+        String why = reason + (memory && !live && running ? "; pauses " + dn + " while memory is saved"
+                : pauseForCopies ? "; pauses " + dn + " while its raw disks are copied" : "");
         return new Change(Action.CREATE, dn, name, impact, why, memory, memory && live, domain.state().word(),
                 disks, touches, List.of(), steps);
     }
@@ -600,6 +645,7 @@ public final class Planner {
         final List<Change> changes = new ArrayList<>();
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
+        final Map<String, Path> chosenLayers = new java.util.HashMap<>();
 
         Session(Actual actual) {
             this.actual = actual;
@@ -629,8 +675,19 @@ public final class Planner {
 
         /** {@code <store>/<domain>/layers/<vdev>.<n>.qcow2} with the lowest n not observed or handed out. */
         Path nextLayer(String domain, String vdev) {
+            return nextLayer(domain, vdev, "qcow2");
+        }
+
+        /** The file the caller chose for this disk's external cut, else the store's next layer. */
+        Path chosen(String domain, String vdev, String extension) {
+            Path p = chosenLayers.get(vdev);
+            return p != null ? p.toAbsolutePath().normalize() : nextLayer(domain, vdev, extension);
+        }
+
+        /** The same with another extension: {@code <vdev>.<n>.raw} for a raw disk's reflink copy. */
+        Path nextLayer(String domain, String vdev, String extension) {
             for (int n = 1; ; n++) {
-                Path p = layout.layersDir(domain).resolve(vdev + "." + n + ".qcow2");
+                Path p = layout.layersDir(domain).resolve(vdev + "." + n + "." + extension);
                 if (takenLayers.add(p)) {
                     return p;
                 }

@@ -1,6 +1,8 @@
 package io.xsnap.render;
 
 import io.xsnap.host.image.ImageInfo;
+import io.xsnap.host.xl.XlDomain;
+import io.xsnap.host.xl.XlSaveFile;
 import io.xsnap.host.image.InternalSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,6 +86,42 @@ public final class ImagesJsonView implements ImagesView {
             out.writeName(K_ERROR);
             out.writeString(error);
         }
+        out.writeEndObject();
+    }
+
+    /** {@code {path, chain: [], xl_save: {domain, uuid, type, byte_order, flags, config_bytes, stream_offset, disks}}}. */
+    @Override
+    public void saveFile(String path, XlSaveFile file) {
+        out.writeStartObject();
+        out.writeName(K_PATH);
+        out.writeString(path);
+        out.writeName(K_CHAIN);
+        out.writeStartArray();
+        out.writeEndArray();
+        out.writeName("xl_save");
+        out.writeStartObject();
+        out.writeStringProperty("domain", file.domainName());
+        out.writeStringProperty("uuid", file.uuid());
+        out.writeStringProperty("type", file.type());
+        out.writeStringProperty("byte_order", file.bigEndian() ? "big-endian" : "little-endian");
+        out.writeNumberProperty("mandatory_flags", file.mandatoryFlags());
+        out.writeNumberProperty("optional_flags", file.optionalFlags());
+        out.writeNumberProperty("config_bytes", file.optionalDataLength() - 4);
+        out.writeNumberProperty("stream_offset", file.streamOffset());
+        out.writeNumberProperty("file_size", file.fileSize());
+        out.writeName("disks");
+        out.writeStartArray();
+        for (XlDomain.Disk d : file.disks()) {
+            out.writeStartObject();
+            out.writeStringProperty("vdev", d.vdev());
+            out.writeStringProperty("target", d.target().toString());
+            out.writeStringProperty("format", d.format());
+            out.writeStringProperty("backend", d.backend());
+            out.writeBooleanProperty("read_only", d.readOnly());
+            out.writeEndObject();
+        }
+        out.writeEndArray();
+        out.writeEndObject();
         out.writeEndObject();
     }
 

@@ -2,6 +2,8 @@ package io.xsnap.render;
 
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.host.image.InternalSnapshot;
+import io.xsnap.host.xl.XlDomain;
+import io.xsnap.host.xl.XlSaveFile;
 import java.io.PrintWriter;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -47,6 +49,29 @@ public final class ImagesTextView implements ImagesView {
         }
         if (error != null) {
             text.append(branch(chain.size())).append("error: ").append(error).append(NL);
+        }
+        out.print(text);
+    }
+
+    /**
+     * <pre>
+     * memory.save  xl save file  763.9 KiB
+     *    domain web01 (hvm, uuid ...), config 945 bytes, flags 0x3/0x0, little-endian
+     *    disk xvda  qcow2  qdisk  /img/web01.qcow2
+     * </pre>
+     */
+    @Override
+    public void saveFile(String path, XlSaveFile file) {
+        StringBuilder text = new StringBuilder(256);
+        text.append(path).append("  xl save file  ").append(size(file.fileSize())).append(NL);
+        text.append("   domain ").append(file.domainName()).append(" (").append(file.type().isEmpty() ? "?" : file.type())
+                .append(file.uuid().isEmpty() ? "" : ", uuid " + file.uuid()).append("), config ")
+                .append(file.optionalDataLength() - 4).append(" bytes, flags ")
+                .append(String.format("0x%x/0x%x", file.mandatoryFlags(), file.optionalFlags())).append(", ")
+                .append(file.bigEndian() ? "big-endian" : "little-endian").append(NL);
+        for (XlDomain.Disk d : file.disks()) {
+            text.append("   disk ").append(d.vdev()).append("  ").append(d.format()).append("  ").append(d.backend())
+                    .append("  ").append(d.target()).append(d.readOnly() ? "  (read-only)" : "").append(NL);
         }
         out.print(text);
     }

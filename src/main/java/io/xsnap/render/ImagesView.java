@@ -1,6 +1,7 @@
 package io.xsnap.render;
 
 import io.xsnap.host.image.ImageInfo;
+import io.xsnap.host.xl.XlSaveFile;
 import java.util.List;
 
 /** Shows images and their backing chains, one command-line PATH at a time, in a stable order. */
@@ -12,6 +13,9 @@ public interface ImagesView {
      * @param error why the chain is incomplete, or null
      */
     void image(String path, List<ImageInfo> chain, String error);
+
+    /** One PATH that is an {@code xl save} file: which domain and disks its header names. */
+    void saveFile(String path, XlSaveFile file);
 
     /** Ends the output (closes the JSON document); call once, after the last image. */
     void finish();

@@ -18,8 +18,11 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The block layer as QMP shows it: disks, backing chains, node names, and block jobs run to the end. */
-final class QmpBlock {
+/**
+ * The block layer as QMP shows it: disks, backing chains, node names, and block jobs run to the end. The xl
+ * driver uses the node and job helpers too (Xen's QEMU is the same QEMU).
+ */
+public final class QmpBlock {
     private QmpBlock() {
     }
 
@@ -62,7 +65,7 @@ final class QmpBlock {
     }
 
     /** The node name of the format node (not the protocol node) that opened {@code file}. */
-    static String nodeName(QmpClient qmp, Path file) {
+    public static String nodeName(QmpClient qmp, Path file) {
         for (JsonNode node : qmp.execute("query-named-block-nodes", QmpClient.args().put("flat", true))) {
             String drv = node.path("drv").asString("");
             if (!drv.equals("file") && !drv.equals("host_device")
@@ -73,7 +76,7 @@ final class QmpBlock {
         throw new HostException(qmp.socket() + ": no block node has " + file + " open");
     }
 
-    static boolean sameFile(Path a, Path b) {
+    public static boolean sameFile(Path a, Path b) {
         try {
             return Files.isSameFile(a, b);
         } catch (IOException e) {
@@ -81,7 +84,7 @@ final class QmpBlock {
         }
     }
 
-    static int indexOf(List<Path> chain, Path file) {
+    public static int indexOf(List<Path> chain, Path file) {
         for (int i = 0; i < chain.size(); i++) {
             if (sameFile(chain.get(i), file)) {
                 return i;
@@ -150,7 +153,7 @@ final class QmpBlock {
      *
      * @param what names the job in messages ("domain web01 disk vda: commit of X into Y")
      */
-    static void awaitJob(QmpClient qmp, String jobId, String what, Duration timeout) {
+    public static void awaitJob(QmpClient qmp, String jobId, String what, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean completing = false;
         while (true) {

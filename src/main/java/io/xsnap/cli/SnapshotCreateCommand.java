@@ -1,0 +1,162 @@
+package io.xsnap.cli;
+
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainInfo;
+import io.xsnap.observe.Actual;
+import io.xsnap.plan.Planner;
+import io.xsnap.spec.DiskMode;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code xsnap snapshot-create}: the Xen domain-snapshot interface, an alias over the same planner and executor
+ * as {@code create}. Three forms: no second argument (a memory snapshot named by --name or the time), a snapshot
+ * cfgfile (see {@link SnapshotCfgFile}), or a directory that does not exist yet, created to hold the snapshot's
+ * new files under well-known names ({@code <vdev>.qcow2}, {@code <vdev>.raw}).
+ */
+@Command(name = "snapshot-create", mixinStandardHelpOptions = true,
+        description = {"Take a snapshot, the Xen way: snapshot-create DOMAIN [CFGFILE] [--name N] [--live], or "
+                + "snapshot-create [--live] [--internal|--external] DOMAIN PATH.",
+            "CFGFILE: name=\"...\", description=\"...\", memory_path=\"...\" (memory is saved when it is set; xsnap "
+                + "keeps the file in its store), disks=['PATH,FORMAT,VDEV', ...] (empty PATH: internal; else the file "
+                + "the external snapshot creates). PATH (must not exist): the directory for the snapshot's new files."})
+public final class SnapshotCreateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HostOptions host;
+
+    @Mixin
+    ApplyOptions apply;
+
+    @Parameters(index = "0", paramLabel = "DOMAIN")
+    String domain;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "CFGFILE|PATH",
+            description = "A snapshot cfgfile, or a directory to create for the snapshot's files.")
+    Path target;
+
+    @Option(names = "--name", description = "Snapshot name (overrides the cfgfile's name; default: the time in UTC).")
+    String name;
+
+    @Option(names = "--live", description = "Save memory while the domain runs (xl save has no live mode: refused on xl).")
+    boolean live;
+
+    @ArgGroup(exclusive = true)
+    Kind kind = new Kind();
+
+    @Option(names = "--xl-config", paramLabel = "FILE",
+            description = "xl: the domain's xl config file; the snapshot keeps its text for reverts.")
+    Path xlConfig;
+
+    static final class Kind {
+        @Option(names = "--internal", description = "Directory form: every disk internal.")
+        boolean internal;
+
+        @Option(names = "--external", description = "Directory form: every disk external, its new file in PATH.")
+        boolean external;
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        Names.check(cl, "domain", domain);
+        if (name != null) {
+            Names.check(cl, "--name", name);
+        }
+        boolean cfgForm = target != null && Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        if (cfgForm && !Files.isRegularFile(target)) {
+            throw new CommandLine.ParameterException(cl, target + " exists and is not a cfgfile; the directory form "
+                    + "needs a PATH that does not exist yet");
+        }
+        if ((kind.internal || kind.external) && (target == null || cfgForm)) {
+            throw new CommandLine.ParameterException(cl, "--internal and --external go with the directory form: "
+                    + "snapshot-create [--internal|--external] DOMAIN PATH");
+        }
+        SnapshotCfgFile cfg = cfgForm ? SnapshotCfgFile.read(target) : null;
+        Path dir = target == null || cfgForm ? null : target.toAbsolutePath().normalize();
+        String snapshot = name != null ? name : cfg != null ? cfg.name() : dir != null ? dir.getFileName().toString() : null;
+        if (snapshot != null) {
+            Names.check(cl, "snapshot name", snapshot);
+        }
+        boolean memory = cfg == null || cfg.memoryPath() != null;
+        if (cfg != null && cfg.memoryPath() != null) {
+            cl.getErr().println("xsnap: memory_path " + cfg.memoryPath() + ": guest memory is kept in the store, as "
+                    + "<store>/" + domain + "/<snapshot>/memory.save (mode 0600)");
+        }
+        if (cfg != null && cfg.description() != null) {
+            cl.getErr().println("xsnap: description is not stored yet: " + cfg.description());
+        }
+        HostContext ctx = new HostContext(host);
+        ctx.xlConfig(domain, xlConfig);
+        return new ChangeRun(ctx, apply, cl).run((actual, now) -> {
+            Map<String, DiskMode> modes = new LinkedHashMap<>();
+            Map<String, Path> layers = new LinkedHashMap<>();
+            if (cfg != null) {
+                fromCfg(actual, cfg, modes, layers);
+            } else if (dir != null) {
+                inDirectory(actual, dir, modes, layers);
+            }
+            return new Planner(ctx.layout, now).create(actual, domain,
+                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers);
+        }, plan -> true, null);
+    }
+
+    /** Listed disks: internal when PATH is empty, else external into PATH; unlisted disks: auto. */
+    private void fromCfg(Actual actual, SnapshotCfgFile cfg, Map<String, DiskMode> modes, Map<String, Path> layers) {
+        DomainInfo d = domainOf(actual);
+        for (SnapshotCfgFile.Disk disk : cfg.disks().values()) {
+            String where = target + ":" + disk.line() + ": disk " + disk.vdev();
+            DiskInfo info = d == null ? null : d.disk(disk.vdev());
+            if (d != null && info == null) {
+                throw new XsnapExit(ExitCodes.DATAERR, where + ": " + domain + " has no such disk");
+            }
+            if (disk.path() == null) {
+                modes.put(disk.vdev(), DiskMode.INTERNAL);
+                continue;
+            }
+            modes.put(disk.vdev(), DiskMode.EXTERNAL);
+            layers.put(disk.vdev(), disk.path());
+            String made = info == null || info.node() != null ? "qcow2" : info.format();
+            if (disk.format() != null && !disk.format().equals(made)) {
+                throw new XsnapExit(ExitCodes.DATAERR, where + ": its external snapshot file is " + made + ", not "
+                        + disk.format() + (made.equals("raw") ? " (a raw disk QEMU does not serve is copied as it is)" : ""));
+            }
+        }
+    }
+
+    /** Every disk in {@code dir} under a well-known name: internal, external, or auto (external ones in dir). */
+    private void inDirectory(Actual actual, Path dir, Map<String, DiskMode> modes, Map<String, Path> layers) {
+        DomainInfo d = domainOf(actual);
+        if (d == null) {
+            return;
+        }
+        for (DiskInfo disk : d.disks()) {
+            DiskMode mode = kind.internal ? DiskMode.INTERNAL : kind.external ? DiskMode.EXTERNAL : DiskMode.AUTO;
+            if (disk.readOnly() && mode == DiskMode.AUTO) {
+                continue;
+            }
+            modes.put(disk.vdev(), mode);
+            if (mode.resolve(disk.format()) == DiskMode.EXTERNAL || disk.node() == null) {
+                layers.put(disk.vdev(), dir.resolve(disk.vdev() + (disk.node() == null ? "." + disk.format() : ".qcow2")));
+            }
+        }
+    }
+
+    private DomainInfo domainOf(Actual actual) {
+        return actual.domains().stream().filter(x -> x.name().equals(domain)).findFirst().orElse(null);
+    }
+}

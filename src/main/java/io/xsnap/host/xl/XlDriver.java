@@ -1,0 +1,437 @@
+package io.xsnap.host.xl;
+
+import io.xsnap.host.DiskCut;
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainDriver;
+import io.xsnap.host.DomainInfo;
+import io.xsnap.host.HostException;
+import io.xsnap.host.RestartRecipe;
+import io.xsnap.host.RunState;
+import io.xsnap.host.qmp.QmpClient;
+import io.xsnap.host.qmp.QmpUnreachableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Xen domains through {@code xl} (see {@link Xl}), their qdisk disks through the device model's QMP socket
+ * {@code <xen-run-dir>/qmp-libxl-<domid>} (one client at a time: each operation connects briefly), their raw
+ * blkback disks by {@code cp --reflink=always} while the domain is paused. Guest RAM belongs to Xen: memory
+ * only ever comes from {@code xl save -p} and goes back with {@code xl restore}, with a config derived from the
+ * domain's xl config file whose disk targets point at the reverted layers.
+ */
+public final class XlDriver implements DomainDriver {
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
+    private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+
+    private final Xl xl;
+    private final Reflink reflink;
+    private final Path runDir;
+    private final Path store;
+    private final Map<String, Path> configFiles;
+    private final Duration qmpTimeout;
+
+    /**
+     * @param runDir      Xen's run directory, where the QMP sockets are (/var/run/xen)
+     * @param store       the snapshot store's root: raw copies go under it, so reflink needs its filesystem
+     * @param configFiles domain → its xl config file, as named on the command line or in a spec (may be empty)
+     */
+    public XlDriver(Xl xl, Reflink reflink, Path runDir, Path store, Map<String, Path> configFiles) {
+        this(xl, reflink, runDir, store, configFiles, QMP_TIMEOUT);
+    }
+
+    XlDriver(Xl xl, Reflink reflink, Path runDir, Path store, Map<String, Path> configFiles, Duration qmpTimeout) {
+        this.xl = xl;
+        this.reflink = reflink;
+        this.runDir = runDir.toAbsolutePath().normalize();
+        this.store = store.toAbsolutePath().normalize();
+        this.configFiles = Map.copyOf(configFiles);
+        this.qmpTimeout = qmpTimeout;
+    }
+
+    @Override
+    public String name() {
+        return "xl";
+    }
+
+    @Override
+    public List<DomainInfo> list() {
+        List<DomainInfo> out = new ArrayList<>();
+        for (XlDomain d : domains()) {
+            out.add(describe(d));
+        }
+        return out;
+    }
+
+    private List<XlDomain> domains() {
+        return XlList.parse(xl.listLong(), xl.list());
+    }
+
+    private XlDomain domain(DomainInfo info) {
+        return domains().stream().filter(d -> d.domid() == info.id() && d.name().equals(info.name())).findFirst()
+                .orElseThrow(() -> new HostException("domain " + info.name() + " (domid " + info.id() + ") is gone"));
+    }
+
+    /** The domain with its disks as they are now: qdisk disks' active files asked of QEMU, raw ones from the config. */
+    private DomainInfo describe(XlDomain d) {
+        Map<String, XlQmp.Active> active = new TreeMap<>();
+        boolean askQemu = d.state().active() && !d.stubdom() && d.disks().stream().anyMatch(XlDomain.Disk::qdisk);
+        if (askQemu) {
+            try (QmpClient qmp = QmpClient.connect(socket(d.domid()), qmpTimeout)) {
+                for (XlDomain.Disk disk : d.disks()) {
+                    if (disk.qdisk()) {
+                        active.put(disk.vdev(), XlQmp.active(qmp, disk.vdev()));
+                    }
+                }
+            } catch (QmpUnreachableException e) {
+                // no device model socket (yet, or any more): its qdisk disks are out of reach, the planner refuses them
+            }
+        }
+        List<DiskInfo> disks = new ArrayList<>();
+        for (XlDomain.Disk disk : d.disks()) {
+            XlQmp.Active a = active.get(disk.vdev());
+            if (a != null) {
+                disks.add(new DiskInfo(disk.vdev(), a.file(), a.format().isEmpty() ? disk.format() : a.format(),
+                        a.node(), disk.readOnly()));
+            } else {
+                boolean copyable = !disk.qdisk() && "raw".equals(disk.format()) && !d.stubdom()
+                        && Reflink.possible(disk.target(), store.resolve(d.name()));
+                disks.add(new DiskInfo(disk.vdev(), disk.target(), disk.format(), null, disk.readOnly(), copyable));
+            }
+        }
+        disks.sort(java.util.Comparator.comparing(DiskInfo::vdev));
+        return new DomainInfo(d.name(), name(), d.domid(), d.state(), disks);
+    }
+
+    @Override
+    public void pause(DomainInfo domain) {
+        xl.pause(domain.id());
+    }
+
+    @Override
+    public void resume(DomainInfo domain) {
+        xl.unpause(domain.id());
+    }
+
+    /** {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused. */
+    @Override
+    public long saveMemory(DomainInfo domain, Path file, boolean live) {
+        if (live) {
+            throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
+        }
+        Path target = file.toAbsolutePath().normalize();
+        createSaveFile(target);
+        boolean saved = false;
+        try {
+            xl.save(domain.id(), target);
+            XlSaveFile header = XlSaveFile.read(target);
+            if (!header.domainName().equals(domain.name())) {
+                throw new HostException(target + ": xl saved domain '" + header.domainName() + "', not " + domain.name());
+            }
+            long size = Files.size(target);
+            saved = true;
+            return size;
+        } catch (IOException e) {
+            throw new HostException(target + ": " + e.getMessage(), e);
+        } finally {
+            if (!saved) {
+                deleteQuietly(target);
+            }
+        }
+    }
+
+    /**
+     * Raw (blkback) disks are copied first, then one QMP transaction cuts every qdisk disk; if the transaction
+     * fails the copies are removed again, so it is all or none. Copies need the domain paused.
+     */
+    @Override
+    public void snapshotDisks(DomainInfo domain, List<DiskCut> cuts) {
+        if (cuts.isEmpty()) {
+            return;
+        }
+        XlDomain d = domain(domain);
+        List<DiskCut> viaQemu = new ArrayList<>();
+        List<DiskCut> copies = new ArrayList<>();
+        for (DiskCut cut : cuts) {
+            String where = "domain " + domain.name() + " disk " + cut.disk().vdev();
+            if (cut.disk().node() != null) {
+                if (d.stubdom()) {
+                    throw stubdom(domain.name());
+                }
+                viaQemu.add(cut);
+            } else if (cut.internal()) {
+                throw new HostException(where + ": not served by QEMU, so it cannot hold an internal snapshot");
+            } else {
+                copies.add(cut);
+            }
+            if (!cut.internal() && cut.overlay() == null) {
+                throw new HostException(where + ": an external cut needs its target file");
+            }
+        }
+        if (!copies.isEmpty() && d.state() != RunState.PAUSED) {
+            throw new HostException("domain " + domain.name() + " is " + d.state().word() + ": raw disks are copied "
+                    + "only while the domain is paused");
+        }
+        List<Path> made = new ArrayList<>();
+        boolean done = false;
+        try {
+            for (DiskCut cut : copies) {
+                reflink.copy(cut.disk().path(), cut.overlay());
+                made.add(cut.overlay());
+            }
+            if (!viaQemu.isEmpty()) {
+                try (QmpClient qmp = QmpClient.connect(socket(domain.id()), qmpTimeout)) {
+                    XlQmp.snapshot(qmp, domain.name(), viaQemu);
+                }
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                made.forEach(XlDriver::deleteQuietly);
+            }
+        }
+    }
+
+    @Override
+    public void deleteInternalSnapshot(DomainInfo domain, DiskInfo disk, String tag) {
+        try (QmpClient qmp = qmp(domain)) {
+            XlQmp.deleteInternal(qmp, where(domain, disk), disk.vdev(), tag);
+        }
+    }
+
+    @Override
+    public void commitLayer(DomainInfo domain, DiskInfo disk, Path top, Path base) {
+        try (QmpClient qmp = qmp(domain)) {
+            XlQmp.commit(qmp, where(domain, disk), disk.vdev(), top, base);
+        }
+    }
+
+    @Override
+    public void streamLayer(DomainInfo domain, DiskInfo disk, Path above, Path removed, Path newBase) {
+        try (QmpClient qmp = qmp(domain)) {
+            XlQmp.stream(qmp, where(domain, disk), disk.vdev(), above, removed, newBase);
+        }
+    }
+
+    /**
+     * The config as {@code xl list -l} printed it, and the domain's xl config file (from the command line or the
+     * spec) with its text, checked now so that a snapshot never records a file a revert could not use.
+     */
+    @Override
+    public RestartRecipe restartRecipe(DomainInfo domain) {
+        XlDomain d = domain(domain);
+        Path file = configFiles.get(domain.name());
+        if (file == null) {
+            return new RestartRecipe(List.of(), d.configJson(), null, null);
+        }
+        String text = readConfig(file);
+        XlConfigFile config = XlConfigFile.parse(file.toString(), text);
+        Set<String> missing = new java.util.TreeSet<>();
+        d.disks().forEach(disk -> missing.add(disk.vdev()));
+        missing.removeAll(config.diskVdevs());
+        if (!missing.isEmpty()) {
+            throw new HostException(file + ": the xl config of " + domain.name() + " has no disk " + String.join(", ", missing)
+                    + ", which the domain has; is it the file the domain was created from?");
+        }
+        return new RestartRecipe(List.of(), d.configJson(), file.toAbsolutePath().toString(), text);
+    }
+
+    /** {@code xl destroy}, then waits until {@code xl list} no longer shows the domain. */
+    @Override
+    public void destroy(DomainInfo domain) {
+        xl.destroy(domain.id());
+        long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
+        while (domains().stream().anyMatch(d -> d.domid() == domain.id())) {
+            if (System.nanoTime() > deadline) {
+                throw new HostException("domain " + domain.name() + " (domid " + domain.id() + ") is still listed "
+                        + GONE_TIMEOUT.toSeconds() + " s after xl destroy");
+            }
+            sleep(50);
+        }
+    }
+
+    /**
+     * The restore config can be derived (an xl config file is known and names every disk) and the memory file is
+     * an xl save file of this domain naming those disks.
+     */
+    @Override
+    public void checkStart(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory) {
+        configFor(name, recipe).withTargets(targets(name, diskFiles, false));
+        if (memory != null) {
+            checkMemory(name, recipe, diskFiles, memory);
+        }
+    }
+
+    private void checkMemory(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory) {
+        XlSaveFile saved = XlSaveFile.read(memory);
+        if (!saved.domainName().equals(name)) {
+            throw new HostException(memory + ": an xl save file of domain '" + saved.domainName() + "', not " + name);
+        }
+        String uuid = recipe.xlConfig() == null ? "" : uuidOf(recipe.xlConfig());
+        if (!uuid.isEmpty() && !saved.uuid().isEmpty() && !uuid.equals(saved.uuid())) {
+            throw new HostException(memory + ": saved from domain uuid " + saved.uuid() + ", but the snapshot was taken "
+                    + "of uuid " + uuid);
+        }
+        Set<String> savedVdevs = new java.util.TreeSet<>();
+        saved.disks().forEach(d -> savedVdevs.add(d.vdev()));
+        for (String vdev : new java.util.TreeSet<>(diskFiles.keySet())) {
+            if (!savedVdevs.contains(vdev)) {
+                throw new HostException(memory + ": the saved domain has no disk " + vdev + " (it has "
+                        + String.join(", ", savedVdevs) + ")");
+            }
+        }
+    }
+
+    private static String uuidOf(String configJson) {
+        try {
+            return tools.jackson.databind.json.JsonMapper.builder().build().readTree(configJson)
+                    .path("c_info").path("uuid").asString("");
+        } catch (tools.jackson.core.JacksonException e) {
+            return "";
+        }
+    }
+
+    /**
+     * Writes the derived config to {@code <store>/<domain>/xl-restore.cfg} (0600, kept for people to read) and runs
+     * {@code xl restore [-p] CFG MEMORY}, or {@code xl create [-p] CFG} for a cold start.
+     */
+    @Override
+    public DomainInfo start(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory,
+                            boolean paused) {
+        checkStart(name, recipe, diskFiles, memory);
+        XlConfigFile config = configFor(name, recipe);
+        String derived = config.withTargets(targets(name, diskFiles, true));
+        Path cfg = store.resolve(name).resolve("xl-restore.cfg");
+        try {
+            Files.createDirectories(cfg.getParent());
+            Files.deleteIfExists(cfg);
+            Files.createFile(cfg, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+            Files.writeString(cfg, "# written by xsnap from " + config.source() + " to restore " + name
+                    + "; disks point at the reverted layers\n" + derived, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new HostException(cfg + ": cannot write the restore config: " + e.getMessage(), e);
+        }
+        if (memory != null) {
+            xl.restore(cfg, memory.toAbsolutePath().normalize(), paused);
+        } else {
+            xl.create(cfg, paused);
+        }
+        return list().stream().filter(d -> d.name().equals(name)).findFirst()
+                .orElseThrow(() -> new HostException("domain " + name + ": not listed after xl "
+                        + (memory != null ? "restore" : "create")));
+    }
+
+    private XlConfigFile configFor(String name, RestartRecipe recipe) {
+        Path file = configFiles.get(name);
+        if (file != null) {
+            return XlConfigFile.parse(file.toString(), readConfig(file));
+        }
+        if (recipe.xlConfigText() != null) {
+            return XlConfigFile.parse(recipe.xlConfigFile() + " (as saved with the snapshot)", recipe.xlConfigText());
+        }
+        throw new HostException("domain " + name + ": the snapshot records no xl config file, and none was given; "
+                + "name the file the domain was created from with --xl-config FILE (or xlConfig: in its spec)");
+    }
+
+    /** vdev → new file and its format (qcow2 when it starts with the qcow2 magic, else raw). */
+    private static Map<String, XlConfigFile.Target> targets(String name, Map<String, Path> diskFiles, boolean probe) {
+        Map<String, XlConfigFile.Target> targets = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : new TreeMap<>(diskFiles).entrySet()) {
+            Path file = e.getValue().toAbsolutePath().normalize();
+            targets.put(e.getKey(), new XlConfigFile.Target(file, !probe || hasQcow2Magic(name, file) ? "qcow2" : "raw"));
+        }
+        return targets;
+    }
+
+    private static boolean hasQcow2Magic(String name, Path file) {
+        byte[] head = new byte[QCOW2_MAGIC.length];
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(head, 0, head.length) == head.length && Arrays.equals(head, QCOW2_MAGIC);
+        } catch (IOException e) {
+            throw new HostException("domain " + name + ": " + file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String readConfig(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new HostException(file + ": cannot read the xl config file: " + e.getMessage(), e);
+        }
+    }
+
+    private static HostException stubdom(String name) {
+        return new HostException("domain " + name + " runs its device model in a stub domain: there is no QMP socket "
+                + "in dom0, so xsnap cannot cut its qdisk disks; exclude them, or run the device model in dom0");
+    }
+
+    private QmpClient qmp(DomainInfo domain) {
+        if (domain(domain).stubdom()) {
+            throw stubdom(domain.name());
+        }
+        return QmpClient.connect(socket(domain.id()), qmpTimeout);
+    }
+
+    private Path socket(long domid) {
+        return runDir.resolve("qmp-libxl-" + domid);
+    }
+
+    private static String where(DomainInfo domain, DiskInfo disk) {
+        return "domain " + domain.name() + " disk " + disk.vdev();
+    }
+
+    private static void createSaveFile(Path file) {
+        Path parent = file.getParent();
+        try {
+            if (!Files.isDirectory(parent)) {
+                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+                Files.setPosixFilePermissions(parent, OWNER_ONLY_DIR);
+            }
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(parent);
+            if (!OWNER_ONLY_DIR.containsAll(perms)) {
+                throw new HostException(parent + ": a directory for guest memory must be 0700, it is "
+                        + PosixFilePermissions.toString(perms));
+            }
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+            Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
+        } catch (FileAlreadyExistsException e) {
+            throw new HostException(file + ": already exists; a memory save never overwrites a file", e);
+        } catch (IOException e) {
+            throw new HostException(file + ": cannot create: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            System.getLogger(XlDriver.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not delete " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException("interrupted", e);
+        }
+    }
+}

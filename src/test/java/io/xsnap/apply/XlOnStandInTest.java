@@ -1,0 +1,197 @@
+package io.xsnap.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xsnap.testing.Cli;
+import io.xsnap.testing.XenGuest;
+import io.xsnap.testing.XenLab;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The xl driver through the CLI against the test-only xl stand-in (real QEMU guests serving qdisk-style nodes):
+ * create, revert with a config derived from the domain's xl config file, delete; raw disks refused where they
+ * cannot be copied by reflink. The reflink path itself is in {@link XlReflinkOnStandInTest}.
+ */
+class XlOnStandInTest {
+    static final long MIB = 1 << 20;
+    static final long K64 = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+    XenLab lab;
+    Path store;
+
+    @BeforeEach
+    void lab() {
+        lab = new XenLab(tmp);
+        store = tmp.resolve("store");
+    }
+
+    @AfterEach
+    void cleanUp() {
+        lab.close();
+    }
+
+    private static void ok(Cli.Run r) {
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    private Path qcow2(String name) {
+        return lab.images().createDisk(name, "qcow2", 16 * MIB);
+    }
+
+    @Test
+    void internalSnapshotWithMemoryRevertsThroughADerivedConfigAndIsDeletedOverQmp() throws IOException {
+        Path disk = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        XenGuest g = lab.create(cfg);
+        g.write("xvda", 0x11, 0, K64);
+
+        Cli.Run create = lab.xsnap(store, "create", "web01", "--name", "s1", "--xl-config", cfg.toString());
+        ok(create);
+        assertTrue(create.out().contains("xvda internal 's1'"), create.out());
+        assertEquals("running", g.status(), "xl unpause after the cut: the domain was running");
+        String manifest = Files.readString(store.resolve("web01/s1/snapshot.json"));
+        assertTrue(manifest.contains("\"driver\" : \"xl\""), manifest);
+        assertTrue(manifest.contains("xl_config_text"), "the xl config file is kept with the snapshot: " + manifest);
+        Cli.Run images = Cli.run("images", store.resolve("web01/s1/memory.save").toString());
+        ok(images);
+        assertTrue(images.out().contains("domain web01"), images.out());
+        assertTrue(images.out().contains("xvda"), images.out());
+
+        g.write("xvda", 0x22, 0, K64);
+        Files.delete(cfg); // the revert works from the copy kept in the manifest
+        ok(lab.xsnap(store, "revert", "--force", "web01", "s1"));
+        XenGuest back = lab.guest("web01");
+        assertEquals("running", back.status());
+        back.assertReads("xvda", 0x11, 0, K64);
+        String derived = Files.readString(store.resolve("web01/xl-restore.cfg"));
+        assertTrue(derived.contains("target=" + disk), derived);
+
+        Cli.Run delete = lab.xsnap(store, "delete", "web01", "s1");
+        ok(delete);
+        assertTrue(delete.err().contains("through web01's QEMU"), delete.toString());
+        Cli.Run info = Cli.run("images", disk.toString());
+        assertFalse(info.out().contains("s1"), info.out());
+    }
+
+    @Test
+    void externalSnapshotRevertsOntoANewLayerAndDeleteMergesLive() throws IOException {
+        Path disk = qcow2("db01.qcow2");
+        Path cfg = lab.config("db01", disk + ",qcow2,xvda,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("xvda", 0x31, 0, K64);
+        ok(lab.xsnap(store, "create", "db01", "--name", "e1", "--disk", "xvda=external", "--xl-config", cfg.toString()));
+        Path layer1 = store.resolve("db01/layers/xvda.1.qcow2");
+        Cli.Run observed = lab.xsnap(store, "observe", "--json");
+        assertTrue(observed.out().contains(layer1.toString()), "QMP says the domain now writes the overlay: " + observed);
+        g.write("xvda", 0x32, 0, K64);
+
+        ok(lab.xsnap(store, "revert", "--force", "--paused", "db01", "e1"));
+        XenGuest back = lab.guest("db01");
+        assertEquals("paused", back.status());
+        back.assertReads("xvda", 0x31, 0, K64);
+        Path layer2 = store.resolve("db01/layers/xvda.2.qcow2");
+        assertTrue(Files.readString(store.resolve("db01/xl-restore.cfg")).contains("target=" + layer2));
+        assertFalse(Files.exists(layer1), "the discarded current layer is removed");
+
+        ok(lab.xsnap(store, "delete", "db01", "e1"));
+        back.assertReads("xvda", 0x31, 0, K64);
+        assertFalse(Files.exists(store.resolve("db01/e1")));
+    }
+
+    @Test
+    void aRawDiskOnAFilesystemWithoutReflinkIsRefusedInThePlanAndCanBeExcluded() {
+        Path root = qcow2("app.qcow2");
+        Path data = lab.images().createDisk("app-data.raw", "raw", 8 * MIB);
+        Path cfg = lab.config("app", "format=qcow2, vdev=xvda, access=rw, target=" + root,
+                "format=raw, vdev=xvdb, access=rw, target=" + data);
+        XenGuest g = lab.create(cfg);
+        Cli.Run refused = lab.xsnap(store, "create", "app", "--name", "x");
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.out().contains("xvdb"), refused.out());
+        assertTrue(refused.out().contains("convert it to qcow2"), refused.out());
+        assertTrue(refused.out().contains("xvdb: exclude"), refused.out());
+        assertFalse(Files.exists(store.resolve("app/x")), "nothing was done");
+        assertEquals("running", g.status());
+
+        ok(lab.xsnap(store, "create", "app", "--name", "x", "--disk", "xvdb=exclude"));
+    }
+
+    @Test
+    void crashedDomainsStubDomainsAndLiveSavesAreRefused() {
+        Path a = qcow2("a.qcow2");
+        lab.create(lab.config("crashy", "format=qcow2, vdev=xvda, access=rw, target=" + a));
+        lab.markShutdown("crashy", "crash");
+        Cli.Run crashed = lab.xsnap(store, "create", "crashy", "--name", "x");
+        assertEquals(1, crashed.code(), crashed.toString());
+        assertTrue(crashed.out().contains("crashy is crashed"), crashed.out());
+
+        Path b = qcow2("b.qcow2");
+        Path stub = lab.config("stubby", "format=qcow2, vdev=xvda, access=rw, target=" + b);
+        try {
+            Files.writeString(stub, Files.readString(stub) + "device_model_stubdomain_override = 1\n");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        lab.create(stub);
+        Cli.Run stubbed = lab.xsnap(store, "create", "stubby", "--name", "x", "--disk-only");
+        assertEquals(1, stubbed.code(), stubbed.toString());
+        assertTrue(stubbed.out().contains("stub-domain device model"), stubbed.out());
+
+        Cli.Run live = lab.xsnap(store, "create", "stubby", "--name", "x", "--live", "--disk", "xvda=exclude");
+        assertEquals(1, live.code(), live.toString());
+        assertTrue(live.out().contains("xl save has no live mode"), live.out());
+    }
+
+    /** The seed's interface: snapshot-create with its cfgfile, snapshot-revert, a broken cfgfile, the directory form. */
+    @Test
+    void snapshotCreateAndRevertWithTheSeedsCfgfile() throws IOException {
+        Path hda = qcow2("web01-hda.qcow2");
+        Path hdb = qcow2("web01-hdb.qcow2");
+        Path cfg = lab.config("web01", hda + ",qcow2,hda,rw", hdb + ",qcow2,hdb,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("hda", 0x51, 0, K64);
+        g.write("hdb", 0x52, 0, K64);
+        Path hdaSnap = tmp.resolve("snaps/hda_snap.qcow2");
+        Path snapCfg = tmp.resolve("snap.cfg");
+        Files.writeString(snapCfg, "name=\"snap1\"\ndescription=\"before the upgrade\"\n"
+                + "memory_path=\"/var/lib/xen/snapshots/web01/snap1.save\"\n"
+                + "disks=['" + hdaSnap + ",qcow2,hda', ',,hdb']\n");
+
+        Cli.Run create = lab.xsnap(store, "snapshot-create", "web01", snapCfg.toString(), "--xl-config", cfg.toString());
+        assertEquals(0, create.code(), create.toString());
+        assertTrue(create.out().contains("new active layer " + hdaSnap), create.out());
+        assertTrue(create.out().contains("hdb internal 'snap1'"), create.out());
+        assertTrue(Files.exists(store.resolve("web01/snap1/memory.save")));
+
+        g.write("hda", 0x61, 0, K64);
+        g.write("hdb", 0x62, 0, K64);
+        Cli.Run revert = lab.xsnap(store, "snapshot-revert", "web01", snapCfg.toString(), "--force");
+        assertEquals(0, revert.code(), revert.toString());
+        XenGuest back = lab.guest("web01");
+        back.assertReads("hda", 0x51, 0, K64);
+        back.assertReads("hdb", 0x52, 0, K64);
+
+        Path broken = tmp.resolve("broken.cfg");
+        Files.writeString(broken, "name=\"snap2\"\ndisks=['" + hdaSnap + ",qcow2']\n");
+        Cli.Run refused = lab.xsnap(store, "snapshot-create", "web01", broken.toString());
+        assertEquals(65, refused.code(), refused.toString());
+        assertTrue(refused.err().contains(broken + ":2: disk '" + hdaSnap + ",qcow2' must be 'PATH,FORMAT,VDEV'"),
+                refused.err());
+
+        Path dir = tmp.resolve("snap3");
+        Cli.Run inDir = lab.xsnap(store, "snapshot-create", "--external", "--name", "snap3", "web01", dir.toString());
+        assertEquals(0, inDir.code(), inDir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("hda.qcow2")) && Files.isRegularFile(dir.resolve("hdb.qcow2")),
+                inDir.toString());
+    }
+}

@@ -1,0 +1,129 @@
+package io.xsnap.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.xsnap.host.exec.Command;
+import io.xsnap.host.exec.CommandResult;
+import io.xsnap.host.exec.ExecRunner;
+import io.xsnap.testing.Cli;
+import io.xsnap.testing.XenGuest;
+import io.xsnap.testing.XenLab;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Raw (blkback) disks of an xl domain copied by {@code cp --reflink=always} while the domain is paused, on a
+ * loop-mounted XFS made for the test. Skipped, with the reason, where the machine cannot make one (needs root,
+ * mkfs.xfs from xfsprogs, loop devices); the refusal path runs everywhere in {@link XlOnStandInTest}.
+ */
+class XlReflinkOnStandInTest {
+    static final long MIB = 1 << 20;
+    static final long K64 = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+    Path mount;
+    XenLab lab;
+
+    @BeforeEach
+    void xfs() throws IOException {
+        ExecRunner runner = new ExecRunner();
+        assumeTrue(new ProcessBuilder("id", "-u").start().inputReader().readLine().equals("0"),
+                "needs root to loop-mount an XFS image");
+        Path image = tmp.resolve("xfs.img");
+        mount = tmp.resolve("xfs");
+        Files.createDirectories(mount);
+        try (var f = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.truncate(0).position(320 * MIB - 1).write(java.nio.ByteBuffer.wrap(new byte[1]));
+        }
+        CommandResult mkfs = run(runner, "mkfs.xfs", "-q", "-m", "reflink=1", image.toString());
+        assumeTrue(mkfs != null && mkfs.exitCode() == 0, "mkfs.xfs (xfsprogs) is not available: "
+                + (mkfs == null ? "not installed" : mkfs.stderr()));
+        CommandResult mounted = run(runner, "mount", "-o", "loop", image.toString(), mount.toString());
+        if (mounted == null || mounted.exitCode() != 0) {
+            mount = null;
+        }
+        assumeTrue(mount != null, "cannot loop-mount an XFS image here: "
+                + (mounted == null ? "no mount" : mounted.stderr()));
+        lab = new XenLab(tmp);
+    }
+
+    private static CommandResult run(ExecRunner runner, String... argv) {
+        try {
+            return runner.run(Command.of(argv).accepting(0, 1, 2, 32).withTimeout(Duration.ofSeconds(60)));
+        } catch (io.xsnap.host.exec.CommandException e) {
+            return null;
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        if (lab != null) {
+            lab.close();
+        }
+        if (mount != null) {
+            unmount(mount);
+        }
+    }
+
+    /** A QEMU just killed may hold its files for a moment: retry, then detach lazily so the temp dir can go. */
+    private static void unmount(Path mount) {
+        ExecRunner runner = new ExecRunner();
+        for (int i = 0; i < 50; i++) {
+            if (runner.run(Command.of("umount", mount.toString()).accepting(0, 32)
+                    .withTimeout(Duration.ofSeconds(60))).exitCode() == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        runner.run(Command.of("umount", "-l", mount.toString()).withTimeout(Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void rawDisksAreCopiedWhilePausedAndRevertOntoAnOverlayOfTheCopy() throws IOException {
+        Path store = mount.resolve("store");
+        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
+        Path data = mount.resolve("web01-data.raw");
+        lab.images().qemuImg().create(data, "raw", 8 * MIB);
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root,
+                data + ",raw,xvdb,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("xvdb", 0x41, 0, K64);
+
+        Cli.Run create = lab.xsnap(store, "create", "web01", "--name", "m1", "--xl-config", cfg.toString());
+        assertEquals(0, create.code(), create.toString());
+        Path copy = store.resolve("web01/layers/xvdb.1.raw");
+        assertTrue(create.out().contains("cp --reflink=always " + data + " " + copy), create.out());
+        assertEquals("running", g.status());
+        assertTrue(Files.readString(store.resolve("web01/m1/snapshot.json")).contains("\"frozen\" : \"" + copy + "\""));
+
+        g.write("xvdb", 0x42, 0, K64);
+        Cli.Run diskOnly = lab.xsnap(store, "create", "web01", "--name", "d1", "--disk-only");
+        assertEquals(0, diskOnly.code(), diskOnly.toString());
+        assertTrue(diskOnly.out().contains("pause web01 (raw disks are copied while it is paused)"), diskOnly.out());
+        assertEquals("running", g.status());
+
+        g.write("xvdb", 0x43, 0, K64);
+        Cli.Run revert = lab.xsnap(store, "revert", "--force", "web01", "m1");
+        assertEquals(0, revert.code(), revert.toString());
+        XenGuest back = lab.guest("web01");
+        back.assertReads("xvdb", 0x41, 0, K64);
+        String derived = Files.readString(store.resolve("web01/xl-restore.cfg"));
+        assertTrue(derived.contains("format=qcow2, vdev=xvdb, access=rw, target=" + store.resolve("web01/layers/xvdb.1.qcow2")),
+                derived);
+    }
+}
