@@ -362,6 +362,14 @@ class PlaybookIT {
         assertFalse(doc.output().contains("WARNING"), doc.output());
     }
 
+    @Test
+    void ansibleTestSanityPassesOffline() {
+        Ansible.Run sanity = ansible.run(List.of("bash", REPO.resolve("ansible/tests/sanity.sh").toString()));
+        ok(sanity);
+        assertTrue(sanity.output().contains("sanity: passed:"), sanity.toString());
+        assertFalse(sanity.output().contains("ERROR"), sanity.toString());
+    }
+
     private static String[] concat(String[] first, String... more) {
         List<String> all = new ArrayList<>(List.of(first));
         all.addAll(List.of(more));
