@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xsnap.apply.HostLock;
 import io.xsnap.host.image.ImageReader;
 import io.xsnap.observe.Json;
 import io.xsnap.testing.Ansible;
@@ -14,6 +15,7 @@ import io.xsnap.testing.TestGuest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,7 +212,7 @@ class PlaybookIT {
     }
 
     @Test
-    void aBadSpecFailsWithItsFileLineAndColumnAndChangesNothing() throws IOException {
+    void failuresCarryTheJarsMessageAndExitCodeABadSpecItsFileLineAndColumn() throws IOException {
         Path specs = Files.createDirectories(tmp.resolve("specs"));
         Path bad = Files.writeString(specs.resolve("web01.yaml"), """
                 apiVersion: xsnap/v1
@@ -220,10 +222,35 @@ class PlaybookIT {
                   - name: pre-upgrade
                     memory: maybe
                 """);
-        Path playbook = write("reconcile.yml", """
+        Path playbook = write("failures.yml", """
                 - hosts: localhost
                   gather_facts: false
+                  module_defaults:
+                    group/xsnap.xen.all: {xsnap_jar: "%s", store: "%s", driver: qemu, qemu_dir: "%s"}
                   tasks:
+                    - name: No jar there
+                      xsnap.xen.snapshot_info: {xsnap_jar: /nonexistent/xsnap.jar}
+                      register: no_jar
+                      ignore_errors: true
+                    - name: A file that is no jar
+                      xsnap.xen.snapshot_info: {xsnap_jar: "%s"}
+                      register: not_a_jar
+                      ignore_errors: true
+                    - name: Another run holds the lock
+                      xsnap.xen.snapshot: {domain: web01, name: pre, lock_timeout: 1s}
+                      register: locked
+                      ignore_errors: true
+                    - name: Each failed with what went wrong
+                      ansible.builtin.assert:
+                        that:
+                          - no_jar is failed
+                          - "'xsnap jar /nonexistent/xsnap.jar not found' in no_jar.msg"
+                          - not_a_jar is failed
+                          - "'without a result' in not_a_jar.msg"
+                          - locked is failed
+                          - locked.rc == 75
+                          - locked.rc_meaning == 'another xsnap run holds the lock'
+                          - "'another xsnap run holds' in locked.msg"
                     - name: Make the host match the specs
                       xsnap.xen.reconcile:
                         spec:
@@ -232,18 +259,21 @@ class PlaybookIT {
                             kind: DomainSnapshots
                             domain: db01
                             snapshots: [{name: "a/b"}]
-                        xsnap_jar: "%s"
-                        store: "%s"
-                        driver: qemu
-                        qemu_dir: "%s"
-                """.formatted(specs, JAR, store, lab.qemuDir()));
-        Ansible.Run r = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+                """.formatted(JAR, store, lab.qemuDir(), bad, specs));
+        Ansible.Run r;
+        try (HostLock held = HostLock.acquire(store.resolve(".lock"), Duration.ZERO)) {
+            r = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+        }
         assertEquals(2, r.code(), r.toString());
-        assertEquals(1, r.recap("localhost").failed());
+        assertEquals(1, r.recap("localhost").failed(), r.toString());
+        assertEquals(3, r.recap("localhost").ignored(), r.toString());
+        assertTrue(r.output().contains("TASK [Each failed with what went wrong]"), r.toString());
         assertTrue(r.output().contains(bad + ":6:13: snapshots[0].memory: "), r.toString());
         assertTrue(r.output().contains("spec[1]:5:9: snapshots[0].name: "), r.toString());
         assertTrue(r.output().contains("\"rc\": 65"), r.toString());
-        assertFalse(Files.exists(store), "nothing changed");
+        try (Stream<Path> files = Files.list(store)) {
+            assertEquals(List.of(store.resolve(".lock")), files.toList(), "nothing changed");
+        }
     }
 
     /** The "Done when" story of a new user: the upgrade playbook in check mode, for real, again; then a failure. */

@@ -76,7 +76,8 @@ public final class Ansible {
             while (m.find()) {
                 if (m.group(1).equals(host)) {
                     return new Recap(Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-                            Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)), Integer.parseInt(m.group(7)));
+                            Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)), Integer.parseInt(m.group(7)),
+                            Integer.parseInt(m.group(8)));
                 }
             }
             throw new AssertionError("no PLAY RECAP line for " + host + " in:\n" + output);
@@ -89,7 +90,7 @@ public final class Ansible {
     }
 
     /** One host's counts in the PLAY RECAP. */
-    public record Recap(int ok, int changed, int failed, int skipped, int rescued) {
+    public record Recap(int ok, int changed, int failed, int skipped, int rescued, int ignored) {
     }
 
     /** {@code ansible-playbook ARGS...} in the scratch directory. */
