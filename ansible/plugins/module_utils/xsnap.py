@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import json
 import os
+import subprocess
 
 DEFAULT_JAR = '/usr/share/java/xsnap.jar'
 JAR_ENV = 'XSNAP_JAR'
@@ -74,7 +75,8 @@ class Xsnap(object):
 
     def argv(self):
         java = self.module.get_bin_path('java', required=True)
-        argv = [java, '-XX:TieredStopAtLevel=1', '-Xshare:auto', '-jar', self.jar(), 'module']
+        argv = [java, '-XX:TieredStopAtLevel=1', '-Xshare:auto', '-Dfile.encoding=UTF-8', '-Dsun.stdout.encoding=UTF-8',
+                '-Dsun.stderr.encoding=UTF-8', '-jar', self.jar(), 'module']
         for option, flag in HOST_OPTIONS:
             if self.module.params.get(option) is not None:
                 argv.extend([flag, str(self.module.params[option])])
@@ -85,11 +87,21 @@ class Xsnap(object):
         skip = set(OWN_OPTIONS) | set(option for option, flag in HOST_OPTIONS)
         return dict((k, v) for k, v in self.module.params.items() if k not in skip)
 
+    def execute(self, argv, request):
+        """Runs ``argv`` with ``request`` on its standard input; returns its exit code, stdout and stderr.
+
+        Not module.run_command: that writes all input before reading and fails with a bare "Broken pipe"
+        when the program ends before reading it (a JVM that cannot start), losing its message and exit code.
+        """
+        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = process.communicate(request.encode('utf-8'))
+        return process.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+
     def run(self, name):
         """Runs the jar's module ``name``; returns its result, or fails the task with the jar's own message."""
         argv = self.argv()
         request = json.dumps({'module': name, 'check_mode': self.module.check_mode, 'params': self.params()})
-        rc, out, err = self.module.run_command(argv, data=request, binary_data=True)
+        rc, out, err = self.execute(argv, request)
         result = parse_result(out)
         meaning = EXIT_CODES.get(rc, 'unexpected exit code')
         if result is None:

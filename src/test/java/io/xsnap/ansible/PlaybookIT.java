@@ -247,6 +247,8 @@ class PlaybookIT {
                           - "'xsnap jar /nonexistent/xsnap.jar not found' in no_jar.msg"
                           - not_a_jar is failed
                           - "'without a result' in not_a_jar.msg"
+                          - not_a_jar.rc == 1
+                          - "'jarfile' in not_a_jar.msg"
                           - locked is failed
                           - locked.rc == 75
                           - locked.rc_meaning == 'another xsnap run holds the lock'
