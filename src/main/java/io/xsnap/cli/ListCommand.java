@@ -4,6 +4,7 @@ import io.xsnap.apply.CurrentMarker;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.Manifest;
+import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,7 +49,19 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HostContext ctx = new HostContext(host);
-        Actual actual = ctx.observer(ctx.driver()).observe();
+        List<Entry> entries = entries(ctx.observer(ctx.driver()).observe(), ctx.layout, domain);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(ctx.json.writeValueAsString(Map.of("format_version", 1, "snapshots", entries)));
+        } else {
+            printTree(entries, out);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /** The snapshots of the store (of {@code domain} only, unless null), in the store's order. */
+    static List<Entry> entries(Actual actual, StoreLayout layout, String domain) {
         Map<Path, ImageInfo> images = new LinkedHashMap<>();
         actual.images().forEach(i -> images.put(i.path(), i));
         List<Entry> entries = new ArrayList<>();
@@ -65,22 +78,15 @@ public final class ListCommand implements Callable<Integer> {
                     disk += images.get(Path.of(d.frozen())).fileSize();
                 }
             }
-            entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(ctx, m.domain())),
+            entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(layout, m.domain())),
                     m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks));
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(ctx.json.writeValueAsString(Map.of("format_version", 1, "snapshots", entries)));
-        } else {
-            printTree(entries, out);
-        }
-        out.flush();
-        return ExitCodes.OK;
+        return entries;
     }
 
-    private static String current(HostContext ctx, String domain) {
+    static String current(StoreLayout layout, String domain) {
         try {
-            return CurrentMarker.read(ctx.layout, domain);
+            return CurrentMarker.read(layout, domain);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -11,9 +11,18 @@ final class Names {
     }
 
     static void check(CommandLine cl, String what, String value) {
-        if (!NAME.matcher(value).matches() || value.contains("..")) {
-            throw new CommandLine.ParameterException(cl, what + " '" + value.replace("\0", "\\0")
-                    + "' is not a valid name: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit, no '..'");
+        String problem = problem(what, value);
+        if (problem != null) {
+            throw new CommandLine.ParameterException(cl, problem);
         }
+    }
+
+    /** What is wrong with {@code value} as a name, or null when it is a valid one. */
+    static String problem(String what, String value) {
+        if (!NAME.matcher(value).matches() || value.contains("..")) {
+            return what + " '" + value.replace("\0", "\\0")
+                    + "' is not a valid name: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit, no '..'";
+        }
+        return null;
     }
 }

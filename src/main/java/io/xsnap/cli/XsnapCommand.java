@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ObserveCommand.class,
             ImagesCommand.class,
             SchemaCommand.class,
+            ModuleCommand.class,
         })
 public final class XsnapCommand implements Runnable {
     @CommandLine.Spec

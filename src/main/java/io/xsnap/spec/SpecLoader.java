@@ -78,6 +78,10 @@ public final class SpecLoader {
         return true;
     }
 
+    /** A spec given as text, not as a file (the Ansible module's inline specs); problems name it {@code name}. */
+    public record Text(String name, String text) {
+    }
+
     /**
      * Loads every spec the paths name (see {@link #expand}).
      *
@@ -85,12 +89,27 @@ public final class SpecLoader {
      * @throws NoSuchFileException when a path does not exist; other IOExceptions when a file cannot be read
      */
     public Desired load(List<Path> paths) throws SpecException, IOException {
+        return load(paths, List.of());
+    }
+
+    /** Loads the specs the paths name, then those given as text, as one desired state (see {@link #load(List)}). */
+    public Desired load(List<Path> paths, List<Text> texts) throws SpecException, IOException {
         List<Path> files = expand(paths);
+        List<String> names = new ArrayList<>();
         List<SpecProblem> problems = new ArrayList<>();
+        List<List<YamlDocument>> sources = new ArrayList<>();
+        for (Path file : files) {
+            names.add(file.toString());
+            sources.add(documents(file, problems));
+        }
+        for (Text t : texts) {
+            names.add(t.name());
+            sources.add(documents(t.name(), t.text(), problems));
+        }
         List<YamlDocument> valid = new ArrayList<>();
         Map<String, SourceRef> domains = new HashMap<>();
-        for (Path file : files) {
-            for (YamlDocument doc : documents(file, problems)) {
+        for (List<YamlDocument> docs : sources) {
+            for (YamlDocument doc : docs) {
                 List<SpecProblem> found = new ArrayList<>(schema.check(doc));
                 found.addAll(duplicateSnapshotNames(doc));
                 found.addAll(duplicateDomain(doc, domains));
@@ -102,7 +121,7 @@ public final class SpecLoader {
             }
         }
         if (!problems.isEmpty()) {
-            throw new SpecException(inFileOrder(problems, files));
+            throw new SpecException(inFileOrder(problems, names));
         }
         return new Desired(valid.stream().map(SpecBuilder::domain).toList());
     }
@@ -117,6 +136,10 @@ public final class SpecLoader {
                     "is not UTF-8 text; save the spec as UTF-8"));
             return List.of();
         }
+        return documents(name, text, problems);
+    }
+
+    private List<YamlDocument> documents(String name, String text, List<SpecProblem> problems) {
         int before = problems.size();
         List<YamlDocument> docs = yaml.read(name, text, problems);
         if (docs.isEmpty() && problems.size() == before) {
@@ -209,10 +232,10 @@ public final class SpecLoader {
                 + "\" is already declared at " + earlier + "; declare each domain in one document only"));
     }
 
-    private static List<SpecProblem> inFileOrder(List<SpecProblem> problems, List<Path> files) {
+    private static List<SpecProblem> inFileOrder(List<SpecProblem> problems, List<String> names) {
         Map<String, Integer> order = new HashMap<>();
-        for (Path f : files) {
-            order.putIfAbsent(f.toString(), order.size());
+        for (String name : names) {
+            order.putIfAbsent(name, order.size());
         }
         return problems.stream()
                 .sorted(Comparator.comparing((SpecProblem p) -> order.getOrDefault(p.where().file(), -1))

@@ -1,0 +1,212 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: xsnap developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: snapshot
+short_description: Take, delete or revert to one snapshot of a Xen or QEMU domain
+version_added: 0.1.0
+description:
+  - Makes one named snapshot of a domain exist (C(present)), not exist (C(absent)), or puts the domain
+    back to it (C(reverted)), through the xsnap jar on the managed host.
+  - A snapshot holds the domain's memory and the state of its disks, taken at one instant; a disk-only
+    snapshot (C(memory=false)) holds the disks only and does not pause the domain.
+  - C(present) and C(absent) are idempotent. An existing snapshot is never changed in place; when it was
+    taken with other settings than the task now gives, the module warns.
+  - C(reverted) always changes the domain (its current state is lost), except in check mode.
+options:
+  domain:
+    description:
+      - The domain, as the driver names it.
+    type: str
+    required: true
+  name:
+    description:
+      - The snapshot's name, unique within the domain.
+      - 1 to 64 of C(A-Z a-z 0-9 . _ -), starting with a letter or digit, without C(..).
+    type: str
+    required: true
+  state:
+    description:
+      - C(present) takes the snapshot unless it exists.
+      - C(absent) deletes it if it exists; external layers are merged so every other snapshot and the
+        running state stay intact, and files another chain uses are never deleted.
+      - C(reverted) puts the domain back to the snapshot, disks and memory; a disk-only snapshot comes
+        back as a cold start.
+    type: str
+    choices: [present, absent, reverted]
+    default: present
+  memory:
+    description:
+      - With C(present), save the domain's memory too. The domain is paused while it is saved, unless
+        C(live=true).
+      - C(false) takes a disk-only snapshot (crash-consistent, no pause).
+    type: bool
+    default: true
+  live:
+    description:
+      - With C(present), copy memory while the domain runs; the pause at the end is short, the saved
+        file larger. Needs C(memory=true).
+    type: bool
+    default: false
+  disks:
+    description:
+      - With C(present), the mode of each disk, by its vdev (for example C(xvda)).
+      - C(internal) keeps the state inside the qcow2 file; C(external) freezes the file and puts a new
+        overlay on top; C(exclude) leaves the disk out; C(auto) (the default for disks not named) is
+        internal for qcow2 and external for raw disks.
+    type: dict
+  revert_state:
+    description:
+      - With C(reverted), leave the domain C(running) or C(paused).
+      - When not set, as the snapshot was taken (a disk-only snapshot comes back running).
+    type: str
+    choices: [running, paused]
+  force:
+    description:
+      - With C(reverted), revert even though the domain is running or paused and its current state is
+        lost. Without it, reverting an active domain fails and changes nothing.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - xsnap.xen.xsnap
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  action_group:
+    membership: [xsnap.xen.all]
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+seealso:
+  - module: xsnap.xen.reconcile
+  - module: xsnap.xen.snapshot_info
+author:
+  - xsnap developers (@xsnap)
+'''
+
+EXAMPLES = r'''
+- name: Take a snapshot with memory before an upgrade
+  xsnap.xen.snapshot:
+    domain: web01
+    name: pre-upgrade
+
+- name: Take a disk-only snapshot, leaving the scratch disk out
+  xsnap.xen.snapshot:
+    domain: db01
+    name: "daily-{{ now(utc=true).strftime('%Y%m%d') }}"
+    memory: false
+    disks:
+      xvdb: exclude
+
+- name: Go back to it, discarding the domain's current state, and leave it paused
+  xsnap.xen.snapshot:
+    domain: web01
+    name: pre-upgrade
+    state: reverted
+    force: true
+    revert_state: paused
+
+- name: Delete it
+  xsnap.xen.snapshot:
+    domain: web01
+    name: pre-upgrade
+    state: absent
+
+- name: Use another store and a plain QEMU guest
+  xsnap.xen.snapshot:
+    domain: lab01
+    name: before-test
+    store: /srv/xsnap
+    driver: qemu
+    qemu_dir: /run/lab/qemu
+'''
+
+RETURN = r'''
+msg:
+  description: What was done (or would be done in check mode), or every reason it failed.
+  returned: always
+  type: str
+  sample: "done: create web01/pre-upgrade"
+plan:
+  description:
+    - The plan xsnap made, as C(xsnap plan --json) prints it (the jar's C(schemas/plan-v1.schema.json)).
+    - C(changes) lists each change with its action, impact, reason, disks, the files it touches and the
+      steps apply runs; C(findings) what the planner noticed.
+  returned: when the request was valid
+  type: dict
+  sample:
+    format_version: 1
+    driver: qemu
+    changes:
+      - action: create
+        domain: web01
+        snapshot: pre-upgrade
+        impact: disruptive
+        memory: true
+    findings: []
+    summary: {create: 1, revert: 0, delete: 0, errors: 0}
+    changes_present: true
+results:
+  description: One entry per change that ran, the failed one last. Empty in check mode.
+  returned: when the request was valid
+  type: list
+  elements: dict
+  sample:
+    - action: create
+      domain: web01
+      snapshot: pre-upgrade
+      ok: true
+      millis: 283
+      pause_millis: 70
+log:
+  description: What xsnap reported while it applied the changes.
+  returned: when changes ran
+  type: list
+  elements: str
+  sample: ["+ create web01/pre-upgrade ...", "  pausing web01", "  resumed web01 after 70 ms"]
+errors:
+  description: One line per problem that stopped the plan.
+  returned: on failure
+  type: list
+  elements: str
+  sample: ["web01/pre-upgrade: web01 is running; reverting loses its current memory (add --force ...)"]
+rc:
+  description: The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input,
+    75 another xsnap run holds the lock, 76 refused, for example a revert without C(force=true)).
+  returned: always
+  type: int
+  sample: 0
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.xsnap.xen.plugins.module_utils.xsnap import Xsnap, xsnap_argument_spec
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=xsnap_argument_spec(
+            domain=dict(type='str', required=True),
+            name=dict(type='str', required=True),
+            state=dict(type='str', default='present', choices=['present', 'absent', 'reverted']),
+            memory=dict(type='bool', default=True),
+            live=dict(type='bool', default=False),
+            disks=dict(type='dict'),
+            revert_state=dict(type='str', choices=['running', 'paused']),
+            force=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**Xsnap(module).run('snapshot'))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,410 @@
+package io.xsnap.ansible;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xsnap.apply.HostLock;
+import io.xsnap.host.image.ImageReader;
+import io.xsnap.observe.Json;
+import io.xsnap.testing.Ansible;
+import io.xsnap.testing.Cli;
+import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.TestGuest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The collection xsnap.xen with the real ansible-playbook against localhost (connection local) and real
+ * QEMU guests through the qemu driver, on the jar {@code mvn package} built. Every run is checked on the
+ * host too: the store's files, the images' snapshot tables, the guests' state and disk contents.
+ */
+class PlaybookIT {
+    static final Path REPO = Path.of("").toAbsolutePath();
+    static final Path JAR = REPO.resolve("target/xsnap.jar");
+    static final long MIB = 1 << 20;
+    static final long K64 = 64 * 1024;
+
+    @TempDir
+    static Path shared;
+    static Ansible ansible;
+
+    @TempDir
+    Path tmp;
+    GuestLab lab;
+    Path store;
+
+    @BeforeAll
+    static void installTheCollection() {
+        Ansible.requireInstalled();
+        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: these tests run in 'mvn verify', after package");
+        ansible = Ansible.install(REPO, shared);
+    }
+
+    @BeforeEach
+    void lab() {
+        lab = new GuestLab(tmp.resolve("lab"));
+        store = tmp.resolve("store");
+    }
+
+    @AfterEach
+    void cleanUp() {
+        lab.close();
+    }
+
+    private TestGuest web01() {
+        return lab.start("web01", Disk.qcow2("xvda", lab.createDisk("web01.qcow2", "qcow2", 16 * MIB)));
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path f = tmp.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    /** Extra variables as a JSON file, for -e @FILE. */
+    private Path vars(Map<String, Object> vars) throws IOException {
+        Path f = tmp.resolve("vars-" + System.nanoTime() + ".json");
+        Files.writeString(f, Json.mapper().writeValueAsString(vars));
+        return f;
+    }
+
+    /** The environment that points the xsnap modules at this lab (as a host's inventory would). */
+    private Map<String, String> xsnapEnvironment(GuestLab lab, Path store) {
+        return Map.of("XSNAP_JAR", JAR.toString(), "XSNAP_STORE", store.toString(), "XSNAP_DRIVER", "qemu",
+                "XSNAP_QEMU_DIR", lab.qemuDir().toString());
+    }
+
+    /** Names, sizes and modification times of every file under the lab and the store, except the qemu dir. */
+    private List<String> hostFiles() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Path root : List.of(lab.root(), store)) {
+            if (!Files.exists(root)) {
+                out.add(root + " (absent)");
+                continue;
+            }
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path p : s.filter(p -> !p.startsWith(lab.qemuDir())).sorted().toList()) {
+                    out.add(p + " " + Files.size(p) + " " + Files.getLastModifiedTime(p));
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<String> internalSnapshots(Path image) {
+        return new ImageReader().read(image, "qcow2").snapshots().stream().map(s -> s.name()).toList();
+    }
+
+    private static void ok(Ansible.Run r) {
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    private static final String LIFECYCLE = """
+            - name: xsnap.xen.snapshot and snapshot_info on web01
+              hosts: localhost
+              gather_facts: false
+              module_defaults:
+                group/xsnap.xen.all:
+                  xsnap_jar: "{{ jar }}"
+                  store: "{{ store }}"
+                  driver: qemu
+                  qemu_dir: "{{ qemu_dir }}"
+              tasks:
+                - name: Take pre
+                  xsnap.xen.snapshot: {domain: web01, name: pre}
+                  when: step in ['check', 'create']
+                - name: Take pre again
+                  xsnap.xen.snapshot: {domain: web01, name: pre}
+                  register: again
+                  when: step == 'create'
+                - name: List
+                  xsnap.xen.snapshot_info: {domain: web01}
+                  register: info
+                  when: step == 'create'
+                - name: Second take changed nothing; the list shows pre
+                  ansible.builtin.assert:
+                    that:
+                      - again is not changed
+                      - info is not changed
+                      - info.domains.web01.current == 'pre'
+                      - info.domains.web01.state == 'running'
+                      - info.snapshots | map(attribute='name') | list == ['pre']
+                      - info.snapshots[0].memory
+                  when: step == 'create'
+                - name: Revert to pre
+                  xsnap.xen.snapshot: {domain: web01, name: pre, state: reverted, force: true}
+                  register: reverted
+                  when: step == 'revert'
+                - name: Delete pre
+                  xsnap.xen.snapshot: {domain: web01, name: pre, state: absent}
+                  register: deleted
+                  when: step == 'revert'
+                - name: Delete pre again
+                  xsnap.xen.snapshot: {domain: web01, name: pre, state: absent}
+                  register: deleted_again
+                  when: step == 'revert'
+                - name: Revert and the first delete changed the host, the second delete did not
+                  ansible.builtin.assert:
+                    that: [reverted is changed, deleted is changed, deleted_again is not changed]
+                  when: step == 'revert'
+            """;
+
+    @Test
+    void snapshotModuleCreatesIdempotentlyChecksWithoutTouchingTheHostRevertsAndDeletes() throws IOException {
+        TestGuest g = web01();
+        g.write("xvda", 0x11, 0, K64);
+        Path playbook = write("lifecycle.yml", LIFECYCLE);
+        Map<String, Object> common = new LinkedHashMap<>(Map.of("jar", JAR.toString(), "store", store.toString(),
+                "qemu_dir", lab.qemuDir().toString()));
+        String[] inventory = {"-i", "localhost,", "-c", "local", playbook.toString()};
+
+        common.put("step", "check");
+        List<String> filesBefore = hostFiles();
+        long pid = g.pid();
+        Ansible.Run check = ansible.playbook(concat(inventory, "-e", "@" + vars(common), "--check", "--diff"));
+        ok(check);
+        assertEquals(1, check.recap("localhost").changed(), check.toString());
+        assertTrue(check.output().contains("-        \"snapshots\": []"), check.toString());
+        assertTrue(check.output().contains("+        \"current\": \"pre\","), check.toString());
+        assertEquals(filesBefore, hostFiles(), "check mode changes no file");
+        assertFalse(Files.exists(store), "check mode does not even make the store");
+        assertEquals(List.of(), internalSnapshots(lab.root().resolve("web01.qcow2")));
+        assertEquals(pid, g.pid(), "the guest was not restarted");
+        assertEquals("running", g.status());
+
+        common.put("step", "create");
+        Ansible.Run create = ansible.playbook(concat(inventory, "-e", "@" + vars(common)));
+        ok(create);
+        assertEquals(1, create.recap("localhost").changed(), create.toString());
+        assertTrue(Files.isRegularFile(store.resolve("web01/pre/snapshot.json")));
+        assertTrue(Files.isRegularFile(store.resolve("web01/pre/memory.save")));
+        assertEquals("running", g.status(), "resumed after its memory was saved");
+        g.write("xvda", 0x22, 0, K64);
+
+        Ansible.Run again = ansible.playbook(concat(inventory, "-e", "@" + vars(common)));
+        ok(again);
+        assertEquals(0, again.recap("localhost").changed(), again.toString());
+
+        common.put("step", "revert");
+        Ansible.Run revert = ansible.playbook(concat(inventory, "-e", "@" + vars(common)));
+        ok(revert);
+        assertEquals(2, revert.recap("localhost").changed(), revert.toString());
+        TestGuest back = lab.guest("web01");
+        assertEquals("running", back.status());
+        back.assertReads("xvda", 0x11, 0, K64);
+        assertFalse(Files.exists(store.resolve("web01/pre")), "deleted");
+        back.quit();
+        assertEquals(List.of(), internalSnapshots(lab.root().resolve("web01.qcow2")));
+    }
+
+    @Test
+    void failuresCarryTheJarsMessageAndExitCodeABadSpecItsFileLineAndColumn() throws IOException {
+        Path specs = Files.createDirectories(tmp.resolve("specs"));
+        Path bad = Files.writeString(specs.resolve("web01.yaml"), """
+                apiVersion: xsnap/v1
+                kind: DomainSnapshots
+                domain: web01
+                snapshots:
+                  - name: pre-upgrade
+                    memory: maybe
+                """);
+        Path playbook = write("failures.yml", """
+                - hosts: localhost
+                  gather_facts: false
+                  module_defaults:
+                    group/xsnap.xen.all: {xsnap_jar: "%s", store: "%s", driver: qemu, qemu_dir: "%s"}
+                  tasks:
+                    - name: No jar there
+                      xsnap.xen.snapshot_info: {xsnap_jar: /nonexistent/xsnap.jar}
+                      register: no_jar
+                      ignore_errors: true
+                    - name: A file that is no jar
+                      xsnap.xen.snapshot_info: {xsnap_jar: "%s"}
+                      register: not_a_jar
+                      ignore_errors: true
+                    - name: Another run holds the lock
+                      xsnap.xen.snapshot: {domain: web01, name: pre, lock_timeout: 1s}
+                      register: locked
+                      ignore_errors: true
+                    - name: Each failed with what went wrong
+                      ansible.builtin.assert:
+                        that:
+                          - no_jar is failed
+                          - "'xsnap jar /nonexistent/xsnap.jar not found' in no_jar.msg"
+                          - not_a_jar is failed
+                          - "'without a result' in not_a_jar.msg"
+                          - not_a_jar.rc == 1
+                          - "'jarfile' in not_a_jar.msg"
+                          - locked is failed
+                          - locked.rc == 75
+                          - locked.rc_meaning == 'another xsnap run holds the lock'
+                          - "'another xsnap run holds' in locked.msg"
+                    - name: Make the host match the specs
+                      xsnap.xen.reconcile:
+                        spec:
+                          - "%s"
+                          - apiVersion: xsnap/v1
+                            kind: DomainSnapshots
+                            domain: db01
+                            snapshots: [{name: "a/b"}]
+                """.formatted(JAR, store, lab.qemuDir(), bad, specs));
+        Ansible.Run r;
+        try (HostLock held = HostLock.acquire(store.resolve(".lock"), Duration.ZERO)) {
+            r = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+        }
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.recap("localhost").failed(), r.toString());
+        assertEquals(3, r.recap("localhost").ignored(), r.toString());
+        assertTrue(r.output().contains("TASK [Each failed with what went wrong]"), r.toString());
+        assertTrue(r.output().contains(bad + ":6:13: snapshots[0].memory: "), r.toString());
+        assertTrue(r.output().contains("spec[1]:5:9: snapshots[0].name: "), r.toString());
+        assertTrue(r.output().contains("\"rc\": 65"), r.toString());
+        try (Stream<Path> files = Files.list(store)) {
+            assertEquals(List.of(store.resolve(".lock")), files.toList(), "nothing changed");
+        }
+    }
+
+    /** The "Done when" story of a new user: the upgrade playbook in check mode, for real, again; then a failure. */
+    @Test
+    void upgradePlaybookSnapshotsUpgradesDeletesAndRevertsWhenTheUpgradeFails() throws IOException {
+        TestGuest g = web01();
+        g.write("xvda", 0x11, 0, K64);
+        Path app = tmp.resolve("app");
+        Map<String, Object> vars = new LinkedHashMap<>(Map.of("xsnap_domain", "web01", "app_dir", app.toString(),
+                "xsnap_environment", xsnapEnvironment(lab, store)));
+        String[] run = {"-i", "localhost,", "-c", "local", REPO.resolve("examples/playbooks/upgrade.yml").toString(),
+            "-e", "@" + vars(vars)};
+
+        List<String> filesBefore = hostFiles();
+        Ansible.Run check = ansible.playbook(concat(run, "--check", "--diff"));
+        ok(check);
+        assertTrue(check.output().contains("+        \"current\": \"pre-upgrade\","), check.toString());
+        assertEquals(filesBefore, hostFiles(), "check mode changes nothing");
+        assertFalse(Files.exists(app));
+        assertFalse(Files.exists(store));
+
+        Ansible.Run upgrade = ansible.playbook(run);
+        ok(upgrade);
+        assertTrue(upgrade.output().matches("(?s).*TASK \\[Snapshot the domain before the upgrade\\][^\\n]*\\nchanged: .*"),
+                upgrade.toString());
+        assertEquals("2.0\n", Files.readString(app.resolve("VERSION")));
+        assertEquals("pre-upgrade", Files.readString(store.resolve("web01/.current")).strip(), "a snapshot was taken");
+        assertFalse(Files.exists(store.resolve("web01/pre-upgrade")), "and deleted after the upgrade went well");
+        assertEquals("running", g.status());
+
+        Ansible.Run again = ansible.playbook(run);
+        ok(again);
+        assertEquals(0, again.recap("localhost").changed(), again.toString());
+
+        // an upgrade whose check fails after it broke the guest's disk: the rescue reverts the domain
+        Path breaks = write("broken-upgrade.py", """
+                import json, socket, sys
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
+                def cmd(name, args=None):
+                    f.write(json.dumps({"execute": name, "arguments": args or {}}) + "\\n"); f.flush()
+                    while True:
+                        r = json.loads(f.readline())
+                        if "return" in r or "error" in r:
+                            return r
+                f.readline(); cmd("qmp_capabilities")
+                cmd("human-monitor-command", {"command-line": 'qemu-io xvda "write -P 0x22 0 65536"'})
+                sys.exit("health check: the application does not answer")
+                """);
+        vars.put("app_version", "3.0");
+        vars.put("health_check", List.of("python3", breaks.toString(), g.qmpSocket().toString()));
+        run[run.length - 1] = "@" + vars(vars);
+        Ansible.Run failed = ansible.playbook(run);
+        assertEquals(2, failed.code(), failed.toString());
+        assertEquals(1, failed.recap("localhost").rescued(), failed.toString());
+        assertTrue(failed.output().contains("is back at snapshot pre-upgrade"), failed.toString());
+        TestGuest back = lab.guest("web01");
+        assertEquals("running", back.status());
+        back.assertReads("xvda", 0x11, 0, K64);
+        assertTrue(Files.isRegularFile(store.resolve("web01/pre-upgrade/snapshot.json")), "the snapshot is kept");
+    }
+
+    @Test
+    void dailySnapshotsRollAcrossAnInventory() throws IOException {
+        web01();
+        GuestLab lab2 = new GuestLab(tmp.resolve("lab2"));
+        try {
+            lab2.start("db01", Disk.qcow2("xvda", lab2.createDisk("db01.qcow2", "qcow2", 16 * MIB)));
+            Path store2 = tmp.resolve("store2");
+            Cli xen1 = new Cli(store, lab.qemuDir());
+            for (String day : List.of("20260101", "20260102")) {
+                Cli.Run r = xen1.host("create", "web01", "--name", "daily-" + day, "--disk-only");
+                assertEquals(0, r.code(), r.toString());
+            }
+            Path inventory = write("inventory.json", Json.mapper().writeValueAsString(Map.of("xen_hosts", Map.of("hosts",
+                    Map.of("xen1", host(xsnapEnvironment(lab, store)), "xen2", host(xsnapEnvironment(lab2, store2)))))));
+            String[] run = {"-i", inventory.toString(), REPO.resolve("examples/playbooks/daily-snapshots.yml").toString(),
+                "-e", "today=20260103", "-e", "keep_daily=2"};
+
+            Ansible.Run first = ansible.playbook(run);
+            ok(first);
+            assertEquals(1, first.recap("xen1").changed(), first.toString());
+            assertEquals(1, first.recap("xen2").changed(), first.toString());
+            assertEquals(List.of("daily-20260102", "daily-20260103"), snapshotDirs(store, "web01"));
+            assertEquals(List.of("daily-20260103"), snapshotDirs(store2, "db01"));
+            assertEquals(List.of("daily-20260102", "daily-20260103"), internalSnapshots(lab.root().resolve("web01.qcow2")));
+
+            Ansible.Run again = ansible.playbook(run);
+            ok(again);
+            assertEquals(0, again.recap("xen1").changed(), again.toString());
+            assertEquals(0, again.recap("xen2").changed(), again.toString());
+        } finally {
+            lab2.close();
+        }
+    }
+
+    private static Map<String, Object> host(Map<String, String> environment) {
+        return Map.of("ansible_connection", "local", "xsnap_environment", environment);
+    }
+
+    private static List<String> snapshotDirs(Path store, String domain) throws IOException {
+        try (Stream<Path> s = Files.list(store.resolve(domain))) {
+            return s.filter(p -> Files.isRegularFile(p.resolve("snapshot.json"))).map(p -> p.getFileName().toString())
+                    .sorted().toList();
+        }
+    }
+
+    @Test
+    void ansibleDocRendersEveryModule() {
+        Ansible.Run doc = ansible.run(List.of("ansible-doc", "xsnap.xen.snapshot", "xsnap.xen.reconcile",
+                "xsnap.xen.snapshot_info"));
+        ok(doc);
+        for (String s : List.of("> XSNAP.XEN.SNAPSHOT", "> XSNAP.XEN.RECONCILE", "> XSNAP.XEN.SNAPSHOT_INFO",
+                "revert_state", "xsnap_jar", "RETURN VALUES", "EXAMPLES")) {
+            assertTrue(doc.output().contains(s), s + " in:\n" + doc.output());
+        }
+        assertFalse(doc.output().contains("WARNING"), doc.output());
+    }
+
+    @Test
+    void ansibleTestSanityPassesOffline() {
+        Ansible.Run sanity = ansible.run(List.of("bash", REPO.resolve("ansible/tests/sanity.sh").toString()));
+        ok(sanity);
+        assertTrue(sanity.output().contains("sanity: passed:"), sanity.toString());
+        assertFalse(sanity.output().contains("ERROR"), sanity.toString());
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+}
