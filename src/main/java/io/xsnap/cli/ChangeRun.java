@@ -126,7 +126,7 @@ final class ChangeRun {
     /** Plan only (check mode): observe and plan without the lock and without recovery; changes nothing. */
     Result planOnly(BiFunction<Actual, Instant, Plan> planner) {
         Actual actual = host.observer(host.driver()).observe();
-        return new Result(actual, planner.apply(actual, Clock.systemUTC().instant()), List.of(), null, false);
+        return new Result(actual, planner.apply(actual, options.clock().instant()), List.of(), null, false);
     }
 
     /** The exit code of a plan with errors: refused when a finding's way out is --force, else error. */

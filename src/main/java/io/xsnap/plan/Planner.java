@@ -507,7 +507,7 @@ public final class Planner {
         }
         if (domain != null && domain.state().active() && !force) {
             s.error(dn, m.name(), dn + " is " + domain.state().word() + "; reverting loses its current memory and every "
-                    + "disk write since it was last snapshotted", "add --force to revert anyway, or take a snapshot first");
+                    + "disk write since it was last snapshotted", "add --force (Ansible: force: true) to revert anyway, or take a snapshot first");
         }
         if (domain != null && !domain.state().active() && domain.state() != RunState.SHUTOFF) {
             s.error(dn, m.name(), dn + " is " + domain.state().word() + "; revert needs it running, paused or off", null);
