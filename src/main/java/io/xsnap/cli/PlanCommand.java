@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.apply.Journal;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Plan;
 import io.xsnap.plan.Planner;
@@ -42,7 +43,12 @@ public final class PlanCommand implements Callable<Integer> {
         Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
         Actual actual = ctx.actual(planOptions.state);
-        Plan plan = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now).plan(desired, actual);
+        Planner planner = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now);
+        Plan plan = planner.plan(desired, actual);
+        if (planOptions.state == null) {
+            // on the host: what the next changing run will recover first
+            plan = planner.recover(actual, new Journal(ctx.layout.journal(), ctx.json).interrupted()).then(plan);
+        }
         (planOptions.json ? new JsonPlanView(ctx.json) : new TextPlanView()).render(plan, spec.commandLine().getOut());
         if (plan.hasErrors()) {
             return ExitCodes.ERROR;

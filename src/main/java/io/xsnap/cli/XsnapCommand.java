@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             CreateCommand.class,
             RevertCommand.class,
             DeleteCommand.class,
+            RecoverCommand.class,
             ListCommand.class,
             ObserveCommand.class,
             ImagesCommand.class,

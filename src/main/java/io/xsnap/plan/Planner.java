@@ -78,6 +78,16 @@ public final class Planner {
         return s.toPlan();
     }
 
+    /**
+     * Recovery: a RECOVER change for each change an interrupted run left open ({@code interrupted}, from the
+     * journal) and for each snapshot directory without a manifest (see {@link RecoveryPlanner}).
+     */
+    public Plan recover(Actual actual, List<Interrupted> interrupted) {
+        List<Finding> findings = new ArrayList<>();
+        List<Change> changes = new RecoveryPlanner(layout, actual).plan(interrupted, findings);
+        return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), changes, findings);
+    }
+
     /** The imperative create: one snapshot of one domain. */
     public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
                        Map<String, DiskMode> disks) {
