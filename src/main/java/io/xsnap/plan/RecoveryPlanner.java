@@ -172,6 +172,10 @@ final class RecoveryPlanner {
             return null;
         }
         DomainInfo d = index.domain(c.domain());
+        if (d != null && d.state().active() && !i.began(Step.START)) {
+            // killed before the stop took effect: the domain runs on as it was, nothing was reverted
+            return close(i, why + "; " + c.domain() + " still runs as it was");
+        }
         boolean up = i.began(Step.STARTED) || d != null && d.state().active();
         List<String> steps = new ArrayList<>();
         if (!up) {
@@ -234,7 +238,7 @@ final class RecoveryPlanner {
         List<String> steps = new ArrayList<>(resume(i));
         steps.add("close the journal record");
         return recover(c.domain(), c.snapshot(), c.action(), i.pauseOpen() ? Outcome.RESUME : Outcome.CLOSE,
-                i.pauseOpen() ? Impact.DISRUPTIVE : Impact.SAFE, why + "; nothing of it ran", false, false,
+                i.pauseOpen() ? Impact.DISRUPTIVE : Impact.SAFE, why + "; nothing of it took effect", false, false,
                 "unchanged", List.of(), List.of(), List.of(), steps);
     }
 
