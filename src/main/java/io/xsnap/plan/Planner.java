@@ -193,9 +193,13 @@ public final class Planner {
                 cuts.add(disk.vdev() + " internal '" + name + "' in " + disk.path());
             } else {
                 Path overlay = s.nextLayer(dn, disk.vdev());
-                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
-                touches.add(overlay + " (new active layer; " + disk.path() + " is frozen)");
-                cuts.add(disk.vdev() + " external: " + disk.path() + " frozen, new active layer " + overlay);
+                // an earlier create of this plan may have given the disk a new top already
+                Path top = s.plannedTops.getOrDefault(dn + "\0" + disk.vdev(), disk.path());
+                String format = top.equals(disk.path()) ? disk.format() : "qcow2";
+                s.plannedTops.put(dn + "\0" + disk.vdev(), overlay);
+                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, format, top, null, overlay, null));
+                touches.add(overlay + " (new active layer; " + top + " is frozen)");
+                cuts.add(disk.vdev() + " external: " + top + " frozen, new active layer " + overlay);
             }
         }
         if (s.errorCount() > errors) {
@@ -501,6 +505,8 @@ public final class Planner {
         final List<Change> changes = new ArrayList<>();
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
+        /** "domain\0vdev" → the active layer a create planned earlier in this plan makes. */
+        final Map<String, Path> plannedTops = new java.util.HashMap<>();
 
         Session(Actual actual) {
             this.actual = actual;

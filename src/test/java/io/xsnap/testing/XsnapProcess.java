@@ -84,6 +84,29 @@ public final class XsnapProcess {
             this.err = err;
         }
 
+        /** Waits until the process reports it stopped at its kill point, and leaves it there (holding the lock). */
+        public String awaitStopped() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline) {
+                String stopped = stoppedAt();
+                if (stopped != null) {
+                    return stopped;
+                }
+                if (!process.isAlive()) {
+                    fail("xsnap ended before its kill point " + killAt + ":\n" + read(err));
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+            process.destroyForcibly();
+            throw new AssertionError("xsnap never reached " + killAt);
+        }
+
+        /** Runs to the end, or (with a kill point) until it stops there and is killed with SIGKILL. */
         public Run await() {
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
