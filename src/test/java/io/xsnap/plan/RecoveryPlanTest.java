@@ -90,6 +90,21 @@ class RecoveryPlanTest {
     }
 
     @Test
+    void recoveryPlansMatchThePlanSchema() throws java.io.IOException {
+        Interrupted undo = new Interrupted("web01/s1", "web01", create(true), List.of("mkdir", "save"), RECIPE, null, -1, false);
+        Interrupted pause = new Interrupted("web01/x", "web01", null, List.of("pause"), null, null, -1, true);
+        Plan p = Fixtures.planner().recover(host().actual(), List.of(undo, pause));
+        java.io.StringWriter out = new java.io.StringWriter();
+        new io.xsnap.render.JsonPlanView().render(p, new java.io.PrintWriter(out));
+        tools.jackson.databind.JsonNode schemaTree = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(java.nio.file.Files.readString(Path.of("schemas/plan-v1.schema.json")));
+        com.networknt.schema.Schema schema = com.networknt.schema.SchemaRegistry.withDefaultDialect(
+                com.networknt.schema.SpecificationVersion.DRAFT_2020_12).getSchema(schemaTree);
+        assertEquals(List.of(), schema.validate(out.toString(), com.networknt.schema.InputFormat.JSON), out.toString());
+        assertTrue(out.toString().contains("\"outcome\" : \"undo\""), out.toString());
+    }
+
+    @Test
     void anIncompleteDirectoryWithoutARecordIsRemoved() {
         Actual a = host().actual();
         Actual withHalf = new Actual(a.driver(), a.domains(), a.images(), a.snapshots(), List.of("web01/half"), List.of());
