@@ -60,6 +60,7 @@ final class Creator {
                     journal.step(c, driver, Step.OVERLAY + " " + d.vdev(), "remove " + d.layer());
                     overlays.add(d.layer());
                     ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
+                    StoreFiles.makePrivate(d.layer());
                     cuts.add(new DiskCut(domain.disk(d.vdev()), false, null, d.layer()));
                 }
             }

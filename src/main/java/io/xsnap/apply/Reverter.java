@@ -81,6 +81,7 @@ final class Reverter {
                     }
                     ctx.reporter().say("  " + d.vdev() + ": new layer " + d.layer() + " on " + d.image());
                     ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
+                    StoreFiles.makePrivate(d.layer());
                     files.put(d.vdev(), d.layer());
                 }
                 default -> {

@@ -98,6 +98,7 @@ class ConcurrentRunsOnGuestsTest {
         assertEquals(List.of(), new Journal(store.resolve(".journal"), Json.mapper()).interrupted());
         lab.guest("web01").assertReads("xvda", 0x11, 0, K64);
         lab.guest("web01").assertReads("xvdb", 0x11, 0, K64);
+        KillPointsOnGuestsTest.assertPrivate(store);
     }
 
     private static int count(String text, String what) {

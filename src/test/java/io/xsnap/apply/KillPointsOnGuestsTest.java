@@ -142,6 +142,20 @@ class KillPointsOnGuestsTest {
         Journal journal = new Journal(store.resolve(".journal"), Json.mapper());
         assertEquals(List.of(), journal.interrupted(), "nothing is open in the journal");
         assertEquals(List.of(), journal.pausedAndNotResumed());
+        assertPrivate(store);
+    }
+
+    /** Every directory in the store is 0700 and every file 0600, whichever tool made it. */
+    static void assertPrivate(Path store) {
+        try (Stream<Path> all = Files.walk(store)) {
+            for (Path p : all.toList()) {
+                String want = Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------";
+                assertEquals(want, java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)), p.toString());
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void write(TestGuest g, int pattern) {

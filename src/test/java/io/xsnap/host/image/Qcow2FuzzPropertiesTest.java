@@ -37,7 +37,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *   <li>random bytes behind the qcow2 magic fail clearly or parse.</li>
  * </ul>
  */
-class Qcow2FuzzProperties {
+class Qcow2FuzzPropertiesTest {
     private static Path dir;
     private static List<byte[]> realImages;
     private static final FuzzTarget QCOW2 = new FuzzTarget() {
@@ -86,6 +86,26 @@ class Qcow2FuzzProperties {
         }
     }
 
+    /** Cases run per property, counted here rather than taken from jqwik's report. */
+    private static final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> CASES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static void count(String property) {
+        CASES.computeIfAbsent(property, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    }
+
+    @AfterContainer
+    static void everyPropertyRanItsCases() {
+        int tries = Integer.parseInt(System.getProperty("jqwik.tries.default", "1000"));
+        for (String property : List.of("valid", "mutated", "random")) {
+            int ran = CASES.getOrDefault(property, new java.util.concurrent.atomic.AtomicInteger()).get();
+            if (ran < tries) {
+                throw new AssertionError(property + ": " + ran + " cases ran, " + tries + " expected");
+            }
+        }
+        System.out.println("qcow2 fuzzing: " + CASES + " cases");
+    }
+
     @AfterContainer
     static void removeImages() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
@@ -102,6 +122,7 @@ class Qcow2FuzzProperties {
 
     @Property
     void generatedHeadersParseToTheValuesWritten(@ForAll("validHeaders") Qcow2Bytes h) {
+        count("valid");
         BoundedRun.Outcome out = BoundedRun.check(QCOW2, dir.resolve("valid.qcow2"), h.bytes());
         assertTrue(out.ok(), () -> h + ": " + out.error());
         ImageInfo info = (ImageInfo) out.parsed();
@@ -128,12 +149,14 @@ class Qcow2FuzzProperties {
 
     @Property
     void mutatedRealHeadersParseOrFailClearly(@ForAll("damage") Tuple.Tuple2<Integer, Long> d) {
+        count("mutated");
         byte[] bytes = mutate(realImages.get(d.get1()), new java.util.Random(d.get2()));
         BoundedRun.check(QCOW2, dir.resolve("mutated.qcow2"), bytes);
     }
 
     @Property
     void randomBytesBehindTheMagicFailClearly(@ForAll byte[] tail, @ForAll boolean v3) {
+        count("random");
         ByteBuffer b = ByteBuffer.allocate(8 + tail.length);
         b.putInt(Qcow2Header.MAGIC).putInt(v3 ? 3 : 2).put(tail);
         BoundedRun.check(QCOW2, dir.resolve("random.qcow2"), b.array());
