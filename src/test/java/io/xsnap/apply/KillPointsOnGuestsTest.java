@@ -127,6 +127,58 @@ class KillPointsOnGuestsTest {
         }
     }
 
+    /**
+     * A crash inside the save itself, after QEMU cut the disks but before xsnap wrote {@code cut-done}: the
+     * memory file cannot be trusted, so recovery undoes the cut (deletes the internal snapshot through QMP,
+     * commits the active overlay back with a live block-commit) and apply takes the snapshot again.
+     */
+    @org.junit.jupiter.api.Test
+    void aCutThatEndedUnrecordedIsUndoneLiveThenApplyConverges() throws IOException {
+        TestGuest g = lab.start("web01", Disk.qcow2("xvda", lab.createDisk("root.qcow2", "qcow2", 16 * MIB)),
+                Disk.raw("xvdb", lab.createDisk("data.raw", "raw", 8 * MIB)));
+        write(g, 0x11);
+        Path present = spec("memory: true", "present");
+        killed("cut-done", "apply", "--auto-approve", present.toString());
+        Path journal = store.resolve(".journal");
+        List<String> lines = Files.readAllLines(journal);
+        Files.write(journal, lines.stream().filter(l -> !l.contains("\"step\":\"cut-done\"")).toList());
+        assertEquals(lines.size() - 1, Files.readAllLines(journal).size());
+        Cli.Run plan = cli.host("plan", present.toString());
+        assertTrue(plan.out().contains("undo the interrupted create") && plan.out().contains("live block-commit"), plan.out());
+        converge(present);
+        assertBytes(0x11, "undoing the cut kept every byte the guest wrote");
+        write(lab.guest("web01"), 0x22);
+        ok(cli.host("revert", "--force", "web01", "s1"));
+        assertBytes(0x11, "the snapshot taken again reverts to its exact bytes");
+    }
+
+    /**
+     * A crash while QEMU runs the merge of a delete: the block job outlives xsnap. Recovery completes the job
+     * it finds (QEMU then writes the frozen file), sees the merge ended, and removes the listed files.
+     */
+    @org.junit.jupiter.api.Test
+    void aMergeJobLeftRunningInQemuIsCompletedByRecovery() throws IOException {
+        TestGuest g = lab.start("web01", Disk.qcow2("xvda", lab.createDisk("root.qcow2", "qcow2", 16 * MIB)),
+                Disk.raw("xvdb", lab.createDisk("data.raw", "raw", 8 * MIB)));
+        write(g, 0x11);
+        ok(cli.host("apply", "--auto-approve", spec("memory: true", "present").toString()));
+        write(g, 0x22);
+        Path absent = spec("memory: true", "absent");
+        killed("merge", "apply", "--auto-approve", absent.toString());
+        try (var qmp = g.qmp()) {
+            qmp.execute("block-commit", io.xsnap.host.qmp.QmpClient.args().put("job-id", "xsnap-commit-xvdb-left")
+                    .put("device", "xvdb").put("base", tmp.resolve("data.raw").toString()).put("auto-dismiss", false));
+        }
+        Cli.Run again = cli.host("apply", "--auto-approve", absent.toString());
+        ok(again);
+        assertTrue(again.err().contains("has left the chain already"), again.toString());
+        converge(absent);
+        assertBytes(0x22, "the merge kept every byte of the running disks");
+        try (Stream<Path> layers = Files.list(store.resolve("web01/layers"))) {
+            assertEquals(List.of(), layers.toList());
+        }
+    }
+
     private void killed(String killAt, String... args) {
         XsnapProcess.Run run = xsnap.run(killAt, args[0], java.util.Arrays.copyOfRange(args, 1, args.length));
         assertEquals(137, run.code(), run.toString());
