@@ -6,8 +6,8 @@ package io.xsnap.apply;
  * <p>Inert unless the environment variable {@code XSNAP_TEST_KILL_AT} is set (never set it in production).
  * When it names a step (the first word of a journal entry's step, e.g. {@code save}, or the whole step,
  * e.g. {@code overlay xvdb}), the process stops right after that entry is fsynced, before the step runs:
- * it prints {@code xsnap-test: stopped at <step>} on stderr and waits to be killed. If no test kills it
- * within a minute it halts itself (exit 137), never running the step.
+ * it logs {@code xsnap-test: stopped at <step>} (a warning, on stderr) and waits to be killed. If no test
+ * kills it within a minute it halts itself (exit 137), never running the step.
  */
 final class TestKillSwitch {
     static final String ENV = "XSNAP_TEST_KILL_AT";
@@ -25,8 +25,7 @@ final class TestKillSwitch {
         if (!AT.equals(step) && !AT.equals(first)) {
             return;
         }
-        System.err.println(MARKER + step);
-        System.err.flush();
+        System.getLogger(TestKillSwitch.class.getName()).log(System.Logger.Level.WARNING, MARKER + step);
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             try {

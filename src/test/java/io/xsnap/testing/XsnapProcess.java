@@ -143,8 +143,9 @@ public final class XsnapProcess {
 
         private String stoppedAt() {
             for (String line : read(err).split("\n")) {
-                if (line.startsWith(MARKER)) {
-                    return line.substring(MARKER.length()).strip();
+                int at = line.indexOf(MARKER);
+                if (at >= 0) {
+                    return line.substring(at + MARKER.length()).strip();
                 }
             }
             return null;
