@@ -9,16 +9,21 @@ import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
+import io.xsnap.plan.Interrupted;
+import io.xsnap.plan.Interrupted.Step;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Takes one snapshot: overlays first, then (memory) pause → save, then one transaction for every disk (raw disks
- * QEMU does not serve are copied by reflink, the domain paused for it), resume, manifest last. Whatever fails, a domain this class paused is resumed; until the transaction
- * succeeded, everything made for the snapshot is removed again.
+ * Takes one snapshot: overlays first, then (memory) pause → save, then one transaction for every disk (raw
+ * disks QEMU does not serve are copied by reflink, the domain paused for it), resume, manifest last. Every step is journalled before it runs. Whatever fails, a domain this class
+ * paused is resumed; until the transaction succeeded, everything made for the snapshot is removed again.
+ * {@link #finish} completes a snapshot whose disks an interrupted run had cut.
  */
 final class Creator {
     private final ApplyContext ctx;
@@ -34,9 +39,12 @@ final class Creator {
         Path dir = layout.snapshotDir(c.domain(), c.snapshot());
         RestartRecipe recipe = ctx.driver().restartRecipe(domain);
         String parent = CurrentMarker.read(layout, c.domain());
+        String driver = ctx.driver().name();
+        Journal journal = ctx.journal();
+        journal.begin(c, driver, recipe, parent);
         StoreFiles.ensureDir(layout.domainDir(c.domain()));
-        Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        journal.step(c, driver, Step.MKDIR, "remove " + dir);
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         List<Path> overlays = new ArrayList<>();
         Path memFile = c.memory() ? layout.memory(c.domain(), c.snapshot()) : null;
         boolean cut = false;
@@ -49,21 +57,24 @@ final class Creator {
                     cuts.add(new DiskCut(domain.disk(d.vdev()), true, d.tag(), null));
                 } else if (DiskChange.EXTERNAL.equals(d.mode())) {
                     StoreFiles.ensureDir(d.layer().getParent());
-                    if (!copied(domain, d)) {
-                        ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
-                    }
+                    journal.step(c, driver, Step.OVERLAY + " " + d.vdev(), "remove " + d.layer());
                     overlays.add(d.layer());
+                    if (!isCopy(d)) {
+                        ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
+                        StoreFiles.makePrivate(d.layer());
+                    }
                     cuts.add(new DiskCut(domain.disk(d.vdev()), false, null, d.layer()));
                 }
             }
             boolean running = domain.state() == RunState.RUNNING;
-            boolean copies = c.disks().stream().anyMatch(d -> copied(domain, d));
+            String cutUndo = "delete the internal snapshots, commit the overlays back (or finish: write the manifest)";
             if (memFile != null) {
                 if (c.live()) {
                     // the save stops the guest at its end: journal the pause before it can happen
                     pause.expect(running);
                     ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) at the switch-over"));
+                    journal.step(c, driver, Step.SAVE, cutUndo);
                     bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, true, cuts);
                     pause.startedNow(running);
                 } else {
@@ -72,67 +83,105 @@ final class Creator {
                     }
                     ctx.reporter().say("  saving memory to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) in one transaction"));
+                    journal.step(c, driver, Step.SAVE, cutUndo);
                     bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, false, cuts);
                 }
             } else if (!cuts.isEmpty()) {
+                boolean copies = c.disks().stream().anyMatch(Creator::isCopy);
                 if (copies && running) {
                     pause.pause();
                 }
                 ctx.reporter().say("  cutting " + cuts.size() + " disk(s) in one transaction"
                         + (copies ? " (raw disks copied by reflink)" : ""));
+                journal.step(c, driver, Step.CUT, cutUndo);
                 ctx.driver().snapshotDisks(domain, cuts);
             }
             cut = true;
+            journal.step(c, driver, Step.CUT_DONE, "finish: write the manifest",
+                    ctx.json().createObjectNode().put("bytes", bytes));
         } catch (RuntimeException | IOException e) {
             pause.resumeQuietly();
-            if (!cut) {
-                undo(overlays, memFile, dir);
+            if (!cut && undo(overlays, memFile, dir)) {
+                journal.step(c, driver, Step.UNDONE, null);
             }
             throw e;
         }
         long paused = pause.resume();
-        Manifest.Memory memory = memFile == null ? null
-                : new Manifest.Memory(StoreLayout.MEMORY, bytes, Digests.sha256(memFile), c.live(), Math.max(paused, 0));
-        List<Manifest.Disk> disks = new ArrayList<>();
-        for (DiskChange d : c.disks()) {
-            disks.add(switch (d.mode()) {
-                case DiskChange.INTERNAL -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), null, null);
-                case DiskChange.EXTERNAL -> copied(domain, d)
-                        ? new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.layer().toString(), null)
-                        : new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.image().toString(),
-                        d.layer().toString());
-                default -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, null, null);
-            });
-        }
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, c.snapshot(), c.domain(), ctx.driver().name(),
-                ctx.clock().instant(), null, domain.state().word(), memory, disks, parent, recipe);
-        StoreFiles.writeAtomically(dir.resolve(StoreLayout.MANIFEST), ctx.json().writeValueAsBytes(m));
-        CurrentMarker.write(layout, c.domain(), c.snapshot());
+        finish(c, recipe, parent, memFile == null ? -1 : bytes, Math.max(paused, 0));
         return paused;
     }
 
     /**
-     * An external cut of a disk QEMU does not serve (xl: raw on blkback): the planned layer is a reflink copy that
-     * becomes the frozen file, while the domain keeps writing its disk.
+     * Writes the manifest (unless it is there) and the current marker, and closes the change. Used by
+     * {@link #run} and by recovery for a change whose disks were cut.
+     *
+     * @param bytes the bytes of memory saved, or -1 for a disk-only snapshot
      */
-    private static boolean copied(DomainInfo domain, DiskChange d) {
-        return DiskChange.EXTERNAL.equals(d.mode()) && domain.disk(d.vdev()) != null
-                && domain.disk(d.vdev()).node() == null;
+    void finish(Change c, RestartRecipe recipe, String parent, long bytes, long pauseMillis) throws IOException {
+        StoreLayout layout = ctx.layout();
+        String driver = ctx.driver().name();
+        Path manifest = layout.manifest(c.domain(), c.snapshot());
+        if (!Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
+            Path memFile = layout.memory(c.domain(), c.snapshot());
+            Manifest.Memory memory = bytes < 0 ? null
+                    : new Manifest.Memory(StoreLayout.MEMORY, bytes, Digests.sha256(memFile), c.live(), pauseMillis);
+            List<Manifest.Disk> disks = new ArrayList<>();
+            for (DiskChange d : c.disks()) {
+                disks.add(switch (d.mode()) {
+                    case DiskChange.INTERNAL -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), null, null);
+                    case DiskChange.EXTERNAL -> isCopy(d)
+                            ? new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.layer().toString(), null)
+                            : new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.image().toString(),
+                            d.layer().toString());
+                    default -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, null, null);
+                });
+            }
+            Manifest m = new Manifest(Manifest.FORMAT_VERSION, c.snapshot(), c.domain(), driver,
+                    ctx.clock().instant(), null, c.runAfter(), memory, disks, parent, recipe);
+            ctx.journal().step(c, driver, Step.MANIFEST, "remove " + manifest);
+            StoreFiles.writeAtomically(manifest, ctx.json().writeValueAsBytes(m));
+        }
+        ctx.journal().step(c, driver, Step.CURRENT, null);
+        CurrentMarker.write(layout, c.domain(), c.snapshot());
+        ctx.journal().step(c, driver, Step.DONE, null);
     }
 
-    /** Removes what this change made before its transaction; nothing else existed at those paths. */
-    private void undo(List<Path> overlays, Path memFile, Path dir) {
+    /** Finishes an interrupted create whose save and cut ended (recovery). */
+    void finish(Change c, Interrupted i) throws IOException {
+        Path mem = ctx.layout().memory(c.domain(), c.snapshot());
+        if (c.memory() && !Files.exists(ctx.layout().manifest(c.domain(), c.snapshot()), LinkOption.NOFOLLOW_LINKS)
+                && Files.size(mem) != i.memoryBytes()) {
+            throw new io.xsnap.host.HostException(mem + " is " + Files.size(mem) + " bytes, the journal says the save wrote "
+                    + i.memoryBytes() + "; xsnap cannot tell which is right: delete " + ctx.layout().snapshotDir(c.domain(),
+                    c.snapshot()) + " and its overlays by hand");
+        }
+        finish(c, i.recipe(), i.parent(), c.memory() ? i.memoryBytes() : -1, 0);
+    }
+
+    /**
+     * An external cut of a disk QEMU does not serve (xl: raw on blkback): the planner names its layer
+     * {@code <vdev>.<n>.raw}, a reflink copy that becomes the frozen file while the domain keeps writing its disk.
+     */
+    static boolean isCopy(DiskChange d) {
+        return DiskChange.EXTERNAL.equals(d.mode()) && d.layer() != null && d.layer().getFileName().toString().endsWith(".raw");
+    }
+
+    /** Removes what this change made before its transaction; nothing else existed at those paths. @return all gone */
+    private boolean undo(List<Path> overlays, Path memFile, Path dir) {
         List<Path> all = new ArrayList<>(overlays);
         if (memFile != null) {
             all.add(memFile);
         }
         all.add(dir);
+        boolean clean = true;
         for (Path p : all) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {
+                clean = false;
                 ctx.reporter().say("  could not remove " + p + ": " + e.getMessage());
             }
         }
+        return clean;
     }
 }

@@ -7,12 +7,13 @@ import io.xsnap.observe.Actual;
 import io.xsnap.observe.ImageGraph;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
+import io.xsnap.plan.Interrupted.Step;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Deletes one snapshot: internal tags go (through QMP when a running domain holds the image), external
+ * Deletes one snapshot (and, for recovery, undoes a half-made one the same way): internal tags go (through QMP when a running domain holds the image), external
  * frozen files leave their chain by the planned merge (live block job, or qemu-img offline), then exactly
  * the files the plan listed are removed, the manifest last.
  */
@@ -24,6 +25,16 @@ final class Deleter {
     }
 
     long run(Change c, Actual actual) throws IOException {
+        ctx.journal().begin(c, ctx.driver().name(), null, null);
+        finish(c, actual, Step.DONE);
+        return -1;
+    }
+
+    /**
+     * Runs (or, for recovery, runs again) every step of the delete {@code c} against the host as it is now:
+     * each step checks first whether it already happened, then closes the change.
+     */
+    void finish(Change c, Actual actual, String closeStep) throws IOException {
         for (DiskChange d : c.disks()) {
             if (DiskChange.INTERNAL.equals(d.mode())) {
                 deleteInternal(c, d, actual);
@@ -32,7 +43,7 @@ final class Deleter {
             }
         }
         new Remover(ctx).remove(c, c.address());
-        return -1;
+        ctx.journal().step(c, ctx.driver().name(), closeStep, null);
     }
 
     private void deleteInternal(Change c, DiskChange d, Actual actual) {
@@ -40,7 +51,7 @@ final class Deleter {
         if (img == null || !img.hasSnapshot(d.tag())) {
             return;
         }
-        ctx.journal().append(new Journal.Entry(c.address(), "delete-internal " + d.vdev(), c.domain(), ctx.driver().name(), null));
+        ctx.journal().step(c, ctx.driver().name(), Step.DELETE_TAG + " " + d.vdev(), "delete it again (idempotent)");
         Map.Entry<DomainInfo, DiskInfo> holder = topHolder(actual, d.image());
         if (holder != null) {
             ctx.reporter().say("  " + d.vdev() + ": deleting internal snapshot '" + d.tag() + "' through "
@@ -57,8 +68,17 @@ final class Deleter {
         Path frozen = d.image();
         Path above = d.layer();
         Map.Entry<DomainInfo, DiskInfo> holder = chainHolder(actual, above);
-        ctx.journal().append(new Journal.Entry(c.address(), d.merge().name().toLowerCase(java.util.Locale.ROOT) + " "
-                + d.vdev(), c.domain(), ctx.driver().name(), "finish the merge: the data is in both files until it ends"));
+        if (holder != null && ctx.driver().settleJobs(holder.getKey())) {
+            // a block job an interrupted run had started has ended now: look again
+            actual = ctx.observer().observe();
+            holder = chainHolder(actual, above);
+        }
+        if (mergeDone(actual, d)) {
+            ctx.reporter().say("  " + d.vdev() + ": " + frozen + " has left the chain already");
+            return;
+        }
+        ctx.journal().step(c, ctx.driver().name(), Step.MERGE + " " + d.vdev(), d.merge().name().toLowerCase(java.util.Locale.ROOT)
+                + " again: the data is in both files until it ends");
         if (d.merge() == DiskChange.Merge.COMMIT) {
             if (holder != null) {
                 ctx.reporter().say("  " + d.vdev() + ": block-commit " + above + " into " + frozen);
@@ -88,6 +108,23 @@ final class Deleter {
                 ctx.qemuImg().rebase(above, newBase == null ? null : newBase.toString(), newFormat, false);
             }
         }
+        ctx.journal().step(c, ctx.driver().name(), Step.MERGED + " " + d.vdev(), null);
+    }
+
+    /**
+     * Whether the merge of {@code d} has happened: commit — a domain's chain runs through the frozen file and
+     * the layer above is in no chain and backs nothing (a live commit ended; an offline one cannot be told
+     * from one that never ran, and is simply run again: it copies the same data); stream — the layer above
+     * no longer has the frozen file as its backing file.
+     */
+    static boolean mergeDone(Actual actual, DiskChange d) {
+        ImageGraph graph = new ImageGraph(actual);
+        if (d.merge() == DiskChange.Merge.COMMIT) {
+            return !graph.holders(d.image()).isEmpty() && graph.holders(d.layer()).isEmpty()
+                    && graph.usersOf(d.layer()).isEmpty();
+        }
+        ImageInfo above = graph.image(d.layer());
+        return above != null && !d.image().equals(above.backingPath());
     }
 
     private static ImageInfo image(Actual actual, Path p) {

@@ -27,7 +27,8 @@ public final class HostLock implements AutoCloseable {
      */
     public static HostLock acquire(Path lockFile, Duration timeout) throws IOException {
         StoreFiles.ensureDir(lockFile.getParent());
-        FileChannel ch = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        FileChannel ch = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         long deadline = System.nanoTime() + timeout.toNanos();
         try {

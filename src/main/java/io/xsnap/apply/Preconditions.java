@@ -74,7 +74,16 @@ final class Preconditions {
                     }
                 }
             }
-            default -> throw new IllegalStateException(c.action().toString());
+            case RECOVER -> {
+                // recovery checks the host step by step; a finished create needs its whole memory file
+                if (c.recovers().action() == io.xsnap.plan.Action.CREATE
+                        && c.recovers().outcome() == io.xsnap.plan.Change.Outcome.FINISH && c.memory() && stored == null) {
+                    Path mem = layout.memory(c.domain(), c.snapshot());
+                    if (!Files.isRegularFile(mem, LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(mem + " is missing");
+                    }
+                }
+            }
         }
         return problems;
     }

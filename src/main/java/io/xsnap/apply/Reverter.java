@@ -6,16 +6,19 @@ import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
+import io.xsnap.plan.Interrupted.Step;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Puts a domain back to a snapshot: check that the driver can start it from the snapshot (and that no other running
- * domain uses an image about to be written), stop it, restore internal tags and lay new overlays on frozen files,
+ * Puts a domain back to a snapshot: stop it, restore internal tags and lay new overlays on frozen files,
  * start it from the recorded recipe with its disks replaced (and its memory when the snapshot has one),
- * then remove exactly the discarded layers the plan listed.
+ * then remove exactly the discarded layers the plan listed. Every step is journalled before it runs.
+ * {@link #finish} completes a revert an interrupted run left half done: once the domain was stopped,
+ * the only way out is forward.
  */
 final class Reverter {
     private final ApplyContext ctx;
@@ -25,18 +28,89 @@ final class Reverter {
     }
 
     long run(Change c, Actual actual) throws IOException {
-        StoredSnapshot stored = actual.snapshots().stream()
-                .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst().orElseThrow();
-        Manifest m = stored.manifest();
-        DomainInfo domain = actual.domains().stream().filter(d -> d.name().equals(c.domain())).findFirst().orElse(null);
+        DomainInfo domain = domain(actual, c.domain());
+        String driver = ctx.driver().name();
+        check(c, actual);
+        ctx.journal().begin(c, driver, null, null);
+        if (domain != null && domain.state().active()) {
+            ctx.journal().step(c, driver, Step.STOP, "start " + c.domain() + " from the recipe in "
+                    + ctx.layout().manifest(c.domain(), c.snapshot()));
+            ctx.reporter().say("  stopping " + c.domain());
+            ctx.driver().destroy(domain);
+        }
+        layAndStart(c, actual, false);
+        return -1;
+    }
+
+    /**
+     * What must hold before the domain is stopped: no running domain uses an image revert writes (Xen's QEMU
+     * opens images without locks), and the driver can start the domain from this snapshot.
+     */
+    private void check(Change c, Actual actual) {
+        Manifest m = stored(c, actual).manifest();
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (DiskChange d : c.disks()) {
+            if (DiskChange.INTERNAL.equals(d.mode())) {
+                ImageWriteGuard.check(actual, d.image(), c.domain(), "apply internal snapshot '" + d.tag() + "' to");
+            }
+            Path file = DiskChange.EXTERNAL.equals(d.mode()) ? d.layer() : d.image();
+            if (file != null) {
+                files.put(d.vdev(), file);
+            }
+        }
+        ctx.driver().checkStart(c.domain(), m.restart(), files, memory(m));
+    }
+
+    private static StoredSnapshot stored(Change c, Actual actual) {
+        return actual.snapshots().stream()
+                .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst()
+                .orElseThrow(() -> new io.xsnap.host.HostException("snapshot " + c.address() + " is gone; start "
+                        + c.domain() + " by hand"));
+    }
+
+    private Path memory(Manifest m) {
+        return m.memory() == null ? null : ctx.layout().snapshotDir(m.domain(), m.name()).resolve(m.memory().file());
+    }
+
+    /**
+     * Completes an interrupted revert of {@code c} (the change as planned) against the host as it is now.
+     *
+     * @param started the interrupted run had started the domain (its disks are the guest's since)
+     */
+    void finish(Change c, Actual actual, boolean started) throws IOException {
+        DomainInfo domain = domain(actual, c.domain());
+        if (started || domain != null && domain.state().active()) {
+            ctx.reporter().say("  " + c.domain() + " was started again already");
+            closeOut(c);
+            return;
+        }
+        layAndStart(c, actual, true);
+    }
+
+    private void layAndStart(Change c, Actual actual, boolean recovering) throws IOException {
+        String driver = ctx.driver().name();
+        Manifest m = stored(c, actual).manifest();
         Map<String, Path> files = new LinkedHashMap<>();
         for (DiskChange d : c.disks()) {
             switch (d.mode()) {
                 case DiskChange.INTERNAL -> {
-                    ImageWriteGuard.check(actual, d.image(), c.domain(), "apply internal snapshot '" + d.tag() + "' to");
+                    ctx.journal().step(c, driver, Step.APPLY_TAG + " " + d.vdev(), "apply it again (idempotent)");
+                    ctx.reporter().say("  " + d.vdev() + ": applying internal snapshot '" + d.tag() + "' to " + d.image());
+                    ctx.qemuImg().snapshotApply(d.image(), d.tag());
                     files.put(d.vdev(), d.image());
                 }
-                case DiskChange.EXTERNAL -> files.put(d.vdev(), d.layer());
+                case DiskChange.EXTERNAL -> {
+                    StoreFiles.ensureDir(d.layer().getParent());
+                    ctx.journal().step(c, driver, Step.NEW_LAYER + " " + d.vdev(), "remove " + d.layer());
+                    if (recovering && Files.deleteIfExists(d.layer())) {
+                        // the planner chose a free name and the interrupted run made it, maybe cut short
+                        ctx.reporter().say("  " + d.vdev() + ": removed " + d.layer() + ", left by the interrupted run");
+                    }
+                    ctx.reporter().say("  " + d.vdev() + ": new layer " + d.layer() + " on " + d.image());
+                    ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
+                    StoreFiles.makePrivate(d.layer());
+                    files.put(d.vdev(), d.layer());
+                }
                 default -> {
                     if (d.image() != null) {
                         files.put(d.vdev(), d.image());
@@ -44,47 +118,37 @@ final class Reverter {
                 }
             }
         }
-        Path memory = m.memory() == null ? null : ctx.layout().snapshotDir(m.domain(), m.name()).resolve(m.memory().file());
-        ctx.driver().checkStart(c.domain(), m.restart(), files, memory);
-        if (domain != null && domain.state().active()) {
-            ctx.journal().append(new Journal.Entry(c.address(), "stop", c.domain(), ctx.driver().name(),
-                    "start " + c.domain() + " from the recipe in " + ctx.layout().manifest(c.domain(), c.snapshot())));
-            ctx.reporter().say("  stopping " + c.domain());
-            ctx.driver().destroy(domain);
-        }
-        for (DiskChange d : c.disks()) {
-            switch (d.mode()) {
-                case DiskChange.INTERNAL -> {
-                    ctx.reporter().say("  " + d.vdev() + ": applying internal snapshot '" + d.tag() + "' to " + d.image());
-                    ctx.qemuImg().snapshotApply(d.image(), d.tag());
-                }
-                case DiskChange.EXTERNAL -> {
-                    StoreFiles.ensureDir(d.layer().getParent());
-                    ctx.reporter().say("  " + d.vdev() + ": new layer " + d.layer() + " on " + d.image());
-                    ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
-                }
-                default -> {
-                    // excluded: the domain keeps the file it has
-                }
-            }
-        }
+        Path memory = memory(m);
         boolean paused = "paused".equals(c.runAfter());
         ctx.reporter().say("  starting " + c.domain() + (memory == null ? " (cold start)" : " from " + memory)
                 + (paused ? ", paused" : ""));
+        ctx.journal().step(c, driver, Step.START, "start it again");
         ctx.driver().start(c.domain(), m.restart(), files, memory, paused);
-        ctx.journal().append(new Journal.Entry(c.address(), "started", c.domain(), ctx.driver().name(), null));
+        ctx.journal().step(c, driver, Step.STARTED, null);
+        closeOut(c);
+    }
+
+    /** After the start: remove the discarded layers, mark the snapshot current, close the change. */
+    private void closeOut(Change c) throws IOException {
         new Remover(ctx).remove(c, c.address());
+        ctx.journal().step(c, ctx.driver().name(), Step.CURRENT, null);
         CurrentMarker.write(ctx.layout(), c.domain(), c.snapshot());
         if (c.requestId() != null) {
             recordRequest(c.domain(), c.requestId());
         }
-        return -1;
+        ctx.journal().step(c, ctx.driver().name(), Step.DONE, null);
     }
 
-    /** Appends a one-shot revert id to {@code <store>/<domain>/.reverts}, so the spec does not ask again. */
+    /** Adds a one-shot revert id to {@code <store>/<domain>/.reverts}, so the spec does not ask again. */
     private void recordRequest(String domain, String id) throws IOException {
         Path file = ctx.layout().appliedReverts(domain);
-        String before = java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
-        StoreFiles.writeAtomically(file, (before + id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String before = Files.exists(file) ? Files.readString(file) : "";
+        if (!before.lines().anyMatch(id::equals)) {
+            StoreFiles.writeAtomically(file, (before + id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static DomainInfo domain(Actual actual, String name) {
+        return actual.domains().stream().filter(d -> d.name().equals(name)).findFirst().orElse(null);
     }
 }

@@ -35,6 +35,11 @@ public final class StoreFiles {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
+    /** Makes a file another tool created in the store (qemu-img: mode from its umask) 0600. */
+    public static void makePrivate(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
     /** Writes {@code bytes} to a temp file 0600 beside {@code target}, fsyncs it, renames it over, fsyncs the dir. */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");

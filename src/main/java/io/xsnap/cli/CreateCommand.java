@@ -58,6 +58,7 @@ public final class CreateCommand implements Callable<Integer> {
         }
         Map<String, DiskMode> modes = new LinkedHashMap<>();
         disks.forEach((vdev, mode) -> {
+            Names.checkDisk(spec.commandLine(), vdev);
             try {
                 modes.put(vdev, DiskMode.of(mode));
             } catch (IllegalArgumentException e) {

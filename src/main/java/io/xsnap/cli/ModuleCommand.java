@@ -236,7 +236,7 @@ public final class ModuleCommand implements Callable<Integer> {
             return ModuleResult.of(r, true, SnapshotLists.diff(r, ctx, domains, true), List.of());
         }
         List<String> log = new ArrayList<>();
-        ChangeRun.Result r = run.execute(planner, plan -> { }, plan -> true, verify, log::add);
+        ChangeRun.Result r = run.execute(planner, plan -> { }, recovery -> { }, plan -> true, verify, log::add);
         return ModuleResult.of(r, false, SnapshotLists.diff(r, ctx, domains, false), log);
     }
 

@@ -55,7 +55,7 @@ record ModuleResult(boolean changed, boolean failed, String msg, int rc, JsonPla
 
     /** The result of a change run (or, in check mode, of the plan alone). */
     static ModuleResult of(ChangeRun.Result r, boolean checkMode, SnapshotLists.Diff diff, List<String> log) {
-        Plan plan = r.plan();
+        Plan plan = r.shown();
         List<Done> done = r.results().stream().map(Done::of).toList();
         List<String> warnings = plan.findings().stream()
                 .filter(f -> f.kind() == Finding.Kind.DRIFT || f.kind() == Finding.Kind.DIFFERS)

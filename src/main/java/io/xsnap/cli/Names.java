@@ -3,9 +3,10 @@ package io.xsnap.cli;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** The rule for domain and snapshot names given on the command line (the spec schema has the same one). */
+/** The rules for domain, snapshot and disk names given on the command line (the spec schema has the same ones). */
 final class Names {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    static final Pattern VDEV = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
     private Names() {
     }
@@ -20,9 +21,31 @@ final class Names {
     /** What is wrong with {@code value} as a name, or null when it is a valid one. */
     static String problem(String what, String value) {
         if (!NAME.matcher(value).matches() || value.contains("..")) {
-            return what + " '" + value.replace("\0", "\\0")
+            return what + " '" + printable(value)
                     + "' is not a valid name: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit, no '..'";
         }
         return null;
+    }
+
+    static void checkDisk(CommandLine cl, String vdev) {
+        if (!VDEV.matcher(vdev).matches()) {
+            throw new CommandLine.ParameterException(cl, "--disk '" + printable(vdev) + "' is not a valid disk name: a"
+                    + " lowercase letter, then up to 31 lowercase letters, digits, '_' or '-' (e.g. xvda)");
+        }
+    }
+
+    /** The value with control and invisible characters escaped, so a message cannot carry terminal escapes. */
+    static String printable(String value) {
+        StringBuilder sb = new StringBuilder();
+        value.codePoints().forEach(c -> {
+            int type = Character.getType(c);
+            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED) {
+                sb.append(String.format("\\u%04x", c));
+            } else {
+                sb.appendCodePoint(c);
+            }
+        });
+        return sb.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.apply.Journal;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Plan;
 import io.xsnap.plan.Planner;
@@ -43,10 +44,17 @@ public final class PlanCommand implements Callable<Integer> {
         HostContext ctx = new HostContext(host);
         desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
         Actual actual = ctx.actual(planOptions.state);
-        Plan plan = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now).plan(desired, actual);
+        Planner planner = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now);
+        Plan plan = planner.plan(desired, actual);
+        Plan saved = plan;
+        if (planOptions.state == null) {
+            // on the host: what the next changing run will recover first
+            plan = planner.recover(actual, new Journal(ctx.layout.journal(), ctx.json).interrupted()).then(plan);
+        }
         planOptions.view(ctx.json).render(plan, spec.commandLine().getOut());
         if (planOptions.out != null && !plan.hasErrors()) {
-            java.nio.file.Files.write(planOptions.out, ctx.json.writeValueAsBytes(SavedPlan.of(plan, Fingerprint.of(actual))));
+            // recovery is not saved: every changing run does it first, and then the host's fingerprint decides
+            java.nio.file.Files.write(planOptions.out, ctx.json.writeValueAsBytes(SavedPlan.of(saved, Fingerprint.of(actual))));
             spec.commandLine().getErr().println("Saved the plan to " + planOptions.out + "; apply it with: xsnap apply "
                     + planOptions.out);
         }

@@ -38,12 +38,12 @@ final class SnapshotLists {
      */
     static Diff diff(ChangeRun.Result r, HostContext ctx, Set<String> domains, boolean checkMode) {
         Set<String> shown = new TreeSet<>(domains);
-        r.plan().changes().forEach(c -> shown.add(c.domain()));
+        r.shown().changes().forEach(c -> shown.add(c.domain()));
         Map<String, DomainState> before = states(r.actual().snapshots().stream().map(StoredSnapshot::manifest).toList(),
                 ctx, shown);
         Map<String, DomainState> after;
         if (checkMode) {
-            after = predicted(before, r.plan().changes());
+            after = predicted(before, r.shown().changes());
         } else if (r.results().isEmpty()) {
             after = before;
         } else {

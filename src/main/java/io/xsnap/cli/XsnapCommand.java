@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             DeleteCommand.class,
             SnapshotCreateCommand.class,
             SnapshotRevertCommand.class,
+            RecoverCommand.class,
             ListCommand.class,
             ObserveCommand.class,
             ImagesCommand.class,

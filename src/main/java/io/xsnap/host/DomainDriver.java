@@ -62,6 +62,17 @@ public interface DomainDriver {
      */
     void streamLayer(DomainInfo domain, DiskInfo disk, Path above, Path removed, Path newBase);
 
+    /**
+     * Brings to their end the block jobs an interrupted xsnap run left in the domain (a commit waiting to be
+     * completed, a finished job waiting to be dismissed, one still copying), so recovery sees the chain as
+     * it ends. The default: the driver starts no jobs that outlive a call.
+     *
+     * @return whether there was such a job
+     */
+    default boolean settleJobs(DomainInfo domain) {
+        return false;
+    }
+
     /** What {@link #start} needs later to bring this domain back. */
     RestartRecipe restartRecipe(DomainInfo domain);
 

@@ -78,9 +78,13 @@ public final class SnapshotStore {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> !p.getFileName().toString().startsWith("."))
-                    .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-                    .sorted().toList();
+            List<Path> all = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            for (Path p : all) {
+                if (Files.isSymbolicLink(p)) {
+                    problems.add(p + ": a symbolic link in the store; xsnap refuses to follow it");
+                }
+            }
+            return all.stream().filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
         } catch (IOException e) {
             problems.add(dir + ": cannot list: " + e.getMessage());
             return List.of();

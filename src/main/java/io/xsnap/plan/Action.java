@@ -2,9 +2,12 @@ package io.xsnap.plan;
 
 import java.util.Locale;
 
-/** The closed set of things a plan can do. */
+/**
+ * The closed set of things a plan can do. RECOVER finishes or undoes a change an interrupted run left half
+ * done (what it recovers is in {@link Change#recovers()}).
+ */
 public enum Action {
-    CREATE("+"), REVERT("~"), DELETE("-");
+    CREATE("+"), REVERT("~"), DELETE("-"), RECOVER("*");
 
     private final String symbol;
 

@@ -12,23 +12,64 @@ import java.util.List;
  * @param touches    files the change creates, writes or deletes, for review
  * @param removes    the files and directories apply may delete for this change, and no others
  * @param steps      what apply will run, in order, for people
+ * @param recovers   RECOVER only: the interrupted change and whether it is finished or undone; else null
  * @param requestId  a one-shot request (spec revert id) this change carries out; apply records it when done
  */
 public record Change(Action action, String domain, String snapshot, Impact impact, String reason,
                      boolean memory, boolean live, String runAfter, List<DiskChange> disks,
-                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps, String requestId) {
+                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps,
+                     Recovers recovers, String requestId) {
     public Change {
         disks = List.copyOf(disks);
         touches = List.copyOf(touches);
         removes = List.copyOf(removes);
         steps = List.copyOf(steps);
+        if ((action == Action.RECOVER) != (recovers != null)) {
+            throw new IllegalArgumentException("a RECOVER change, and only one, says what it recovers");
+        }
     }
 
-    /** A change that carries out no one-shot request. */
+    /** A RECOVER change: what it recovers, no request. */
+    public Change(Action action, String domain, String snapshot, Impact impact, String reason,
+                  boolean memory, boolean live, String runAfter, List<DiskChange> disks,
+                  List<String> touches, List<java.nio.file.Path> removes, List<String> steps, Recovers recovers) {
+        this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, recovers,
+                null);
+    }
+
+    /**
+     * What a RECOVER change does about an interrupted change.
+     *
+     * @param action  what the interrupted run was doing (create, revert, delete), or null for a bare pause
+     * @param outcome how recovery ends it
+     */
+    public record Recovers(Action action, Outcome outcome) {
+    }
+
+    /** How recovery ends an interrupted change. */
+    public enum Outcome {
+        /** Roll forward: the change's effect is (partly) on the host; complete it. */
+        FINISH,
+        /** Roll back: remove what the change made (a snapshot whose disk cut cannot be trusted, or never ran). */
+        UNDO,
+        /** Only resume a domain the interrupted run left paused. */
+        RESUME,
+        /** Nothing of the change ran: only close its journal record. */
+        CLOSE
+    }
+
+    /** A change that recovers nothing and carries out no one-shot request. */
     public Change(Action action, String domain, String snapshot, Impact impact, String reason, boolean memory,
                   boolean live, String runAfter, List<DiskChange> disks, List<String> touches,
                   List<java.nio.file.Path> removes, List<String> steps) {
-        this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, null);
+        this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, null,
+                null);
+    }
+
+    /** This change, carrying out the one-shot request {@code id}. */
+    public Change withRequest(String id) {
+        return new Change(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps,
+                recovers, id);
     }
 
     public String address() {

@@ -15,7 +15,16 @@ public record Plan(int formatVersion, Instant createdAt, String driver, List<Cha
 
     public Summary summary() {
         return new Summary(count(Action.CREATE), count(Action.REVERT), count(Action.DELETE),
-                (int) findings.stream().filter(f -> f.kind() == Finding.Kind.ERROR).count());
+                (int) findings.stream().filter(f -> f.kind() == Finding.Kind.ERROR).count(), count(Action.RECOVER));
+    }
+
+    /** This plan's changes and findings, then {@code next}'s (recovery first, then the specs' plan). */
+    public Plan then(Plan next) {
+        List<Change> all = new java.util.ArrayList<>(changes);
+        all.addAll(next.changes());
+        List<Finding> found = new java.util.ArrayList<>(findings);
+        found.addAll(next.findings());
+        return new Plan(formatVersion, createdAt, driver, all, found);
     }
 
     private int count(Action a) {
@@ -27,6 +36,9 @@ public record Plan(int formatVersion, Instant createdAt, String driver, List<Cha
     }
 
     /** Counts per action, and errors. */
-    public record Summary(int create, int revert, int delete, int errors) {
+    public record Summary(int create, int revert, int delete, int errors, int recover) {
+        public Summary(int create, int revert, int delete, int errors) {
+            this(create, revert, delete, errors, 0);
+        }
     }
 }

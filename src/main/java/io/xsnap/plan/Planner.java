@@ -156,8 +156,7 @@ public final class Planner {
         Change c = revert(s, target, r.state(), true, "revert requested at " + r.source() + " (id " + r.id()
                 + "), not applied yet");
         if (c != null) {
-            s.add(new Change(c.action(), c.domain(), c.snapshot(), c.impact(), c.reason(), c.memory(), c.live(),
-                    c.runAfter(), c.disks(), c.touches(), c.removes(), c.steps(), r.id()));
+            s.add(c.withRequest(r.id()));
         }
     }
 
@@ -191,6 +190,16 @@ public final class Planner {
             default -> "th";
         };
         return n + suffix;
+    }
+
+    /**
+     * Recovery: a RECOVER change for each change an interrupted run left open ({@code interrupted}, from the
+     * journal) and for each snapshot directory without a manifest (see {@link RecoveryPlanner}).
+     */
+    public Plan recover(Actual actual, List<Interrupted> interrupted) {
+        List<Finding> findings = new ArrayList<>();
+        List<Change> changes = new RecoveryPlanner(layout, actual).plan(interrupted, findings);
+        return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), changes, findings);
     }
 
     /** The imperative create: one snapshot of one domain. */

@@ -13,7 +13,9 @@ public final class TextPlanView implements PlanView {
         if (plan.changes().isEmpty() && !plan.hasErrors()) {
             out.println("No changes. The host matches the specs.");
         } else if (!plan.changes().isEmpty()) {
-            out.println("xsnap will perform these changes (+ create, ~ revert, - delete):");
+            boolean recover = plan.changes().stream().anyMatch(c -> c.action() == io.xsnap.plan.Action.RECOVER);
+            out.println("xsnap will perform these changes (" + (recover ? "* recover, " : "")
+                    + "+ create, ~ revert, - delete):");
         }
         for (Change c : plan.changes()) {
             out.println();
@@ -45,7 +47,8 @@ public final class TextPlanView implements PlanView {
         }
         Plan.Summary s = plan.summary();
         out.println();
-        out.printf("Plan: %d to create, %d to revert, %d to delete.%s%n", s.create(), s.revert(), s.delete(),
+        out.printf("Plan: %s%d to create, %d to revert, %d to delete.%s%n",
+                s.recover() > 0 ? s.recover() + " to recover, " : "", s.create(), s.revert(), s.delete(),
                 s.errors() > 0 ? " " + s.errors() + (s.errors() == 1 ? " error" : " errors") + ": nothing will be applied." : "");
         out.flush();
     }
@@ -57,6 +60,12 @@ public final class TextPlanView implements PlanView {
             case REVERT -> (c.memory() ? "restore memory and disks" : "disks only, cold start")
                     + ", domain left " + c.runAfter();
             case DELETE -> c.memory() ? "memory + disks" : "disks only";
+            case RECOVER -> switch (c.recovers().outcome()) {
+                case FINISH -> "finish the interrupted " + c.recovers().action().word();
+                case UNDO -> "undo the interrupted " + c.recovers().action().word();
+                case RESUME -> "resume the domain an interrupted run left paused";
+                case CLOSE -> "nothing to do on the host; close the journal record";
+            };
         };
     }
 

@@ -68,7 +68,7 @@ record FieldPath(List<Object> elements) {
             } else if (PLAIN_KEY.matcher((String) e).matches()) {
                 sb.append(sb.isEmpty() ? "" : ".").append(e);
             } else {
-                sb.append("[\"").append(((String) e).replace("\\", "\\\\").replace("\"", "\\\"")).append("\"]");
+                sb.append("[\"").append(Printable.of(((String) e).replace("\\", "\\\\").replace("\"", "\\\""))).append("\"]");
             }
         }
         return sb.toString();

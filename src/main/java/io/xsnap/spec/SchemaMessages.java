@@ -77,12 +77,12 @@ final class SchemaMessages {
         if ("disks".equals(at.lastKey())) {
             String lower = key.toLowerCase(Locale.ROOT);
             boolean caseOnly = !lower.equals(key) && lower.matches("[a-z][a-z0-9_-]{0,31}");
-            return "\"" + key + "\" is not a valid disk name: " + VDEV_RULE
+            return "\"" + Printable.of(key) + "\" is not a valid disk name: " + VDEV_RULE
                     + (caseOnly ? "; write it in lowercase: " + lower : "");
         }
         List<String> allowed = allowedKeys(e);
         String guess = closest(key, allowed);
-        return "unknown key \"" + key + "\"" + (guess == null ? "" : " (did you mean \"" + guess + "\"?)")
+        return "unknown key \"" + Printable.of(key) + "\"" + (guess == null ? "" : " (did you mean \"" + guess + "\"?)")
                 + "; allowed here: " + String.join(", ", allowed);
     }
 
@@ -204,14 +204,14 @@ final class SchemaMessages {
         }
         int first = name.codePointAt(0);
         if (!isAsciiLetterOrDigit(first)) {
-            return "it starts with '" + Character.toString(first) + "'";
+            return "it starts with '" + Printable.of(Character.toString(first)) + "'";
         }
         int length = name.codePointCount(0, name.length());
         if (length > 64) {
             return "it is " + length + " characters long";
         }
         return name.codePoints().filter(c -> !isAsciiLetterOrDigit(c) && c != '.' && c != '_' && c != '-')
-                .mapToObj(c -> "it contains '" + Character.toString(c) + "'")
+                .mapToObj(c -> "it contains '" + Printable.of(Character.toString(c)) + "'")
                 .findFirst().orElse("it does not match " + NAME_RULE);
     }
 
@@ -225,7 +225,7 @@ final class SchemaMessages {
             return "empty";
         }
         if (v.isString()) {
-            return "\"" + v.asString() + "\"";
+            return "\"" + Printable.of(v.asString()) + "\"";
         }
         if (v.isNumber()) {
             return "the number " + v.asString();

@@ -71,6 +71,14 @@ final class YamlReader {
                 values.put(path, at);
             }
             JsonToken t = p.currentToken();
+            Object tag = p instanceof YAMLParser yp ? yp.getTypeId() : null;
+            if (tag != null && keep) {
+                // a tag asks a YAML loader to build some type; xsnap builds none, so it refuses every tag
+                String name = tag.toString().startsWith("tag:yaml.org,2002:")
+                        ? "!!" + tag.toString().substring("tag:yaml.org,2002:".length()) : "!" + tag;
+                problems.add(new SpecProblem(at, path.toString(), "YAML tags (" + Printable.of(name)
+                        + ") are not supported in xsnap specs; remove the tag (quote a value to make it a string)"));
+            }
             switch (t) {
                 case START_OBJECT:
                     return object(path, keep);

@@ -260,7 +260,7 @@ class SpecLoaderBadSpecsTest {
                         "spec.yaml:3:9: domain: \"\" is not a valid domain name: it is empty; " + NAME_RULE),
                 bad("domain name with a NUL",
                         HEAD + "domain: \"web\\0\"\nsnapshots: []\n",
-                        "spec.yaml:3:9: domain: \"web\0\" is not a valid domain name: it contains whitespace or a"
+                        "spec.yaml:3:9: domain: \"web\\0\" is not a valid domain name: it contains whitespace or a"
                         + " control character; " + NAME_RULE),
 
                 // --- missing -----------------------------------------------------------------------

@@ -12,15 +12,15 @@ import org.apache.commons.exec.ExecuteException;
 import org.apache.commons.exec.ExecuteWatchdog;
 import org.apache.commons.exec.PumpStreamHandler;
 
-/** {@link ProcessRunner} on Apache commons-exec: argv added unquoted, LC_ALL=C, output captured, watchdog. */
+/**
+ * {@link ProcessRunner} on Apache commons-exec: the argv passed exactly as built (no shell, no quoting, no
+ * trimming), LC_ALL=C, output captured, watchdog.
+ */
 public final class ExecRunner implements ProcessRunner {
 
     @Override
     public CommandResult run(Command command) {
-        CommandLine line = new CommandLine(command.argv().get(0));
-        for (String arg : command.argv().subList(1, command.argv().size())) {
-            line.addArgument(arg, false);
-        }
+        CommandLine line = new ExactCommandLine(command.argv());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayInputStream in = command.stdin() == null ? null : new ByteArrayInputStream(command.stdin());
@@ -49,5 +49,29 @@ public final class ExecRunner implements ProcessRunner {
             throw new CommandException(command, result, "exit code " + code);
         }
         return result;
+    }
+
+    /**
+     * commons-exec trims every argument (even with {@code addArgument(arg, false)}), so a file name with a
+     * leading or trailing space would name another file. This command line hands the launcher the argv
+     * exactly as xsnap built it; the launcher passes it to the kernel as an array, never through a shell.
+     */
+    private static final class ExactCommandLine extends CommandLine {
+        private final String[] argv;
+
+        ExactCommandLine(java.util.List<String> argv) {
+            super(argv.get(0));
+            this.argv = argv.toArray(String[]::new);
+        }
+
+        @Override
+        public String[] toStrings() {
+            return argv.clone();
+        }
+
+        @Override
+        public String[] getArguments() {
+            return java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        }
     }
 }

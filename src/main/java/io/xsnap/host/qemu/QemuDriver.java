@@ -246,6 +246,23 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
+    /** Completes or dismisses every {@code xsnap-} block job still in the domain, waiting for running ones. */
+    @Override
+    public boolean settleJobs(DomainInfo domain) {
+        boolean any = false;
+        try (QmpClient qmp = open(domain)) {
+            for (JsonNode job : qmp.execute("query-jobs")) {
+                String id = job.path("id").asString("");
+                if (id.startsWith("xsnap-")) {
+                    QmpBlock.awaitJob(qmp, id, "domain " + domain.name() + ": block job " + id
+                            + " left by an interrupted run", JOB_TIMEOUT);
+                    any = true;
+                }
+            }
+        }
+        return any;
+    }
+
     private static void runJob(QmpClient qmp, String command, ObjectNode args, String job, String what) {
         try {
             qmp.execute(command, args);

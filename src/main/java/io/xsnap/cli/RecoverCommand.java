@@ -1,0 +1,31 @@
+package io.xsnap.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code xsnap recover}: only what every changing run does first. */
+@Command(name = "recover", mixinStandardHelpOptions = true,
+        description = "Recover from an interrupted run and nothing else: resume the domains it left paused, finish "
+                + "or undo the changes its journal shows half done, remove snapshot directories without a manifest. "
+                + "Every changing command does this first.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:recovered (or nothing to recover)", "1:error, or a recovery step failed",
+            "75:another xsnap run holds the lock"})
+public final class RecoverCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HostOptions host;
+
+    @Mixin
+    ApplyOptions apply;
+
+    @Override
+    public Integer call() {
+        return new ChangeRun(new HostContext(host), apply, spec.commandLine()).run(null, plan -> true, null);
+    }
+}
