@@ -19,6 +19,9 @@ public final class Executor {
     private final Creator creator;
     private final Reverter reverter;
     private final Deleter deleter;
+    private final Cloner cloner;
+    private final CloneDeleter cloneDeleter;
+    private final Backupper backupper;
 
     public Executor(ApplyContext ctx) {
         this.ctx = ctx;
@@ -26,6 +29,9 @@ public final class Executor {
         this.creator = new Creator(ctx);
         this.reverter = new Reverter(ctx);
         this.deleter = new Deleter(ctx);
+        this.cloner = new Cloner(ctx);
+        this.cloneDeleter = new CloneDeleter(ctx);
+        this.backupper = new Backupper(ctx);
     }
 
     /** Applies the plan; every change that ran has a result, the failed one last. */
@@ -48,6 +54,9 @@ public final class Executor {
                     case CREATE -> creator.run(change, now);
                     case REVERT -> reverter.run(change, now);
                     case DELETE -> deleter.run(change, now);
+                    case CLONE -> cloner.run(change, now);
+                    case DELETE_CLONE -> cloneDeleter.run(change, now);
+                    case BACKUP -> backupper.run(change, now);
                 };
                 result = new ChangeResult(change, true, pause, millisSince(start), null);
                 ctx.reporter().say("  done in " + result.millis() + " ms" + (pause >= 0 ? ", domain paused " + pause + " ms" : ""));

@@ -4,7 +4,13 @@ import java.util.Locale;
 
 /** The closed set of things a plan can do. */
 public enum Action {
-    CREATE("+"), REVERT("~"), DELETE("-");
+    CREATE("+"), REVERT("~"), DELETE("-"),
+    /** A new domain on new overlays over a snapshot's frozen files. */
+    CLONE(">"),
+    /** A clone destroyed and its own overlays removed. */
+    DELETE_CLONE("-"),
+    /** A disk-only cut exported to standalone files, then merged back. */
+    BACKUP("^");
 
     private final String symbol;
 
@@ -17,6 +23,6 @@ public enum Action {
     }
 
     public String word() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

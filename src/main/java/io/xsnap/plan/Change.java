@@ -13,15 +13,30 @@ import java.util.List;
  * @param removes    the files and directories apply may delete for this change, and no others
  * @param steps      what apply will run, in order, for people
  * @param requestId  a one-shot request (spec revert id) this change carries out; apply records it when done
+ * @param source     clone: the snapshot cloned, "domain/snapshot"; else null
+ * @param export     backup: where and how the cut is exported; else null
  */
 public record Change(Action action, String domain, String snapshot, Impact impact, String reason,
                      boolean memory, boolean live, String runAfter, List<DiskChange> disks,
-                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps, String requestId) {
+                     List<String> touches, List<java.nio.file.Path> removes, List<String> steps, String requestId,
+                     String source, Export export) {
     public Change {
         disks = List.copyOf(disks);
         touches = List.copyOf(touches);
         removes = List.copyOf(removes);
         steps = List.copyOf(steps);
+    }
+
+    /** A change that carries out a one-shot request. */
+    public Change(Action action, String domain, String snapshot, Impact impact, String reason, boolean memory,
+                  boolean live, String runAfter, List<DiskChange> disks, List<String> touches,
+                  List<java.nio.file.Path> removes, List<String> steps, String requestId) {
+        this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, requestId,
+                null, null);
+    }
+
+    /** A backup's export: standalone files in {@code dir}, as {@code format} (qcow2 or raw), compressed or not. */
+    public record Export(java.nio.file.Path dir, String format, boolean compress) {
     }
 
     /** A change that carries out no one-shot request. */

@@ -13,7 +13,8 @@ public final class TextPlanView implements PlanView {
         if (plan.changes().isEmpty() && !plan.hasErrors()) {
             out.println("No changes. The host matches the specs.");
         } else if (!plan.changes().isEmpty()) {
-            out.println("xsnap will perform these changes (+ create, ~ revert, - delete):");
+            out.println("xsnap will perform these changes (+ create, ~ revert, - delete"
+                    + (plan.changes().stream().anyMatch(c -> c.action().ordinal() > 2) ? ", > clone, ^ backup" : "") + "):");
         }
         for (Change c : plan.changes()) {
             out.println();
@@ -45,7 +46,12 @@ public final class TextPlanView implements PlanView {
         }
         Plan.Summary s = plan.summary();
         out.println();
-        out.printf("Plan: %d to create, %d to revert, %d to delete.%s%n", s.create(), s.revert(), s.delete(),
+        long clones = plan.changes().stream().filter(c -> c.action() == io.xsnap.plan.Action.CLONE).count();
+        long backups = plan.changes().stream().filter(c -> c.action() == io.xsnap.plan.Action.BACKUP).count();
+        long unclones = plan.changes().stream().filter(c -> c.action() == io.xsnap.plan.Action.DELETE_CLONE).count();
+        out.printf("Plan: %d to create, %d to revert, %d to delete%s.%s%n", s.create(), s.revert(), s.delete(),
+                (clones > 0 ? ", " + clones + " to clone" : "") + (unclones > 0 ? ", " + unclones + " clone to delete" : "")
+                + (backups > 0 ? ", " + backups + " to back up" : ""),
                 s.errors() > 0 ? " " + s.errors() + (s.errors() == 1 ? " error" : " errors") + ": nothing will be applied." : "");
         out.flush();
     }
@@ -57,6 +63,11 @@ public final class TextPlanView implements PlanView {
             case REVERT -> (c.memory() ? "restore memory and disks" : "disks only, cold start")
                     + ", domain left " + c.runAfter();
             case DELETE -> c.memory() ? "memory + disks" : "disks only";
+            case CLONE -> "new domain from " + c.source() + (c.runAfter().equals("shutoff") ? ", not started"
+                    : ", started " + c.runAfter() + (c.memory() ? " from the snapshot's memory" : " (cold start)"));
+            case DELETE_CLONE -> "destroy the clone and remove its own overlays";
+            case BACKUP -> "disk-only cut, exported to " + c.export().dir() + " as " + c.export().format()
+                    + (c.export().compress() ? " (compressed)" : "") + ", then merged back";
         };
     }
 
