@@ -378,7 +378,7 @@ public final class QemuDriver implements DomainDriver {
     }
 
     /** A unicast, locally administered MAC address (first octet x2, x6, xA or xE). */
-    static String freshMac(java.util.Random random) {
+    public static String freshMac(java.util.Random random) {
         byte[] b = new byte[6];
         random.nextBytes(b);
         b[0] = (byte) ((b[0] & 0xfc) | 0x02);
