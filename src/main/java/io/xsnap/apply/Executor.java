@@ -20,6 +20,9 @@ public final class Executor {
     private final Reverter reverter;
     private final Deleter deleter;
     private final Recovery recovery;
+    private final Cloner cloner;
+    private final CloneDeleter cloneDeleter;
+    private final Backupper backupper;
 
     public Executor(ApplyContext ctx) {
         this.ctx = ctx;
@@ -28,6 +31,9 @@ public final class Executor {
         this.reverter = new Reverter(ctx);
         this.deleter = new Deleter(ctx);
         this.recovery = new Recovery(ctx);
+        this.cloner = new Cloner(ctx);
+        this.cloneDeleter = new CloneDeleter(ctx);
+        this.backupper = new Backupper(ctx);
     }
 
     /** Applies the plan; every change that ran has a result, the failed one last. */
@@ -51,6 +57,9 @@ public final class Executor {
                     case REVERT -> reverter.run(change, now);
                     case DELETE -> deleter.run(change, now);
                     case RECOVER -> recovery.run(change, now);
+                    case CLONE -> cloner.run(change, now);
+                    case DELETE_CLONE -> cloneDeleter.run(change, now);
+                    case BACKUP -> backupper.run(change, now);
                 };
                 result = new ChangeResult(change, true, pause, millisSince(start), null);
                 ctx.reporter().say("  done in " + result.millis() + " ms" + (pause >= 0 ? ", domain paused " + pause + " ms" : ""));

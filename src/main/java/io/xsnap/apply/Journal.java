@@ -86,6 +86,9 @@ public final class Journal {
             case REVERT -> "finish the revert: lay the snapshot's disks and start the domain from its recipe";
             case DELETE -> "finish the delete: end the merges, remove the listed files";
             case RECOVER -> "recover again: recovery is idempotent";
+            case CLONE -> "remove the clone's overlays and record; the source snapshot is untouched";
+            case DELETE_CLONE -> "finish: destroy the clone, remove its overlays and record";
+            case BACKUP -> "delete the temporary snapshot (merge it back) and remove the partial export";
         };
     }
 

@@ -84,6 +84,46 @@ final class Preconditions {
                     }
                 }
             }
+            case CLONE -> {
+                String[] src = c.source().split("/", 2);
+                if (actual.snapshots().stream().noneMatch(s -> s.domain().equals(src[0]) && s.name().equals(src[1]))) {
+                    problems.add("snapshot " + c.source() + " is gone");
+                }
+                if (domain != null || actual.clone(c.domain()) != null) {
+                    problems.add(c.domain() + " exists now");
+                }
+                for (DiskChange d : c.disks()) {
+                    if (Files.exists(d.layer(), LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(d.layer() + " exists");
+                    }
+                }
+            }
+            case DELETE_CLONE -> {
+                if (actual.clone(c.domain()) == null) {
+                    problems.add("clone " + c.domain() + " is gone");
+                }
+            }
+            case BACKUP -> {
+                if (domain == null || !domain.state().active()) {
+                    problems.add(c.domain() + " is " + (domain == null ? "gone" : domain.state().word()));
+                    break;
+                }
+                for (DiskChange d : c.disks()) {
+                    DiskInfo disk = domain.disk(d.vdev());
+                    if (DiskChange.EXTERNAL.equals(d.mode()) && (disk == null || !disk.path().equals(d.image()))) {
+                        problems.add(c.domain() + " disk " + d.vdev() + " is now " + (disk == null ? "gone" : disk.path())
+                                + ", not " + d.image());
+                    }
+                    Path out = c.export().dir().resolve(d.vdev() + "." + c.export().format());
+                    if (DiskChange.EXTERNAL.equals(d.mode()) && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(out + " exists; a backup never overwrites a file");
+                    }
+                }
+                Path manifest = c.export().dir().resolve(io.xsnap.plan.ClonePlanner.BACKUP_MANIFEST);
+                if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
+                    problems.add(manifest + " exists; a backup never overwrites a file");
+                }
+            }
         }
         return problems;
     }

@@ -49,12 +49,26 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HostContext ctx = new HostContext(host);
-        List<Entry> entries = entries(ctx.observer(ctx.driver()).observe(), ctx.layout, domain);
+        Actual actual = ctx.observer(ctx.driver()).observe();
+        List<Entry> entries = entries(actual, ctx.layout, domain);
+        List<Clone> clones = new ArrayList<>();
+        for (io.xsnap.observe.CloneRecord c : actual.clones()) {
+            if (domain == null || domain.equals(c.domain()) || domain.equals(c.sourceDomain())) {
+                boolean running = actual.domains().stream().anyMatch(d -> d.name().equals(c.domain()) && d.state().active());
+                clones.add(new Clone(c.domain(), c.source(), running, c.disks().stream()
+                        .map(d -> d.vdev() + ":" + d.overlay() + " on " + d.base()).toList()));
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(ctx.json.writeValueAsString(Map.of("format_version", 1, "snapshots", entries)));
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("format_version", 1);
+            doc.put("snapshots", entries);
+            doc.put("clones", clones);
+            out.println(ctx.json.writeValueAsString(doc));
         } else {
             printTree(entries, out);
+            printClones(entries, clones, out);
         }
         out.flush();
         return ExitCodes.OK;
@@ -82,6 +96,27 @@ public final class ListCommand implements Callable<Integer> {
                     m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks));
         }
         return entries;
+    }
+
+    /** One clone: who it is, the snapshot whose frozen files it uses, its own overlays. */
+    record Clone(String domain, String source, boolean running, List<String> disks) {
+    }
+
+    /** Per snapshot, the clones that use its frozen files; then each clone with its overlays. */
+    private static void printClones(List<Entry> entries, List<Clone> clones, PrintWriter out) {
+        if (clones.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("Clones (a snapshot with clones cannot be deleted until they are):");
+        for (String source : new TreeSet<>(clones.stream().map(Clone::source).toList())) {
+            List<String> users = clones.stream().filter(c -> c.source().equals(source)).map(Clone::domain).toList();
+            out.printf("  %s is used by %s%n", source, String.join(", ", users));
+        }
+        for (Clone c : clones) {
+            out.printf("  %s (%s) from %s: %s%n", c.domain(), c.running() ? "running" : "not running", c.source(),
+                    String.join("; ", c.disks()));
+        }
     }
 
     static String current(StoreLayout layout, String domain) {

@@ -92,4 +92,12 @@ public interface DomainDriver {
      * {@code paused} is true, else running.
      */
     DomainInfo start(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory, boolean paused);
+
+    /**
+     * The recipe that starts a clone of a domain: the source's recipe with the name {@code name}, each listed disk's
+     * file replaced (vdev → the clone's overlay), fresh MAC addresses and a fresh UUID. Pure: nothing is started.
+     */
+    default RestartRecipe cloneRecipe(RestartRecipe source, String name, Map<String, Path> diskFiles) {
+        throw new HostException("the " + name() + " driver cannot make clones");
+    }
 }

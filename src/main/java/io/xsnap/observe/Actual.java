@@ -13,9 +13,11 @@ import java.util.List;
  * @param incomplete store directories without a manifest ("domain/snapshot")
  * @param problems   things observed that could not be read (a corrupt image, a bad manifest), for people
  * @param appliedReverts the one-shot revert requests already carried out, as "domain/id", sorted
+ * @param clones     the clones the store records, sorted by name
  */
 public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
-                     List<String> incomplete, List<String> problems, List<String> appliedReverts) {
+                     List<String> incomplete, List<String> problems, List<String> appliedReverts,
+                     List<CloneRecord> clones) {
     public Actual {
         domains = List.copyOf(domains);
         images = List.copyOf(images);
@@ -23,6 +25,18 @@ public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> im
         incomplete = List.copyOf(incomplete);
         problems = List.copyOf(problems);
         appliedReverts = appliedReverts == null ? List.of() : List.copyOf(appliedReverts);
+        clones = clones == null ? List.of() : List.copyOf(clones);
+    }
+
+    /** A state without clones. */
+    public Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
+                  List<String> incomplete, List<String> problems, List<String> appliedReverts) {
+        this(driver, domains, images, snapshots, incomplete, problems, appliedReverts, List.of());
+    }
+
+    /** The clone record of {@code domain}, or null. */
+    public CloneRecord clone(String domain) {
+        return clones.stream().filter(c -> c.domain().equals(domain)).findFirst().orElse(null);
     }
 
     /** A state with no one-shot reverts applied. */

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  * from the store's layers and from the manifests, and the store's snapshots. Never changes anything.
  */
 public final class Observer {
+    private static final String DISK_INTERNAL = "internal";
     private final DomainDriver driver;
     private final ImageProbe probe;
     private final SnapshotStore store;
@@ -51,6 +52,19 @@ public final class Observer {
                 addRoot(roots, disk.overlay(), "qcow2");
             }
         }
+        for (CloneRecord c : contents.clones()) {
+            for (CloneRecord.Disk disk : c.disks()) {
+                addRoot(roots, disk.overlay(), "qcow2");
+            }
+        }
+        for (Manifest m : contents.manifests()) {
+            for (Manifest.Disk disk : m.disks()) {
+                Path copy = store.layout().frozenCopy(m.domain(), m.name(), disk.vdev());
+                if (DISK_INTERNAL.equals(disk.mode()) && Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS)) {
+                    roots.putIfAbsent(copy, "qcow2");
+                }
+            }
+        }
         Path storeRoot = store.layout().root();
         for (Path layer : layers(storeRoot, problems)) {
             roots.putIfAbsent(layer, "qcow2");
@@ -61,7 +75,7 @@ public final class Observer {
             snapshots.add(new StoredSnapshot(m, memorySize(m)));
         }
         return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems,
-                contents.appliedReverts());
+                contents.appliedReverts(), contents.clones());
     }
 
     private long memorySize(Manifest m) {

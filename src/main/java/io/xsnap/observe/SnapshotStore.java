@@ -31,6 +31,7 @@ public final class SnapshotStore {
         List<String> incomplete = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<String> reverts = new ArrayList<>();
+        List<CloneRecord> clones = new ArrayList<>();
         for (Path domainDir : children(layout.root(), problems)) {
             String domain = domainDir.getFileName().toString();
             Path applied = layout.appliedReverts(domain);
@@ -40,6 +41,19 @@ public final class SnapshotStore {
                             .forEach(id -> reverts.add(domain + "/" + id));
                 } catch (IOException e) {
                     problems.add(applied + ": cannot read: " + e.getMessage());
+                }
+            }
+            Path cloneFile = layout.cloneRecord(domain);
+            if (Files.isRegularFile(cloneFile, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    CloneRecord c = json.readValue(cloneFile.toFile(), CloneRecord.class);
+                    if (!domain.equals(c.domain())) {
+                        problems.add(cloneFile + ": names clone " + c.domain() + " but lies in " + domain);
+                    } else {
+                        clones.add(c);
+                    }
+                } catch (JacksonException e) {
+                    problems.add(cloneFile + ": unreadable clone record: " + e.getOriginalMessage());
                 }
             }
             for (Path snapDir : children(domainDir, problems)) {
@@ -70,7 +84,7 @@ public final class SnapshotStore {
         manifests.sort(Comparator.comparing(Manifest::domain).thenComparing(Manifest::created)
                 .thenComparing(Manifest::name));
         reverts.sort(null);
-        return new Contents(manifests, incomplete, problems, reverts);
+        return new Contents(manifests, incomplete, problems, reverts, clones);
     }
 
     private static List<Path> children(Path dir, List<String> problems) {
@@ -93,6 +107,6 @@ public final class SnapshotStore {
 
     /** The store's contents, each list sorted. */
     public record Contents(List<Manifest> manifests, List<String> incomplete, List<String> problems,
-                           List<String> appliedReverts) {
+                           List<String> appliedReverts, List<CloneRecord> clones) {
     }
 }

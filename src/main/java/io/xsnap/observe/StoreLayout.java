@@ -11,6 +11,7 @@ public record StoreLayout(Path root) {
     public static final String MANIFEST = "snapshot.json";
     public static final String MEMORY = "memory.save";
     public static final String LAYERS = "layers";
+    public static final String CLONE = "clone.json";
 
     public StoreLayout {
         root = root.toAbsolutePath().normalize();
@@ -34,6 +35,19 @@ public record StoreLayout(Path root) {
 
     public Path layersDir(String domain) {
         return domainDir(domain).resolve(LAYERS);
+    }
+
+    /** The record of a clone: {@code <root>/<domain>/clone.json}. */
+    public Path cloneRecord(String domain) {
+        return domainDir(domain).resolve(CLONE);
+    }
+
+    /**
+     * The frozen copy of an internal snapshot's state, made once for clones and shared by them:
+     * {@code <root>/<domain>/<snapshot>/<vdev>.frozen.qcow2}.
+     */
+    public Path frozenCopy(String domain, String snapshot, String vdev) {
+        return snapshotDir(domain, snapshot).resolve(vdev + ".frozen.qcow2");
     }
 
     /** One line per one-shot revert id already applied to the domain. */

@@ -7,7 +7,15 @@ import java.util.Locale;
  * done (what it recovers is in {@link Change#recovers()}).
  */
 public enum Action {
-    CREATE("+"), REVERT("~"), DELETE("-"), RECOVER("*");
+    CREATE("+"), REVERT("~"), DELETE("-"),
+    /** Finishing or undoing what an interrupted run left half done. */
+    RECOVER("*"),
+    /** A new domain on new overlays over a snapshot's frozen files. */
+    CLONE(">"),
+    /** A clone destroyed and its own overlays removed. */
+    DELETE_CLONE("-"),
+    /** A disk-only cut exported to standalone files, then merged back. */
+    BACKUP("^");
 
     private final String symbol;
 
@@ -20,6 +28,6 @@ public enum Action {
     }
 
     public String word() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

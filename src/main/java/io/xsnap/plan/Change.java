@@ -14,11 +14,13 @@ import java.util.List;
  * @param steps      what apply will run, in order, for people
  * @param recovers   RECOVER only: the interrupted change and whether it is finished or undone; else null
  * @param requestId  a one-shot request (spec revert id) this change carries out; apply records it when done
+ * @param source     clone: the snapshot cloned, "domain/snapshot"; else null
+ * @param export     backup: where and how the cut is exported; else null
  */
 public record Change(Action action, String domain, String snapshot, Impact impact, String reason,
                      boolean memory, boolean live, String runAfter, List<DiskChange> disks,
                      List<String> touches, List<java.nio.file.Path> removes, List<String> steps,
-                     Recovers recovers, String requestId) {
+                     Recovers recovers, String requestId, String source, Export export) {
     public Change {
         disks = List.copyOf(disks);
         touches = List.copyOf(touches);
@@ -34,7 +36,7 @@ public record Change(Action action, String domain, String snapshot, Impact impac
                   boolean memory, boolean live, String runAfter, List<DiskChange> disks,
                   List<String> touches, List<java.nio.file.Path> removes, List<String> steps, Recovers recovers) {
         this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, recovers,
-                null);
+                null, null, null);
     }
 
     /**
@@ -59,17 +61,22 @@ public record Change(Action action, String domain, String snapshot, Impact impac
     }
 
     /** A change that recovers nothing and carries out no one-shot request. */
+    /** A backup's export: standalone files in {@code dir}, as {@code format} (qcow2 or raw), compressed or not. */
+    public record Export(java.nio.file.Path dir, String format, boolean compress) {
+    }
+
+    /** A change that recovers nothing and carries out no one-shot request. */
     public Change(Action action, String domain, String snapshot, Impact impact, String reason, boolean memory,
                   boolean live, String runAfter, List<DiskChange> disks, List<String> touches,
                   List<java.nio.file.Path> removes, List<String> steps) {
         this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, null,
-                null);
+                null, null, null);
     }
 
     /** This change, carrying out the one-shot request {@code id}. */
     public Change withRequest(String id) {
         return new Change(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps,
-                recovers, id);
+                recovers, id, source, export);
     }
 
     public String address() {

@@ -22,9 +22,16 @@ final class HostIndex {
     private final Map<String, Map<String, StoredSnapshot>> snapshots = new HashMap<>();
     /** Every file a manifest names, with the manifests ("domain/snapshot") that name it. */
     private final Map<Path, Set<String>> namedBy = new HashMap<>();
+    /** Every clone overlay, with the clone that owns it. */
+    private final Map<Path, String> cloneOverlays = new HashMap<>();
+    private final Actual actual;
 
     HostIndex(Actual actual) {
+        this.actual = actual;
         graph = new ImageGraph(actual);
+        for (io.xsnap.observe.CloneRecord c : actual.clones()) {
+            c.disks().forEach(d -> cloneOverlays.put(Path.of(d.overlay()), c.domain()));
+        }
         for (StoredSnapshot s : actual.snapshots()) {
             snapshots.computeIfAbsent(s.domain(), k -> new HashMap<>()).put(s.name(), s);
             for (Manifest.Disk d : s.manifest().disks()) {
@@ -123,6 +130,39 @@ final class HostIndex {
     Map.Entry<DomainInfo, DiskInfo> holder(Path path) {
         List<Map.Entry<DomainInfo, DiskInfo>> all = graph.holders(path);
         return all.isEmpty() ? null : all.get(0);
+    }
+
+    /** The clone record of {@code domain}, or null. */
+    io.xsnap.observe.CloneRecord cloneOf(String domain) {
+        return actual.clone(domain);
+    }
+
+    /**
+     * Who outside {@code domain} builds on {@code file}: every image above it (transitively) that is a clone's
+     * overlay or lies in the active chain of another domain, named "clone NAME" or "domain NAME", sorted.
+     */
+    java.util.SortedSet<String> outsideUsers(Path file, String domain) {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        java.util.Deque<Path> todo = new java.util.ArrayDeque<>(List.of(file));
+        Set<Path> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            Path p = todo.poll();
+            if (!seen.add(p)) {
+                continue;
+            }
+            String clone = cloneOverlays.get(p);
+            if (clone != null && !clone.equals(domain)) {
+                out.add("clone " + clone);
+            }
+            for (Map.Entry<DomainInfo, DiskInfo> h : graph.holders(p)) {
+                if (!h.getKey().name().equals(domain) && !out.contains("clone " + h.getKey().name())) {
+                    out.add("domain " + h.getKey().name());
+                }
+            }
+            todo.addAll(graph.usersOf(p));
+        }
+        out.removeIf(u -> u.startsWith("domain ") && out.contains("clone " + u.substring("domain ".length())));
+        return out;
     }
 
     /** How many domain disks have {@code path} in their active chain. */

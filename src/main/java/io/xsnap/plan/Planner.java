@@ -401,9 +401,30 @@ public final class Planner {
         List<Path> removes = new ArrayList<>();
         List<String> steps = new ArrayList<>();
         int errors = s.errorCount();
+        java.util.SortedSet<String> outside = new java.util.TreeSet<>();
+        for (Manifest.Disk d : m.disks()) {
+            Path shared = DiskChange.EXTERNAL.equals(d.mode()) && d.frozen() != null ? Path.of(d.frozen())
+                    : DiskChange.INTERNAL.equals(d.mode()) ? layout.frozenCopy(m.domain(), m.name(), d.vdev()) : null;
+            if (shared != null && s.index.image(shared) != null) {
+                outside.addAll(s.index.outsideUsers(shared, m.domain()));
+            }
+        }
+        if (!outside.isEmpty()) {
+            List<String> clones = outside.stream().filter(u -> u.startsWith("clone ")).map(u -> u.substring(6)).toList();
+            s.error(m.domain(), m.name(), "snapshot " + self + " holds the frozen state that " + String.join(", ", outside)
+                    + " build" + (outside.size() == 1 ? "s" : "") + " on; deleting it is refused while they use it",
+                    clones.isEmpty() ? "stop or rebase those domains first"
+                    : "delete the clones first: " + String.join("; ", clones.stream().map(c -> "xsnap delete-clone " + c).toList()));
+            return null;
+        }
         for (Manifest.Disk d : m.disks()) {
             switch (d.mode()) {
                 case DiskChange.INTERNAL -> {
+                    Path copy = layout.frozenCopy(m.domain(), m.name(), d.vdev());
+                    if (s.index.image(copy) != null) {
+                        removes.add(copy);
+                        steps.add(d.vdev() + ": remove the frozen copy " + copy + " made for clones (none uses it now)");
+                    }
                     Path image = Path.of(d.image());
                     disks.add(new DiskChange(d.vdev(), DiskChange.INTERNAL, d.format(), image, d.tag(), null, null));
                     ImageInfo img = s.index.image(image);

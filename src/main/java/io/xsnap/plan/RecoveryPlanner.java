@@ -53,7 +53,9 @@ final class RecoveryPlanner {
                 case CREATE -> create(i);
                 case REVERT -> revert(i, findings);
                 case DELETE -> delete(i);
-                case RECOVER -> null;
+                // clones and backups journal no begin entry of their own (a backup's cut and merge are a
+                // CREATE and a DELETE, recovered as such)
+                case RECOVER, CLONE, DELETE_CLONE, BACKUP -> null;
             };
             if (c != null) {
                 out.add(c);

@@ -14,8 +14,10 @@ public final class TextPlanView implements PlanView {
             out.println("No changes. The host matches the specs.");
         } else if (!plan.changes().isEmpty()) {
             boolean recover = plan.changes().stream().anyMatch(c -> c.action() == io.xsnap.plan.Action.RECOVER);
+            boolean more = plan.changes().stream().anyMatch(c -> c.action() == io.xsnap.plan.Action.CLONE
+                    || c.action() == io.xsnap.plan.Action.DELETE_CLONE || c.action() == io.xsnap.plan.Action.BACKUP);
             out.println("xsnap will perform these changes (" + (recover ? "* recover, " : "")
-                    + "+ create, ~ revert, - delete):");
+                    + "+ create, ~ revert, - delete" + (more ? ", > clone, ^ backup" : "") + "):");
         }
         for (Change c : plan.changes()) {
             out.println();
@@ -47,8 +49,13 @@ public final class TextPlanView implements PlanView {
         }
         Plan.Summary s = plan.summary();
         out.println();
-        out.printf("Plan: %s%d to create, %d to revert, %d to delete.%s%n",
+        long clones = plan.changes().stream().filter(c -> c.action() == io.xsnap.plan.Action.CLONE).count();
+        long backups = plan.changes().stream().filter(c -> c.action() == io.xsnap.plan.Action.BACKUP).count();
+        long unclones = plan.changes().stream().filter(c -> c.action() == io.xsnap.plan.Action.DELETE_CLONE).count();
+        out.printf("Plan: %s%d to create, %d to revert, %d to delete%s.%s%n",
                 s.recover() > 0 ? s.recover() + " to recover, " : "", s.create(), s.revert(), s.delete(),
+                (clones > 0 ? ", " + clones + " to clone" : "") + (unclones > 0 ? ", " + unclones + " clone to delete" : "")
+                + (backups > 0 ? ", " + backups + " to back up" : ""),
                 s.errors() > 0 ? " " + s.errors() + (s.errors() == 1 ? " error" : " errors") + ": nothing will be applied." : "");
         out.flush();
     }
@@ -66,6 +73,11 @@ public final class TextPlanView implements PlanView {
                 case RESUME -> "resume the domain an interrupted run left paused";
                 case CLOSE -> "nothing to do on the host; close the journal record";
             };
+            case CLONE -> "new domain from " + c.source() + (c.runAfter().equals("shutoff") ? ", not started"
+                    : ", started " + c.runAfter() + (c.memory() ? " from the snapshot's memory" : " (cold start)"));
+            case DELETE_CLONE -> "destroy the clone and remove its own overlays";
+            case BACKUP -> "disk-only cut, exported to " + c.export().dir() + " as " + c.export().format()
+                    + (c.export().compress() ? " (compressed)" : "") + ", then merged back";
         };
     }
 

@@ -107,15 +107,18 @@ class ChainsOnGuestsTest {
         String goldBefore = content(gold);
 
         Cli.Run delete = cli.host("delete", "web01", "gold");
-        ok(delete);
-        assertTrue(delete.out().contains("keep " + gold), delete.out());
+        assertEquals(1, delete.code(), delete.toString());
+        assertTrue(delete.out().contains("domain web02") && delete.out().contains("refused"), delete.out());
         assertTrue(Files.exists(gold), "the gold image stays");
+        assertTrue(Files.exists(store.resolve("web01/gold/snapshot.json")), "and so does the snapshot");
         assertEquals(goldBefore, content(gold));
         web02.assertReads("xvda", 0x22, 0, K64);
         web01.assertReads("xvda", 0x22, 0, K64);
 
-        // s1's frozen file is the user's base, under the gold layer: nothing may be merged or removed
-        ok(cli.host("delete", "web01", "s1"));
+        // s1's frozen file is the user's base, under the gold layer web02 builds on: refused as well
+        Cli.Run s1 = cli.host("delete", "web01", "s1");
+        assertEquals(1, s1.code(), s1.toString());
+        assertTrue(s1.out().contains("domain web02"), s1.out());
         assertTrue(Files.exists(base) && Files.exists(gold));
         web02.assertReads("xvda", 0x22, 0, K64);
     }

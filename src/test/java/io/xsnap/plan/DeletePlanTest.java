@@ -71,7 +71,7 @@ class DeletePlanTest {
     }
 
     @Test
-    void goldImageSharedByTwoChainsIsNeverMergedOrDeleted() {
+    void deletingASnapshotAnotherDomainBuildsOnIsRefusedNamingIt() {
         String gold = "/store/web01/layers/xvda.1.qcow2";
         Fixtures f = new Fixtures()
                 .domain("web01", RunState.RUNNING, disk("xvda", "/store/web01/layers/xvda.2.qcow2", "qcow2"))
@@ -81,10 +81,29 @@ class DeletePlanTest {
                 .image("/img/web02.qcow2", "qcow2", gold, 1)
                 .stored("web01", "gold", false, external("xvda", gold, "/store/web01/layers/xvda.2.qcow2"));
         Plan p = planner().delete(f.actual(), "web01", "gold");
-        DiskChange d = onlyDisk(p);
-        assertEquals(DiskChange.Merge.NONE, d.merge());
-        assertFalse(deletes(p, gold));
-        assertTrue(p.changes().get(0).steps().stream().anyMatch(s -> s.contains("backing file of 2 images")), p.changes().get(0).steps().toString());
+        assertTrue(p.hasErrors() && p.changes().isEmpty(), p.toString());
+        assertTrue(p.findings().get(0).message().contains("domain web02") && p.findings().get(0).message().contains("refused"),
+                p.findings().toString());
+    }
+
+    @Test
+    void deletingASnapshotAStoppedCloneUsesIsRefusedNamingTheClone() {
+        String frozen = "/img/base.qcow2";
+        String overlay = "/store/app1/layers/xvda.1.qcow2";
+        Fixtures f = new Fixtures()
+                .domain("web01", RunState.RUNNING, disk("xvda", "/store/web01/layers/xvda.1.qcow2", "qcow2"))
+                .image(frozen, "qcow2", null, 100).image("/store/web01/layers/xvda.1.qcow2", "qcow2", frozen, 1)
+                .image(overlay, "qcow2", frozen, 1)
+                .stored("web01", "gold", false, external("xvda", frozen, "/store/web01/layers/xvda.1.qcow2"));
+        io.xsnap.observe.Actual a = f.actual();
+        io.xsnap.observe.Actual withClone = new io.xsnap.observe.Actual(a.driver(), a.domains(), a.images(), a.snapshots(),
+                a.incomplete(), a.problems(), a.appliedReverts(), java.util.List.of(new io.xsnap.observe.CloneRecord(1, "app1",
+                "web01", "gold", java.time.Instant.EPOCH, java.util.List.of(new io.xsnap.observe.CloneRecord.Disk("xvda",
+                overlay, frozen, "qcow2")), null, null)));
+        Plan p = planner().delete(withClone, "web01", "gold");
+        assertTrue(p.hasErrors(), p.toString());
+        assertTrue(p.findings().get(0).message().contains("clone app1"), p.findings().toString());
+        assertEquals("delete the clones first: xsnap delete-clone app1", p.findings().get(0).fix());
     }
 
     @Test

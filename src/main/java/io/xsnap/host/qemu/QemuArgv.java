@@ -137,6 +137,66 @@ final class QemuArgv {
         return out;
     }
 
+    /**
+     * The argv of a clone: {@code -name} set to {@code name}, every {@code mac=} of a {@code -device}, {@code -net}
+     * or {@code -nic} option replaced by {@code macs.get()}, a {@code -uuid} replaced by {@code uuid}; the driver's
+     * own {@code -qmp}, {@code -pidfile}, {@code -daemonize}, {@code -incoming} and {@code -S} are dropped (a start
+     * adds them for the new name). Disk files are replaced at start, like a revert's.
+     */
+    static List<String> forClone(List<String> argv, String name, Path dir, java.util.function.Supplier<String> macs,
+                                 String uuid) {
+        List<String> out = new ArrayList<>();
+        out.add(argv.get(0));
+        boolean named = false;
+        for (int i = 1; i < argv.size(); i++) {
+            String arg = argv.get(i);
+            String opt = option(arg);
+            boolean hasValue = opt != null && !FLAGS.contains(opt) && i + 1 < argv.size();
+            if (FLAGS.contains(opt == null ? "" : opt)) {
+                continue;
+            }
+            if ("pidfile".equals(opt) || "incoming".equals(opt)
+                    || "qmp".equals(opt) && hasValue && isSocketIn(argv.get(i + 1), dir)) {
+                i++;
+                continue;
+            }
+            if (hasValue && "name".equals(opt) && !named) {
+                out.add(arg);
+                out.add(renamed(argv.get(i + 1), name));
+                named = true;
+                i++;
+                continue;
+            }
+            if (hasValue && "uuid".equals(opt)) {
+                out.add(arg);
+                out.add(uuid);
+                i++;
+                continue;
+            }
+            if (hasValue && ("device".equals(opt) || "net".equals(opt) || "nic".equals(opt))) {
+                List<String[]> pairs = parseOptions(argv.get(i + 1));
+                if (value(pairs, "mac") != null || "nic".equals(opt) || "net".equals(opt) && isNic(pairs)) {
+                    put(pairs, "mac", macs.get());
+                    out.add(arg);
+                    out.add(formatOptions(pairs));
+                    i++;
+                    continue;
+                }
+            }
+            out.add(arg);
+        }
+        if (!named) {
+            out.add("-name");
+            out.add(escape(name));
+        }
+        return out;
+    }
+
+    /** A {@code -net nic,...}: a NIC whose MAC QEMU would otherwise derive alike for every clone. */
+    private static boolean isNic(List<String[]> pairs) {
+        return !pairs.isEmpty() && pairs.get(0)[0] == null && "nic".equals(pairs.get(0)[1]);
+    }
+
     private static boolean isSocketIn(String qmpValue, Path dir) {
         if (!qmpValue.startsWith("unix:")) {
             return false;

@@ -378,6 +378,34 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
+    /** The source's command line with the clone's name, fresh locally administered MACs and a fresh {@code -uuid}. */
+    @Override
+    public RestartRecipe cloneRecipe(RestartRecipe source, String name, Map<String, Path> diskFiles) {
+        checkName(name);
+        if (source.argv().isEmpty()) {
+            throw new HostException("domain " + name + ": the source's recipe has no QEMU command line");
+        }
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        List<String> argv = QemuArgv.forClone(source.argv(), name, dir, () -> freshMac(random),
+                java.util.UUID.randomUUID().toString());
+        for (Map.Entry<String, Path> entry : new TreeMap<>(diskFiles).entrySet()) {
+            argv = QemuArgv.withDrive(argv, entry.getKey(), entry.getValue().toAbsolutePath().normalize(), "qcow2");
+        }
+        return new RestartRecipe(argv, null);
+    }
+
+    /** A unicast, locally administered MAC address (first octet x2, x6, xA or xE). */
+    public static String freshMac(java.util.Random random) {
+        byte[] b = new byte[6];
+        random.nextBytes(b);
+        b[0] = (byte) ((b[0] & 0xfc) | 0x02);
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) {
+            sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", x & 0xff));
+        }
+        return sb.toString();
+    }
+
     private static HostException exitedAfterStart(String name, Path memory, HostException cause) {
         return new HostException("domain " + name + ": QEMU exited right after starting" + (memory == null ? ""
                 : ", while loading memory from " + memory + " (a damaged file, or devices that differ from the "

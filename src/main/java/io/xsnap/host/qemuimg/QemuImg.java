@@ -160,6 +160,29 @@ public final class QemuImg {
         run("convert", "-q", "-f", sourceFormat, "-O", targetFormat, source.toString(), target.toString());
     }
 
+    /**
+     * {@code convert -U [-c] -f SRCFMT -O DSTFMT SRC DST}: a standalone copy of an image another process may hold
+     * (force-share: only for files nobody writes, such as a frozen file), compressed when asked (qcow2 only).
+     */
+    public void export(Path source, String sourceFormat, Path target, String targetFormat, boolean compress) {
+        List<String> args = new ArrayList<>(List.of("convert", "-q", "-U"));
+        if (compress) {
+            args.add("-c");
+        }
+        args.addAll(List.of("-f", sourceFormat, "-O", targetFormat, source.toString(), target.toString()));
+        runner.run(Command.of(argv(args)).withTimeout(java.time.Duration.ofHours(12)));
+    }
+
+    /**
+     * {@code convert -U -l snapshot.name=TAG -f qcow2 -O qcow2 IMAGE TARGET}: the state of an internal snapshot as a
+     * standalone qcow2 file. The image may be held by a running QEMU: the snapshot's clusters are copy-on-write,
+     * so what is read does not change while the guest writes.
+     */
+    public void convertSnapshot(Path image, String tag, Path target) {
+        runner.run(Command.of(argv(List.of("convert", "-q", "-U", "-l", "snapshot.name=" + tag, "-f", "qcow2",
+                "-O", "qcow2", image.toString(), target.toString()))).withTimeout(java.time.Duration.ofHours(12)));
+    }
+
     /** The {@code --image-opts} form of a qcow2 file: QEMU option syntax, where a comma is written twice. */
     private static String qcow2Opts(Path image) {
         return "driver=qcow2,file.filename=" + image.toString().replace(",", ",,");

@@ -117,6 +117,49 @@ public final class XlConfigFile {
         return text.substring(0, listStart) + list + text.substring(listEnd);
     }
 
+    /**
+     * A clone's config from this domain's text (after {@link #withTargets}): {@code name} set to {@code name},
+     * {@code uuid} replaced (or dropped, so xl makes one, when {@code uuid} is null), every {@code mac=} in the
+     * {@code vif} list replaced by {@code macs.get()}. Other lines stay as they are.
+     */
+    public static String forClone(String text, String name, String uuid, java.util.function.Supplier<String> macs) {
+        StringBuilder out = new StringBuilder();
+        boolean named = false;
+        boolean inVif = false;
+        for (String line : text.split("\n", -1)) {
+            String t = line.strip();
+            if (t.matches("name\\s*=.*")) {
+                out.append("name = \"").append(name).append("\"\n");
+                named = true;
+                continue;
+            }
+            if (t.matches("uuid\\s*=.*")) {
+                if (uuid != null) {
+                    out.append("uuid = \"").append(uuid).append("\"\n");
+                }
+                continue;
+            }
+            if (t.matches("vif\\s*=.*")) {
+                inVif = true;
+            }
+            if (inVif) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("mac=([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}").matcher(line);
+                StringBuilder sb = new StringBuilder();
+                while (m.find()) {
+                    m.appendReplacement(sb, "mac=" + macs.get());
+                }
+                m.appendTail(sb);
+                line = sb.toString();
+                if (line.contains("]")) {
+                    inVif = false;
+                }
+            }
+            out.append(line).append('\n');
+        }
+        out.setLength(out.length() - 1);
+        return named ? out.toString() : "name = \"" + name + "\"\n" + out;
+    }
+
     /** A new file and its format for one disk. */
     public record Target(Path file, String format) {
     }

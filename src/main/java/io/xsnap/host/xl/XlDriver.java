@@ -337,6 +337,23 @@ public final class XlDriver implements DomainDriver {
                         + (memory != null ? "restore" : "create")));
     }
 
+    /**
+     * A clone's recipe: the source's xl config file text (as saved with the snapshot) with the new name, disk targets
+     * at the clone's overlays, fresh vif MACs and a fresh UUID. Pure.
+     */
+    @Override
+    public RestartRecipe cloneRecipe(RestartRecipe source, String name, Map<String, Path> diskFiles) {
+        if (source.xlConfigText() == null) {
+            throw new HostException("domain " + name + ": the snapshot records no xl config file text to derive the "
+                    + "clone's config from (take snapshots with --xl-config FILE)");
+        }
+        XlConfigFile config = XlConfigFile.parse(source.xlConfigFile() + " (as saved with the snapshot)", source.xlConfigText());
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        String text = XlConfigFile.forClone(config.withTargets(targets(name, diskFiles, false)), name,
+                java.util.UUID.randomUUID().toString(), () -> io.xsnap.host.qemu.QemuDriver.freshMac(random));
+        return new RestartRecipe(List.of(), null, "clone " + name + " of " + source.xlConfigFile(), text);
+    }
+
     private XlConfigFile configFor(String name, RestartRecipe recipe) {
         Path file = configFiles.get(name);
         if (file != null) {

@@ -97,4 +97,28 @@ class QemuArgvTest {
         assertEquals("'/store/web 01/$HOME/m.save'", QmpMigration.shellQuoted(Path.of("/store/web 01/$HOME/m.save")));
         assertThrows(HostException.class, () -> QmpMigration.shellQuoted(Path.of("/store/it's/m.save")));
     }
+
+    @Test
+    void aCloneGetsTheNewNameFreshMacsAndUuidAndLosesTheSourcesDaemonOptions() {
+        List<String> source = List.of("qemu-system-x86_64", "-name", "web01,debug-threads=on", "-uuid",
+                "11111111-2222-3333-4444-555555555555", "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56",
+                "-net", "nic,model=e1000", "-netdev", "user,id=n0", "-qmp", "unix:/run/xsnap/qemu/web01.qmp,server=on,wait=off",
+                "-pidfile", "/run/xsnap/qemu/web01.pid", "-daemonize", "-drive", "id=xvda,file=/img/a.qcow2,format=qcow2");
+        int[] n = {0};
+        List<String> argv = QemuArgv.forClone(source, "app1", Path.of("/run/xsnap/qemu"), () -> "02:00:00:00:00:0" + ++n[0],
+                "99999999-2222-3333-4444-555555555555");
+        assertEquals(List.of("qemu-system-x86_64", "-name", "app1,debug-threads=on", "-uuid",
+                "99999999-2222-3333-4444-555555555555", "-device", "virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01",
+                "-net", "nic,model=e1000,mac=02:00:00:00:00:02", "-netdev", "user,id=n0",
+                "-drive", "id=xvda,file=/img/a.qcow2,format=qcow2"), argv);
+    }
+
+    @Test
+    void freshMacsAreUnicastAndLocallyAdministered() {
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 100; i++) {
+            int first = Integer.parseInt(QemuDriver.freshMac(r).substring(0, 2), 16);
+            assertEquals(2, first & 0x03, "unicast, locally administered: " + Integer.toHexString(first));
+        }
+    }
 }

@@ -70,4 +70,17 @@ class XlConfigFileTest {
                 () -> XlConfigFile.parse("w.cfg", "name = 'w'\n\ndisk = [ '/a,raw' ]\n"));
         assertTrue(noVdev.getMessage().startsWith("w.cfg:3: disk '/a,raw' has no vdev"), noVdev.getMessage());
     }
+
+    @Test
+    void aClonesConfigHasTheNewNameUuidAndMacsAndKeepsTheRest() {
+        String text = "name = \"web01\"\nuuid = \"11111111-2222-3333-4444-555555555555\"\nmemory = 512\n"
+                + "vif = [ 'mac=00:16:3e:00:00:01,bridge=xenbr0',\n        'bridge=xenbr1,mac=00:16:3e:00:00:02' ]\n"
+                + "extra = \"mac=00:16:3e:00:00:09\"\n";
+        int[] n = {0};
+        String clone = XlConfigFile.forClone(text, "app1", "99999999-2222-3333-4444-555555555555",
+                () -> "02:00:00:00:00:0" + ++n[0]);
+        assertEquals("name = \"app1\"\nuuid = \"99999999-2222-3333-4444-555555555555\"\nmemory = 512\n"
+                + "vif = [ 'mac=02:00:00:00:00:01,bridge=xenbr0',\n        'bridge=xenbr1,mac=02:00:00:00:00:02' ]\n"
+                + "extra = \"mac=00:16:3e:00:00:09\"\n", clone);
+    }
 }

@@ -1,0 +1,86 @@
+package io.xsnap.apply;
+
+import io.xsnap.host.HostException;
+import io.xsnap.host.RestartRecipe;
+import io.xsnap.observe.Actual;
+import io.xsnap.observe.CloneRecord;
+import io.xsnap.observe.Manifest;
+import io.xsnap.observe.StoredSnapshot;
+import io.xsnap.plan.Change;
+import io.xsnap.plan.ClonePlanner;
+import io.xsnap.plan.DiskChange;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Makes a clone: the frozen copy of an internal snapshot's state (once; later clones share it), the clone's own
+ * overlays, the derived start recipe, the clone record, then (when asked) the start. Until the record is written,
+ * whatever was made for the clone is removed again on failure; the frozen copy stays (it is the snapshot's).
+ */
+final class Cloner {
+    private final ApplyContext ctx;
+
+    Cloner(ApplyContext ctx) {
+        this.ctx = ctx;
+    }
+
+    long run(Change c, Actual actual) throws IOException {
+        String[] src = c.source().split("/", 2);
+        StoredSnapshot stored = actual.snapshots().stream()
+                .filter(s -> s.domain().equals(src[0]) && s.name().equals(src[1])).findFirst()
+                .orElseThrow(() -> new HostException("snapshot " + c.source() + " is gone"));
+        Manifest m = stored.manifest();
+        ClonePlanner planner = new ClonePlanner(ctx.layout(), ctx.clock().instant());
+        List<Path> made = new ArrayList<>();
+        Map<String, Path> files = new LinkedHashMap<>();
+        List<CloneRecord.Disk> disks = new ArrayList<>();
+        RestartRecipe recipe;
+        try {
+            for (DiskChange d : c.disks()) {
+                Path base = planner.base(src[0], src[1], d);
+                if (DiskChange.INTERNAL.equals(d.mode()) && !Files.exists(base)) {
+                    Path tmp = base.resolveSibling(base.getFileName() + ".tmp");
+                    Files.deleteIfExists(tmp);
+                    ctx.reporter().say("  " + d.vdev() + ": frozen copy of '" + d.tag() + "' from " + d.image() + " to " + base);
+                    ctx.qemuImg().convertSnapshot(d.image(), d.tag(), tmp);
+                    Files.move(tmp, base, StandardCopyOption.ATOMIC_MOVE);
+                }
+                StoreFiles.ensureDir(d.layer().getParent());
+                String baseFormat = DiskChange.INTERNAL.equals(d.mode()) ? "qcow2" : d.format();
+                ctx.reporter().say("  " + d.vdev() + ": overlay " + d.layer() + " on " + base);
+                ctx.qemuImg().createOverlay(d.layer(), base.toString(), baseFormat);
+                made.add(d.layer());
+                files.put(d.vdev(), d.layer());
+                disks.add(new CloneRecord.Disk(d.vdev(), d.layer().toString(), base.toString(), baseFormat));
+            }
+            recipe = ctx.driver().cloneRecipe(m.restart(), c.domain(), files);
+            Path memory = c.memory() ? ctx.layout().snapshotDir(src[0], src[1]).resolve(m.memory().file()) : null;
+            CloneRecord rec = new CloneRecord(CloneRecord.FORMAT_VERSION, c.domain(), src[0], src[1], ctx.clock().instant(),
+                    disks, recipe, memory == null ? null : memory.toString());
+            StoreFiles.writeAtomically(ctx.layout().cloneRecord(c.domain()), ctx.json().writeValueAsBytes(rec));
+        } catch (RuntimeException | IOException e) {
+            for (Path p : made) {
+                Files.deleteIfExists(p);
+            }
+            throw e;
+        }
+        if (!"shutoff".equals(c.runAfter())) {
+            Path memory = c.memory() ? ctx.layout().snapshotDir(src[0], src[1]).resolve(m.memory().file()) : null;
+            ctx.reporter().say("  starting " + c.domain() + (memory == null ? " (cold start)" : " from " + memory));
+            try {
+                ctx.driver().start(c.domain(), recipe, files, memory, "paused".equals(c.runAfter()));
+            } catch (HostException e) {
+                throw new HostException("clone " + c.domain() + " was made (" + ctx.layout().cloneRecord(c.domain())
+                        + ") but did not start: " + e.getMessage() + "; xsnap delete-clone " + c.domain()
+                        + " removes it", e);
+            }
+        }
+        return -1;
+    }
+}

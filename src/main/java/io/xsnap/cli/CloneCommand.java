@@ -1,0 +1,56 @@
+package io.xsnap.cli;
+
+import io.xsnap.plan.ClonePlanner;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code xsnap clone}: a new domain from a snapshot, on its own overlays over the snapshot's frozen files. */
+@Command(name = "clone", mixinStandardHelpOptions = true,
+        description = "Make a new domain from a snapshot: new qcow2 overlays on the snapshot's frozen files (shared by "
+                + "every clone of it), and its start derived from the source's with a new name, disks, MACs and UUID.")
+public final class CloneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HostOptions host;
+
+    @Mixin
+    ApplyOptions apply;
+
+    @Parameters(index = "0", paramLabel = "DOMAIN")
+    String domain;
+
+    @Parameters(index = "1", paramLabel = "SNAPSHOT")
+    String snapshot;
+
+    @Option(names = "--to", required = true, paramLabel = "NEW-DOMAIN", description = "The clone's name.")
+    String to;
+
+    @Option(names = "--start", description = "Start the clone (from the snapshot's memory when it has one).")
+    boolean start;
+
+    @Option(names = "--paused", description = "With --start: leave the clone paused.")
+    boolean paused;
+
+    @Override
+    public Integer call() {
+        Names.check(spec.commandLine(), "domain", domain);
+        Names.check(spec.commandLine(), "snapshot", snapshot);
+        Names.check(spec.commandLine(), "--to", to);
+        if (paused && !start) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--paused needs --start");
+        }
+        String runAfter = !start ? "shutoff" : paused ? "paused" : "running";
+        HostContext ctx = new HostContext(host);
+        return new ChangeRun(ctx, apply, spec.commandLine()).run(
+                (actual, now) -> new ClonePlanner(ctx.layout, now).clone(actual, domain, snapshot, to, runAfter),
+                plan -> true, null);
+    }
+}
