@@ -182,7 +182,8 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
         private void checkFeatures(Extensions ext) {
             long unknown = incompatible & ~INCOMPAT_KNOWN;
             if (unknown != 0) {
-                throw bad(f, "unsupported incompatible feature(s): " + describeBits(unknown, ext.incompatibleNames()));
+                throw bad(f, "unsupported incompatible feature(s): "
+                        + describeBits(unknown, ext.incompatibleNames(f)));
             }
             if (compressionType > 1) {
                 throw bad(f, "unknown compression_type " + compressionType);
@@ -208,13 +209,18 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
         return String.join(", ", parts);
     }
 
-    /** What the header extensions say; unknown extension types are skipped. */
-    private record Extensions(String backingFormat, String dataFile, Map<Integer, String> incompatibleNames) {
+    /**
+     * What the header extensions say; unknown extension types are skipped. The feature name table is only
+     * located here and read when a message needs a feature's name.
+     */
+    private record Extensions(String backingFormat, String dataFile, long featureTableOffset,
+                              int featureTableLength) {
 
         static Extensions read(ImageFile f, long start, long end) {
             String backingFormat = null;
             String dataFile = null;
-            Map<Integer, String> names = new TreeMap<>();
+            long featureTableOffset = 0;
+            int featureTableLength = 0;
             long off = start;
             while (off < end) {
                 if (end - off < 8) {
@@ -245,18 +251,24 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
                         }
                         dataFile = string(f, off, (int) len, "data file extension");
                     }
-                    case EXT_FEATURE_TABLE -> readFeatureNames(f, off, (int) len, names);
+                    case EXT_FEATURE_TABLE -> {
+                        featureTableOffset = off;
+                        featureTableLength = (int) len;
+                    }
                     default -> {
                         // unknown extensions may be ignored (qcow2.txt)
                     }
                 }
                 off += (len + 7) & ~7L;
             }
-            return new Extensions(backingFormat, dataFile, names);
+            return new Extensions(backingFormat, dataFile, featureTableOffset, featureTableLength);
         }
 
-        private static void readFeatureNames(ImageFile f, long off, int len, Map<Integer, String> names) {
-            ByteBuffer t = f.bytes(off, len, "feature name table");
+        /** Names of incompatible feature bits from the feature name table (48-byte entries), by bit. */
+        Map<Integer, String> incompatibleNames(ImageFile f) {
+            Map<Integer, String> names = new TreeMap<>();
+            int len = featureTableLength;
+            ByteBuffer t = f.bytes(featureTableOffset, len, "feature name table");
             for (int at = 0; at + FEATURE_ENTRY <= len; at += FEATURE_ENTRY) {
                 if ((t.get(at) & 0xff) == FEATURE_INCOMPATIBLE) {
                     int bit = t.get(at + 1) & 0xff;
@@ -269,6 +281,7 @@ record Qcow2Header(int version, int clusterBits, long virtualSize, String backin
                     names.put(bit, new String(raw, 0, n, StandardCharsets.UTF_8));
                 }
             }
+            return names;
         }
     }
 

@@ -54,6 +54,8 @@ class ImageReaderCorruptTest {
         assertEquals(112, b.getInt(100), "qemu 7.2 writes header_length 112");
         assertEquals(0xE2792ACA, b.getInt(112), "the first extension is the backing format");
         assertEquals(2, b.getInt(60));
+        assertEquals(0x6803F857, b.getInt(128), "then the feature name table");
+        assertEquals(0, b.get(136), "whose first entry is an incompatible feature");
     }
 
     /** One broken input: how to break the pristine image, and the message that must name the problem. */
@@ -120,6 +122,9 @@ class ImageReaderCorruptTest {
                 "backing file name contains a NUL byte"),
             set("unknown incompatible bit 5", b -> b.putLong(72, 1L << 5),
                 "unsupported incompatible feature(s): bit 5"),
+            set("unknown incompatible bit named in the feature table",
+                b -> b.putLong(72, 1L << 5).put(137, (byte) 5).put(138, (byte) 'x').put(139, (byte) 0),
+                "unsupported incompatible feature(s): bit 5 (x)"),
             set("unknown incompatible bits 5 and 63", b -> b.putLong(72, 1L << 5 | 1L << 63),
                 "unsupported incompatible feature(s): bit 5, bit 63"),
             set("compression_type 2", b -> b.put(104, (byte) 2), "unknown compression_type 2"),
