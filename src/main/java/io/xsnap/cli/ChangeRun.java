@@ -108,6 +108,9 @@ final class ChangeRun {
         StoreGuard.checkRoot(host.layout.root());
         try (HostLock lock = HostLock.acquire(host.layout.lock(), options.lockTimeout)) {
             DomainDriver driver = host.driver();
+            if (System.console() != null) {
+                driver.progress(new TtyProgress(cl.getErr()));
+            }
             Observer observer = host.observer(driver);
             ApplyContext ctx = new ApplyContext(driver, new QemuImg(host.runner), observer, host.layout,
                     new Journal(host.layout.journal(), host.json), host.json, reporter, options.clock());

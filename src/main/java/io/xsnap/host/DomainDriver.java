@@ -12,6 +12,10 @@ public interface DomainDriver {
     /** "qemu" or "xl". */
     String name();
 
+    /** Where long operations (memory saves, block jobs) report how far they are; none by default. */
+    default void progress(Progress progress) {
+    }
+
     /** Every domain the driver can see, sorted by name. Never changes anything. */
     List<DomainInfo> list();
 

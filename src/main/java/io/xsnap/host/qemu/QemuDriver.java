@@ -5,6 +5,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainDriver;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.Progress;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.host.exec.Command;
@@ -49,6 +50,7 @@ public final class QemuDriver implements DomainDriver {
     private final ProcessRunner runner;
     private final Duration qmpTimeout;
     private final Duration quitTimeout;
+    private Progress progress = Progress.NONE;
 
     /**
      * @param dir    where the guests keep N.qmp and N.pid (the CLI's --qemu-dir)
@@ -147,10 +149,15 @@ public final class QemuDriver implements DomainDriver {
      * {@link QmpMigration#save}). QEMU stops the guest at the end; its disks are inactive until {@code cont}.
      */
     @Override
+    public void progress(Progress progress) {
+        this.progress = progress;
+    }
+
+    @Override
     public long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
         QmpBlock.checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
-            return QmpMigration.save(qmp, domain, file, live, cuts);
+            return QmpMigration.save(qmp, domain, file, live, cuts, progress);
         }
     }
 
@@ -263,13 +270,13 @@ public final class QemuDriver implements DomainDriver {
         return any;
     }
 
-    private static void runJob(QmpClient qmp, String command, ObjectNode args, String job, String what) {
+    private void runJob(QmpClient qmp, String command, ObjectNode args, String job, String what) {
         try {
             qmp.execute(command, args);
         } catch (QmpException e) {
             throw new HostException(what + " could not start: " + e.desc(), e);
         }
-        QmpBlock.awaitJob(qmp, job, what, JOB_TIMEOUT);
+        QmpBlock.awaitJob(qmp, job, what, JOB_TIMEOUT, progress);
     }
 
     private static List<Path> without(List<Path> chain, int index) {

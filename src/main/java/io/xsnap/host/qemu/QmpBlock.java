@@ -4,6 +4,7 @@ import io.xsnap.host.DiskCut;
 import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.Progress;
 import io.xsnap.host.qmp.QmpClient;
 import io.xsnap.host.qmp.QmpException;
 import java.io.IOException;
@@ -154,6 +155,11 @@ public final class QmpBlock {
      * @param what names the job in messages ("domain web01 disk vda: commit of X into Y")
      */
     public static void awaitJob(QmpClient qmp, String jobId, String what, Duration timeout) {
+        awaitJob(qmp, jobId, what, timeout, Progress.NONE);
+    }
+
+    /** {@link #awaitJob(QmpClient, String, String, Duration)}, reporting the job's progress. */
+    public static void awaitJob(QmpClient qmp, String jobId, String what, Duration timeout, Progress progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean completing = false;
         while (true) {
@@ -162,6 +168,7 @@ public final class QmpBlock {
                 throw new HostException(what + ": block job " + jobId + " disappeared");
             }
             String status = job.path("status").asString("");
+            progress.update(what, job.path("current-progress").asLong(0), job.path("total-progress").asLong(0));
             if (status.equals("ready") && !completing) {
                 qmp.execute("block-job-complete", QmpClient.args().put("device", jobId));
                 completing = true;

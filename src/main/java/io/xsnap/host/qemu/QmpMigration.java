@@ -3,6 +3,7 @@ package io.xsnap.host.qemu;
 import io.xsnap.host.DiskCut;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.Progress;
 import io.xsnap.host.qmp.QmpClient;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -42,7 +43,7 @@ final class QmpMigration {
      * removed and no disk changed. QEMU stops the guest at the end and deactivates its disks until
      * {@code cont}.
      */
-    static long save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+    static long save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts, Progress progress) {
         Path target = file.toAbsolutePath().normalize();
         String uri = "exec:cat > " + shellQuoted(target);
         String status = qmp.execute("query-status").path("status").asString("");
@@ -61,13 +62,13 @@ final class QmpMigration {
             qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
                     capability("pause-before-switchover", !cuts.isEmpty())));
             qmp.execute("migrate", QmpClient.args().put("uri", uri));
-            JsonNode migration = awaitMigration(qmp, domain, Set.of("pre-switchover", "completed", "failed",
+            JsonNode migration = awaitMigration(qmp, domain, progress, Set.of("pre-switchover", "completed", "failed",
                     "cancelled"));
             boolean cut = status(migration).equals("pre-switchover");
             if (cut) {
                 cutAtSwitchover(qmp, domain, cuts);
                 qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"));
-                migration = awaitMigration(qmp, domain, Set.of("completed", "failed", "cancelled"));
+                migration = awaitMigration(qmp, domain, progress, Set.of("completed", "failed", "cancelled"));
             }
             if (!status(migration).equals("completed")) {
                 throw new HostException("domain " + domain.name() + ": " + (cut ? "the disks were cut, but " : "")
@@ -95,7 +96,7 @@ final class QmpMigration {
             QmpBlock.snapshot(qmp, domain, cuts);
         } catch (HostException e) {
             qmp.execute("migrate_cancel");
-            awaitMigration(qmp, domain, Set.of("cancelled", "failed", "completed"));
+            awaitMigration(qmp, domain, Progress.NONE, Set.of("cancelled", "failed", "completed"));
             throw new HostException(e.getMessage() + "; the memory save was cancelled", e);
         }
     }
@@ -119,11 +120,13 @@ final class QmpMigration {
         return migration.path("status").asString("");
     }
 
-    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Set<String> until) {
+    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Progress progress, Set<String> until) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         long pause = 2;
         while (true) {
             JsonNode migration = qmp.execute("query-migrate");
+            JsonNode ram = migration.path("ram");
+            progress.update("memory of " + domain.name(), ram.path("transferred").asLong(0), ram.path("total").asLong(0));
             if (until.contains(status(migration))) {
                 return migration;
             }
