@@ -5,40 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.TestGuest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The whole engine through the CLI, on real QEMU guests: apply, create, revert, delete, list. */
-class ApplyOnGuestsTest {
+class ApplyOnGuestsTest extends OnGuests {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;
-
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Cli cli;
-    Path store;
-
-    @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
 
     private TestGuest guest(String name) {
         Path root = lab.createDisk(name + "-root.qcow2", "qcow2", 16 * MIB);
@@ -50,10 +29,6 @@ class ApplyOnGuestsTest {
         Path f = tmp.resolve("spec-" + System.nanoTime() + ".yaml");
         Files.writeString(f, text);
         return f;
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
     }
 
     @Test

@@ -6,42 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.host.qemuimg.QemuImg;
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** External snapshot chains on real guests: deleting in the middle, and gold images shared by two guests. */
-class ChainsOnGuestsTest {
+class ChainsOnGuestsTest extends OnGuests {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;
-
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Cli cli;
-    Path store;
-
-    @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
-    }
 
     /** Guest-visible bytes of a chain as a checksum, to show a frozen file's content never changes (invariant 1). */
     private String content(Path image) {

@@ -5,43 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Clones of one snapshot on real guests: they boot from the shared frozen file and diverge without touching it. */
-class ClonesOnGuestsTest {
+class ClonesOnGuestsTest extends OnGuests {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;
-
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Cli cli;
-    Path store;
-
-    @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
-    }
 
     @Test
     void threeClonesOfOneSnapshotDivergeAndDeletingOneLeavesTheOthersAndTheSourceIntact() throws Exception {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.TestGuest;
 import java.io.IOException;
@@ -14,33 +14,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Retention over a simulated week, one-shot reverts and saved plans, on a real guest. */
-class GitOpsOnGuestsTest {
+class GitOpsOnGuestsTest extends OnGuests {
     static final long K64 = 64 * 1024;
 
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Cli cli;
-    Path store;
     TestGuest guest;
 
     @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
+    void startGuest() {
         guest = lab.start("web01", Disk.qcow2("xvda", lab.createDisk("web01.qcow2", "qcow2", 8 << 20)));
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
     }
 
     private Path spec(String body) throws IOException {
@@ -53,10 +38,6 @@ class GitOpsOnGuestsTest {
         try (Stream<Path> s = Files.list(store.resolve("web01"))) {
             return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".") && !n.equals("layers")).sorted().toList();
         }
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.observe.Json;
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.TestGuest;
 import java.io.IOException;
@@ -15,34 +15,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** {@code xsnap module}, the Ansible interface, in-process on a real QEMU guest: one JSON in, one JSON out. */
-class ModuleCommandTest {
+class ModuleCommandTest extends OnGuests {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;
-
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Cli cli;
-    Path store;
-
-    @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
 
     /** Runs one request; returns the printed result with the exit code as "_exit". */
     private JsonNode module(String request) throws IOException {

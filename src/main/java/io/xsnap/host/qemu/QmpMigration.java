@@ -3,14 +3,12 @@ package io.xsnap.host.qemu;
 import io.xsnap.host.DiskCut;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.MemoryFile;
 import io.xsnap.host.Progress;
 import io.xsnap.host.qmp.QmpClient;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -26,8 +24,6 @@ import tools.jackson.databind.node.JsonNodeFactory;
 final class QmpMigration {
     private static final System.Logger LOG = System.getLogger(QmpMigration.class.getName());
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
     private QmpMigration() {
     }
@@ -55,7 +51,7 @@ final class QmpMigration {
             throw new HostException("domain " + domain.name() + " is running: pause it before saving memory "
                     + "(or save live)");
         }
-        createSaveFile(target);
+        MemoryFile.create(target);
         boolean saved = false;
         Set<Long> writersBefore = QemuProcess.children(domain.id());
         try {
@@ -161,27 +157,6 @@ final class QmpMigration {
             LOG.log(System.Logger.Level.WARNING, e.getMessage());
         }
         QemuProcess.deleteQuietly(file);
-    }
-
-    private static void createSaveFile(Path file) {
-        Path parent = file.getParent();
-        try {
-            if (!Files.isDirectory(parent)) {
-                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-                Files.setPosixFilePermissions(parent, OWNER_ONLY_DIR);
-            }
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(parent);
-            if (!OWNER_ONLY_DIR.containsAll(perms)) {
-                throw new HostException(parent + ": a directory for guest memory must be 0700, it is "
-                        + PosixFilePermissions.toString(perms));
-            }
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
-            Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
-        } catch (FileAlreadyExistsException e) {
-            throw new HostException(file + ": already exists; a memory save never overwrites a file", e);
-        } catch (IOException e) {
-            throw new HostException(file + ": cannot create: " + e.getMessage(), e);
-        }
     }
 
     /** Polls until the incoming migration has loaded: QEMU leaves {@code inmigrate} (it exits on failure). */

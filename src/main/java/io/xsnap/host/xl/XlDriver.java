@@ -5,6 +5,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainDriver;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.MemoryFile;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.host.qmp.QmpClient;
@@ -12,10 +13,8 @@ import io.xsnap.host.qmp.QmpUnreachableException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +36,6 @@ public final class XlDriver implements DomainDriver {
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
     private final Xl xl;
     private final Reflink reflink;
@@ -136,7 +133,7 @@ public final class XlDriver implements DomainDriver {
             throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
         }
         Path target = file.toAbsolutePath().normalize();
-        createSaveFile(target);
+        MemoryFile.create(target);
         boolean saved = false;
         try {
             xl.save(domain.id(), target);
@@ -321,7 +318,7 @@ public final class XlDriver implements DomainDriver {
         try {
             Files.createDirectories(cfg.getParent());
             Files.deleteIfExists(cfg);
-            Files.createFile(cfg, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+            Files.createFile(cfg, PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_FILE));
             Files.writeString(cfg, "# written by xsnap from " + config.source() + " to restore " + name
                     + "; disks point at the reverted layers\n" + derived, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -411,27 +408,6 @@ public final class XlDriver implements DomainDriver {
 
     private static String where(DomainInfo domain, DiskInfo disk) {
         return "domain " + domain.name() + " disk " + disk.vdev();
-    }
-
-    private static void createSaveFile(Path file) {
-        Path parent = file.getParent();
-        try {
-            if (!Files.isDirectory(parent)) {
-                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-                Files.setPosixFilePermissions(parent, OWNER_ONLY_DIR);
-            }
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(parent);
-            if (!OWNER_ONLY_DIR.containsAll(perms)) {
-                throw new HostException(parent + ": a directory for guest memory must be 0700, it is "
-                        + PosixFilePermissions.toString(perms));
-            }
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
-            Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
-        } catch (FileAlreadyExistsException e) {
-            throw new HostException(file + ": already exists; a memory save never overwrites a file", e);
-        } catch (IOException e) {
-            throw new HostException(file + ": cannot create: " + e.getMessage(), e);
-        }
     }
 
     private static void deleteQuietly(Path file) {
