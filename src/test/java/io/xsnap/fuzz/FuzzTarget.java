@@ -6,10 +6,8 @@ import java.nio.file.Path;
  * One header reader under fuzzing: it reads a file and either returns what it parsed or throws its own
  * clear error. {@link BoundedRun} holds every case to the same rules.
  *
- * <p>Targets today: the qcow2 reader ({@code io.xsnap.host.image.Qcow2FuzzPropertiesTest}).
- * TODO(xl): the xl save header reader (host/xl, being written by the xl driver's engineer) plugs in here:
- * a {@code FuzzTarget} whose {@link #read} calls it and whose {@link #isClearError} accepts its exception,
- * plus a properties class like Qcow2FuzzPropertiesTest that mutates real {@code xl save} headers.
+ * <p>Targets: the qcow2 reader ({@code io.xsnap.host.image.Qcow2FuzzPropertiesTest}) and the xl save header
+ * reader ({@code io.xsnap.host.xl.XlSaveFuzzTest}).
  */
 public interface FuzzTarget {
     /** For messages: "qcow2 reader". */

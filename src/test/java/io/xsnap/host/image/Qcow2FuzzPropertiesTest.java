@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.fuzz.BoundedRun;
+import io.xsnap.fuzz.Cases;
 import io.xsnap.fuzz.FuzzTarget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -62,9 +63,6 @@ class Qcow2FuzzPropertiesTest {
     private static final long[] EDGES = {0, 1, 7, 8, 9, 21, 22, 72, 103, 104, 112, 511, 512, 1023, 1024, 4096,
         65535, 65536, 0x7fffffffL, 0x80000000L, 0xffffffffL, Long.MAX_VALUE, Long.MIN_VALUE, -1};
 
-    private static final int TRIES = Integer.getInteger("xsnap.fuzz.tries", 1500);
-    private static final long BASE_SEED = Long.getLong("xsnap.fuzz.seed", new Random().nextLong());
-
     @BeforeAll
     static void makeRealImages() throws IOException {
         dir = Files.createTempDirectory("xsnap-fuzz");
@@ -86,24 +84,11 @@ class Qcow2FuzzPropertiesTest {
         }
     }
 
-    /** Cases run per property, counted as they run. */
-    private static final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> CASES =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static void count(String property) {
-        CASES.computeIfAbsent(property, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-    }
+    private static final Cases CASES = new Cases();
 
     @AfterAll
     static void everyPropertyRanItsCases() {
-        int tries = TRIES;
-        for (String property : List.of("valid", "mutated", "random")) {
-            int ran = CASES.getOrDefault(property, new java.util.concurrent.atomic.AtomicInteger()).get();
-            if (ran < tries) {
-                throw new AssertionError(property + ": " + ran + " cases ran, " + tries + " expected");
-            }
-        }
-        System.out.println("qcow2 fuzzing: " + CASES + " cases, base seed " + BASE_SEED);
+        System.out.println("qcow2 fuzzing: " + CASES.assertRan("valid", "mutated", "random"));
     }
 
     @AfterAll
@@ -115,23 +100,9 @@ class Qcow2FuzzPropertiesTest {
         }
     }
 
-    /** Runs {@code body} for each case seed, naming the seed when a case fails. */
-    private static void forAll(String property, java.util.function.Consumer<Random> body) {
-        for (int i = 0; i < TRIES; i++) {
-            long seed = BASE_SEED + i;
-            count(property);
-            try {
-                body.accept(new Random(seed));
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError(property + ": case seed " + seed + " (replay with -Dxsnap.fuzz.seed="
-                        + seed + " -Dxsnap.fuzz.tries=1): " + e.getMessage(), e);
-            }
-        }
-    }
-
     @Test
     void generatedHeadersParseToTheValuesWritten() {
-        forAll("valid", r -> generated(Qcow2Bytes.random(r)));
+        CASES.forAll("valid", r -> generated(Qcow2Bytes.random(r)));
     }
 
     private static void generated(Qcow2Bytes h) {
@@ -155,13 +126,13 @@ class Qcow2FuzzPropertiesTest {
 
     @Test
     void mutatedRealHeadersParseOrFailClearly() {
-        forAll("mutated", r -> BoundedRun.check(QCOW2, dir.resolve("mutated.qcow2"),
+        CASES.forAll("mutated", r -> BoundedRun.check(QCOW2, dir.resolve("mutated.qcow2"),
                 mutate(realImages.get(r.nextInt(realImages.size())), r)));
     }
 
     @Test
     void randomBytesBehindTheMagicFailClearly() {
-        forAll("random", r -> {
+        CASES.forAll("random", r -> {
             byte[] tail = new byte[r.nextInt(r.nextBoolean() ? 256 : 8192)];
             r.nextBytes(tail);
             ByteBuffer b = ByteBuffer.allocate(8 + tail.length);
