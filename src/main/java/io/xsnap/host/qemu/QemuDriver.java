@@ -378,7 +378,8 @@ public final class QemuDriver implements DomainDriver {
             }
             return describe(name, pid, qmp);
         } catch (HostException e) {
-            if (!QemuProcess.alive(pid)) {
+            // a QEMU that failed to load the memory may still be exiting when its monitor drops us
+            if (!QemuProcess.alive(pid) || QemuProcess.awaitGone(pid, Duration.ofSeconds(2))) {
                 throw exitedAfterStart(name, memory, e);
             }
             throw e;
