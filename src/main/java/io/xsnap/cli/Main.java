@@ -8,6 +8,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(XsnapCommand.commandLine().execute(args));
+        System.exit(XsnapCommand.commandLine(args).execute(args));
     }
 }

@@ -1,33 +1,42 @@
 package io.xsnap.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The top command: only groups the subcommands. */
 @Command(name = "xsnap", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.",
-        subcommands = {
-            AutoComplete.GenerateCompletion.class,
-            ValidateCommand.class,
-            PlanCommand.class,
-            ApplyCommand.class,
-            CreateCommand.class,
-            RevertCommand.class,
-            DeleteCommand.class,
-            CloneCommand.class,
-            DeleteCloneCommand.class,
-            BackupCommand.class,
-            SnapshotCreateCommand.class,
-            SnapshotRevertCommand.class,
-            RecoverCommand.class,
-            ListCommand.class,
-            ObserveCommand.class,
-            ImagesCommand.class,
-            SchemaCommand.class,
-            ModuleCommand.class,
-        })
+        description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.")
 public final class XsnapCommand implements Runnable {
+    /**
+     * The subcommands by name, in the order help lists them. Picocli builds a subcommand's model by
+     * reflection when it is added, so a run that names its subcommand first adds only that one
+     * ({@link #commandLine(String...)}).
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("validate", ValidateCommand.class);
+        SUBCOMMANDS.put("plan", PlanCommand.class);
+        SUBCOMMANDS.put("apply", ApplyCommand.class);
+        SUBCOMMANDS.put("create", CreateCommand.class);
+        SUBCOMMANDS.put("revert", RevertCommand.class);
+        SUBCOMMANDS.put("delete", DeleteCommand.class);
+        SUBCOMMANDS.put("clone", CloneCommand.class);
+        SUBCOMMANDS.put("delete-clone", DeleteCloneCommand.class);
+        SUBCOMMANDS.put("backup", BackupCommand.class);
+        SUBCOMMANDS.put("snapshot-create", SnapshotCreateCommand.class);
+        SUBCOMMANDS.put("snapshot-revert", SnapshotRevertCommand.class);
+        SUBCOMMANDS.put("recover", RecoverCommand.class);
+        SUBCOMMANDS.put("list", ListCommand.class);
+        SUBCOMMANDS.put("observe", ObserveCommand.class);
+        SUBCOMMANDS.put("images", ImagesCommand.class);
+        SUBCOMMANDS.put("schema", SchemaCommand.class);
+        SUBCOMMANDS.put("module", ModuleCommand.class);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -36,16 +45,41 @@ public final class XsnapCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
     }
 
-    /** A fresh, fully configured command line; tests use it to run commands in-process. */
+    /** A fresh, fully configured command line with every subcommand; tests use it to run commands in-process. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new XsnapCommand());
+        CommandLine cl = top();
+        CommandLine generate = new CommandLine(new AutoComplete.GenerateCompletion());
+        generate.getCommandSpec().usageMessage().hidden(true);
+        cl.addSubcommand("generate-completion", generate);
+        SUBCOMMANDS.forEach(cl::addSubcommand);
+        cl.addSubcommand("completion", new AutoComplete.GenerateCompletion());
+        return configure(cl);
+    }
+
+    /**
+     * The command line for these arguments: when the first one names a subcommand, the top command with only
+     * that subcommand (which parses, helps and fails exactly as in the full tree); else the full tree, for
+     * top-level help, the version, completion and misspelt subcommands.
+     */
+    public static CommandLine commandLine(String... args) {
+        Class<?> only = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        if (only == null) {
+            return commandLine();
+        }
+        CommandLine cl = top();
+        cl.addSubcommand(args[0], only);
+        return configure(cl);
+    }
+
+    private static CommandLine top() {
+        return new CommandLine(new XsnapCommand());
+    }
+
+    private static CommandLine configure(CommandLine cl) {
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setExitCodeExceptionMapper(new ErrorHandler());
         cl.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes:%n");
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        CommandLine completion = cl.getSubcommands().get("generate-completion");
-        completion.getCommandSpec().usageMessage().hidden(true);
-        cl.addSubcommand("completion", new AutoComplete.GenerateCompletion());
         return cl;
     }
 }
