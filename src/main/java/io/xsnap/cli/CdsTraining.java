@@ -85,17 +85,15 @@ public final class CdsTraining {
              "images": [
                {"path": "@DIR@/web01.qcow2", "format": "qcow2", "virtual_size": 1048576, "version": 3,
                 "cluster_size": 512, "backing_file": "base.qcow2", "backing_path": "@DIR@/base.qcow2",
-                "dirty": false, "corrupt": false, "file_size": 1024,
-                "snapshots": [{"id": "1", "name": "old", "date_sec": 1, "date_nsec": 0, "vm_clock_nsec": 0,
-                               "vm_state_size": 0, "disk_size": 1048576, "icount": -1}]},
+                "dirty": false, "corrupt": false, "file_size": 1024, "snapshots": []},
                {"path": "@DIR@/base.qcow2", "format": "qcow2", "virtual_size": 1048576, "version": 3,
                 "cluster_size": 512, "dirty": false, "corrupt": false, "file_size": 1024,
                 "snapshots": [{"id": "1", "name": "pre-upgrade", "date_sec": 1, "date_nsec": 0, "vm_clock_nsec": 0,
                                "vm_state_size": 0, "disk_size": 1048576, "icount": -1}]}],
              "snapshots": [{"memory_size": 0, "manifest": {"format_version": 1, "name": "old", "domain": "web01",
                "driver": "qemu", "created": "2026-01-01T00:00:00Z", "state": "running",
-               "disks": [{"vdev": "xvda", "mode": "internal", "format": "qcow2", "image": "@DIR@/web01.qcow2",
-                          "tag": "old"}],
+               "disks": [{"vdev": "xvda", "mode": "external", "format": "qcow2", "frozen": "@DIR@/base.qcow2",
+                          "overlay": "@DIR@/web01.qcow2"}],
                "restart": {"argv": ["qemu-system-x86_64", "-name", "web01"]}}}],
              "incomplete": [], "problems": []}
             """;
