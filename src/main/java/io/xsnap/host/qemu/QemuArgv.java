@@ -94,34 +94,7 @@ final class QemuArgv {
      * @param stopped  add {@code -S}: the guest does not run until {@code cont}
      */
     static List<String> forDaemon(List<String> argv, String name, Path dir, String incoming, boolean stopped) {
-        List<String> out = new ArrayList<>();
-        out.add(argv.get(0));
-        boolean named = false;
-        for (int i = 1; i < argv.size(); i++) {
-            String arg = argv.get(i);
-            String opt = option(arg);
-            boolean hasValue = opt != null && !FLAGS.contains(opt) && i + 1 < argv.size();
-            if (FLAGS.contains(opt == null ? "" : opt)) {
-                continue;
-            }
-            if ("pidfile".equals(opt) || "incoming".equals(opt)
-                    || "qmp".equals(opt) && hasValue && isSocketIn(argv.get(i + 1), dir)) {
-                i++;
-                continue;
-            }
-            if ("name".equals(opt) && hasValue && !named) {
-                out.add(arg);
-                out.add(renamed(argv.get(i + 1), name));
-                named = true;
-                i++;
-                continue;
-            }
-            out.add(arg);
-        }
-        if (!named) {
-            out.add("-name");
-            out.add(escape(name));
-        }
+        List<String> out = renamedWithoutDriverOptions(argv, name, dir, Set.of(), (opt, value) -> value);
         out.add("-qmp");
         out.add("unix:" + escape(dir.resolve(name + ".qmp").toString()) + ",server=on,wait=off");
         out.add("-pidfile");
@@ -145,6 +118,29 @@ final class QemuArgv {
      */
     static List<String> forClone(List<String> argv, String name, Path dir, java.util.function.Supplier<String> macs,
                                  String uuid) {
+        return renamedWithoutDriverOptions(argv, name, dir, Set.of("uuid", "device", "net", "nic"), (opt, value) -> {
+            if ("uuid".equals(opt)) {
+                return uuid;
+            }
+            if ("device".equals(opt) || "net".equals(opt) || "nic".equals(opt)) {
+                List<String[]> pairs = parseOptions(value);
+                if (value(pairs, "mac") != null || "nic".equals(opt) || "net".equals(opt) && isNic(pairs)) {
+                    put(pairs, "mac", macs.get());
+                    return formatOptions(pairs);
+                }
+            }
+            return value;
+        });
+    }
+
+    /**
+     * {@code argv} with {@code -name} set to {@code name} (added when missing), the driver's own options dropped
+     * (the flags, {@code -pidfile}, {@code -incoming}, a {@code -qmp} socket in {@code dir}), and the value of
+     * each option in {@code rewritten} passed through {@code rewrite(option, value)}; everything else as it is.
+     */
+    private static List<String> renamedWithoutDriverOptions(List<String> argv, String name, Path dir,
+                                                            Set<String> rewritten,
+                                                            java.util.function.BinaryOperator<String> rewrite) {
         List<String> out = new ArrayList<>();
         out.add(argv.get(0));
         boolean named = false;
@@ -160,30 +156,15 @@ final class QemuArgv {
                 i++;
                 continue;
             }
+            out.add(arg);
             if (hasValue && "name".equals(opt) && !named) {
-                out.add(arg);
                 out.add(renamed(argv.get(i + 1), name));
                 named = true;
                 i++;
-                continue;
-            }
-            if (hasValue && "uuid".equals(opt)) {
-                out.add(arg);
-                out.add(uuid);
+            } else if (hasValue && rewritten.contains(opt)) {
+                out.add(rewrite.apply(opt, argv.get(i + 1)));
                 i++;
-                continue;
             }
-            if (hasValue && ("device".equals(opt) || "net".equals(opt) || "nic".equals(opt))) {
-                List<String[]> pairs = parseOptions(argv.get(i + 1));
-                if (value(pairs, "mac") != null || "nic".equals(opt) || "net".equals(opt) && isNic(pairs)) {
-                    put(pairs, "mac", macs.get());
-                    out.add(arg);
-                    out.add(formatOptions(pairs));
-                    i++;
-                    continue;
-                }
-            }
-            out.add(arg);
         }
         if (!named) {
             out.add("-name");
