@@ -123,6 +123,10 @@ final class Creator {
         Path manifest = layout.manifest(c.domain(), c.snapshot());
         if (!Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
             Path memFile = layout.memory(c.domain(), c.snapshot());
+            if (bytes >= 0) {
+                // durable before the manifest names it; after the resume, so the guest never waits for the disk
+                StoreFiles.sync(memFile);
+            }
             Manifest.Memory memory = bytes < 0 ? null
                     : new Manifest.Memory(StoreLayout.MEMORY, bytes, Digests.sha256(memFile), c.live(), pauseMillis);
             List<Manifest.Disk> disks = new ArrayList<>();

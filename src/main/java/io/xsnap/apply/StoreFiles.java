@@ -53,6 +53,13 @@ public final class StoreFiles {
         syncDir(target.getParent());
     }
 
+    /** Makes a file's content durable (before a manifest names it). */
+    public static void sync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.WRITE))) {
+            ch.force(true);
+        }
+    }
+
     /** Makes a directory entry change durable. */
     public static void syncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, Set.of(StandardOpenOption.READ))) {
