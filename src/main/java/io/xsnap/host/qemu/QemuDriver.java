@@ -231,13 +231,7 @@ public final class QemuDriver implements DomainDriver {
         requireNode(where, disk);
         try (QmpClient qmp = open(domain)) {
             List<Path> chain = QmpBlock.chain(qmp, disk.node());
-            int a = QmpBlock.indexOf(chain, above);
-            boolean shape = a >= 0 && QmpBlock.indexOf(chain, removed) == a + 1
-                    && (newBase == null ? chain.size() == a + 2 : QmpBlock.indexOf(chain, newBase) == a + 2);
-            if (!shape) {
-                throw new HostException(where + ": expected " + above + " → " + removed + " → "
-                        + (newBase == null ? "(end)" : newBase) + " in the chain " + chain);
-            }
+            int a = QmpBlock.streamShape(where, chain, above, removed, newBase);
             String job = jobId("stream", disk);
             String device = a == 0 ? disk.node() : QmpBlock.nodeName(qmp, chain.get(a));
             ObjectNode args = QmpClient.args().put("job-id", job).put("device", device).put("auto-dismiss", false);

@@ -149,6 +149,22 @@ public final class QmpBlock {
     }
 
     /**
+     * Where {@code above} sits in {@code chain} (top first), checking that {@code removed} lies directly below it
+     * and {@code newBase} (or the end of the chain) directly below that: the shape a block-stream of
+     * {@code removed} into {@code above} needs.
+     */
+    public static int streamShape(String where, List<Path> chain, Path above, Path removed, Path newBase) {
+        int a = indexOf(chain, above);
+        boolean shape = a >= 0 && indexOf(chain, removed) == a + 1
+                && (newBase == null ? chain.size() == a + 2 : indexOf(chain, newBase) == a + 2);
+        if (!shape) {
+            throw new HostException(where + ": expected " + above + " → " + removed + " → "
+                    + (newBase == null ? "(end)" : newBase) + " in the chain " + chain);
+        }
+        return a;
+    }
+
+    /**
      * Waits for a block job started with {@code auto-dismiss: false} to end: completes it when it is ready
      * (active commit: pivot to the base), reads its error, dismisses it. On timeout the job is cancelled.
      *

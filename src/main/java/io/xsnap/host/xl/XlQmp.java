@@ -182,13 +182,7 @@ final class XlQmp {
     /** {@code block-stream} of {@code removed} into {@code above}, the file directly on top of it. */
     static void stream(QmpClient qmp, String where, String vdev, Path above, Path removed, Path newBase) {
         List<Path> chain = active(qmp, vdev).chain();
-        int a = QmpBlock.indexOf(chain, above);
-        boolean shape = a >= 0 && QmpBlock.indexOf(chain, removed) == a + 1
-                && (newBase == null ? chain.size() == a + 2 : QmpBlock.indexOf(chain, newBase) == a + 2);
-        if (!shape) {
-            throw new HostException(where + ": expected " + above + " → " + removed + " → "
-                    + (newBase == null ? "(end)" : newBase) + " in the chain " + chain);
-        }
+        int a = QmpBlock.streamShape(where, chain, above, removed, newBase);
         String job = jobId("stream", vdev);
         ObjectNode args = QmpClient.args().put("job-id", job).put("device", QmpBlock.nodeName(qmp, chain.get(a)))
                 .put("auto-dismiss", false);
