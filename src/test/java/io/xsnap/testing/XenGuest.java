@@ -35,6 +35,11 @@ public final class XenGuest {
         return d;
     }
 
+    /** The domain's config as {@code xl list -l} prints it (c_info, b_info, disks, nics). */
+    public JsonNode config() {
+        return record().path("config");
+    }
+
     public QmpClient qmp() {
         return QmpClient.connect(Path.of(record().path("qmp").asString()), QMP_TIMEOUT);
     }

@@ -52,7 +52,7 @@ public final class XenLab implements AutoCloseable {
             Files.createDirectories(runDir);
             Files.createDirectories(xl.getParent());
             Path script = Path.of(XenLab.class.getResource("xl_standin.py").toURI());
-            Files.writeString(xl, "#!/bin/sh\n# test-only stand-in for Xen's xl (see " + script + ")\nexec python3 '"
+            Files.writeString(xl, "#!/bin/sh\n# test-only stand-in for Xen's xl (see " + script + ")\nexec python3 -S '"
                     + script + "' --state '" + state + "' --run-dir '" + runDir + "' \"$@\"\n");
             Files.setPosixFilePermissions(xl, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
@@ -95,6 +95,16 @@ public final class XenLab implements AutoCloseable {
         return file;
     }
 
+    /** Appends settings ({@code uuid = "..."}, {@code vif = [...]}) to a config file {@link #config} wrote. */
+    public Path append(Path config, String... lines) {
+        try {
+            Files.writeString(config, Files.readString(config) + String.join("\n", lines) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return config;
+    }
+
     /** {@code xl create CFG}: a running domain. */
     public XenGuest create(Path config) {
         xl("create", config.toString());
@@ -111,6 +121,11 @@ public final class XenLab implements AutoCloseable {
 
     public XenGuest guest(String name) {
         return new XenGuest(this, name);
+    }
+
+    /** Whether {@code xl list} shows a domain of that name. */
+    public boolean listed(String name) {
+        return domainRecord(name) != null;
     }
 
     /** The stand-in's record of a running domain, or null. */

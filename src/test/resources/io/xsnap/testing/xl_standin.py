@@ -7,11 +7,12 @@ drive xsnap's xl driver for real:
 
   list [-l]              the table (State column rbpscd) / a JSON array of {"domid", "config"} in libxl's shape:
                          fields at their default left out, enums lowercase, defbools "True"/"False"
-  create [-p] CFG        a domain from an xl config file (name, memory, disk = [...], type,
-                         device_model_stubdomain_override)
+  create [-p] CFG        a domain from an xl config file (name, uuid, memory, disk = [...], vif = [...], type,
+                         device_model_stubdomain_override); without uuid= a random one, as xl does
   save [-p|-c] DOM FILE  the real xl save header (magic, byte order, flags, config JSON with its NUL), then
                          QEMU's migration stream; -p leaves the domain paused, -c running, neither destroys it
-  restore [-p] [CFG] F   reads the header back and loads the stream into a new domain (devices from CFG if given)
+  restore [-p] [CFG] F   reads the header back and loads the stream into a new domain; with CFG the whole config
+                         (name, uuid, devices) comes from CFG, as in xl's create_domain, else from the header
   pause | unpause | destroy DOM
 
 Each domain is a real QEMU process (TCG, no guest OS) whose disks are served the way Xen's QEMU serves qdisk
@@ -21,7 +22,8 @@ them; xsnap must not use QMP for them and does not). Differences from Xen, on pu
   * pause/unpause stop and continue QEMU (in Xen the vCPUs stop and QEMU runs on);
   * after a save QEMU has deactivated its disks, so the stand-in continues and stops it again at once to get
     them back: the guest runs for a moment (it has no OS, so it writes nothing);
-  * a stub-domain device model is simulated by putting the QMP socket outside the run dir.
+  * a stub-domain device model is simulated by putting the QMP socket outside the run dir;
+  * vifs appear in the config (`xl list -l` "nics") with their MACs, but no network device or back-end is made.
 """
 import ast
 import json
@@ -201,6 +203,21 @@ def parse_disk(spec):
     return disk
 
 
+def nic_from_spec(devid, spec, domtype):
+    """One vif = [...] entry (xl-network-configuration(5): key=value items) as libxl_device_nic JSON; libxl makes a
+    MAC 00:16:3e:xx:xx:xx (the first x below 0x80) when none is given."""
+    items = dict(item.strip().split("=", 1) for item in spec.split(",") if "=" in item)
+    r = os.urandom(3)
+    mac = items.get("mac") or "00:16:3e:%02x:%02x:%02x" % (r[0] & 0x7f, r[1], r[2])
+    nic = {"devid": devid, "mac": mac.lower()}
+    for key in ("bridge", "model", "ip", "script"):
+        if key in items:
+            nic[key] = items[key]
+    if domtype == "hvm" and items.get("type", "ioemu") == "ioemu":
+        nic["nictype"] = "vif_ioemu"
+    return nic
+
+
 def config_from_cfg(path):
     s = parse_cfg(path)
     mem = int(s.get("memory", 64))
@@ -232,6 +249,9 @@ def config_from_cfg(path):
     config = {"c_info": c_info, "b_info": b_info}
     if disks:
         config["disks"] = disks
+    nics = [nic_from_spec(i, spec, c_info["type"]) for i, spec in enumerate(s.get("vif", []))]
+    if nics:
+        config["nics"] = nics
     config["on_reboot"] = "restart"
     config["on_soft_reset"] = "soft_reset"
     return config
@@ -394,7 +414,6 @@ def cmd_restore(host, args):
     rest = [a for a in args if not a.startswith("-")]
     saved, offset = read_header(rest[-1])
     config = config_from_cfg(rest[0]) if len(rest) == 2 else saved
-    config["c_info"]["uuid"] = saved["c_info"].get("uuid", config["c_info"].get("uuid"))
     if any(d["config"]["c_info"]["name"] == config["c_info"]["name"] for d in host.domains()):
         die("domain with name %s already exists" % config["c_info"]["name"])
     sys.stderr.write("Loading new save file %s (new xl fmt info 0x3/0x0/%d)\n" % (rest[-1], offset - 48))
