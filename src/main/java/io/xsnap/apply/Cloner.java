@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * Makes a clone: the frozen copy of an internal snapshot's state (once; later clones share it), the clone's own
- * overlays, the derived start recipe, the clone record, then (when asked) the start. Until the record is written,
+ * overlays (or, for a raw disk kept as a reflink copy, its own reflink copy), the derived start recipe, the clone record, then (when asked) the start. Until the record is written,
  * whatever was made for the clone is removed again on failure; the frozen copy stays (it is the snapshot's).
  */
 final class Cloner {
@@ -53,8 +53,13 @@ final class Cloner {
                 }
                 StoreFiles.ensureDir(d.layer().getParent());
                 String baseFormat = DiskChange.INTERNAL.equals(d.mode()) ? "qcow2" : d.format();
-                ctx.reporter().say("  " + d.vdev() + ": overlay " + d.layer() + " on " + base);
-                ctx.qemuImg().createOverlay(d.layer(), base.toString(), baseFormat);
+                if (d.reflinkCopy()) {
+                    ctx.reporter().say("  " + d.vdev() + ": reflink copy " + d.layer() + " of " + base);
+                    ctx.driver().copyDisk(base, d.layer());
+                } else {
+                    ctx.reporter().say("  " + d.vdev() + ": overlay " + d.layer() + " on " + base);
+                    ctx.qemuImg().createOverlay(d.layer(), base.toString(), baseFormat);
+                }
                 made.add(d.layer());
                 files.put(d.vdev(), d.layer());
                 disks.add(new CloneRecord.Disk(d.vdev(), d.layer().toString(), base.toString(), baseFormat));

@@ -167,7 +167,7 @@ final class Creator {
      * {@code <vdev>.<n>.raw}, a reflink copy that becomes the frozen file while the domain keeps writing its disk.
      */
     static boolean isCopy(DiskChange d) {
-        return DiskChange.EXTERNAL.equals(d.mode()) && d.layer() != null && d.layer().getFileName().toString().endsWith(".raw");
+        return d.reflinkCopy();
     }
 
     /** Removes what this change made before its transaction; nothing else existed at those paths. @return all gone */

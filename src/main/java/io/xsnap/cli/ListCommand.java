@@ -56,7 +56,8 @@ public final class ListCommand implements Callable<Integer> {
             if (domain == null || domain.equals(c.domain()) || domain.equals(c.sourceDomain())) {
                 boolean running = actual.domains().stream().anyMatch(d -> d.name().equals(c.domain()) && d.state().active());
                 clones.add(new Clone(c.domain(), c.source(), running, c.disks().stream()
-                        .map(d -> d.vdev() + ":" + d.overlay() + " on " + d.base()).toList()));
+                        .map(d -> d.vdev() + ":" + d.overlay() + (d.reflinkCopy() ? " (reflink copy of " + d.base() + ")"
+                                : " on " + d.base())).toList()));
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -108,7 +109,7 @@ public final class ListCommand implements Callable<Integer> {
             return;
         }
         out.println();
-        out.println("Clones (a snapshot with clones cannot be deleted until they are):");
+        out.println("Clones (a snapshot cannot be deleted while a clone's overlays build on its frozen files):");
         for (String source : new TreeSet<>(clones.stream().map(Clone::source).toList())) {
             List<String> users = clones.stream().filter(c -> c.source().equals(source)).map(Clone::domain).toList();
             out.printf("  %s is used by %s%n", source, String.join(", ", users));

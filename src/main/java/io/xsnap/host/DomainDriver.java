@@ -104,4 +104,12 @@ public interface DomainDriver {
     default RestartRecipe cloneRecipe(RestartRecipe source, String name, Map<String, Path> diskFiles) {
         throw new HostException("the " + name() + " driver cannot make clones");
     }
+
+    /**
+     * A clone's own copy of a frozen raw file that shares its blocks ({@code cp --reflink=always}), for a disk the
+     * hypervisor serves without QEMU (xl: blkback). {@code target} must not exist.
+     */
+    default void copyDisk(Path frozen, Path target) {
+        throw new HostException("the " + name() + " driver makes no disk copies (" + frozen + ")");
+    }
 }

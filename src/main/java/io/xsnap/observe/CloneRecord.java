@@ -27,7 +27,14 @@ public record CloneRecord(int formatVersion, String domain, String sourceDomain,
         return sourceDomain + "/" + sourceSnapshot;
     }
 
-    /** One disk of the clone: its overlay (written by the clone only) over the shared frozen file. */
+    /**
+     * One disk of the clone: its overlay (written by the clone only) over the shared frozen file, or, for a raw disk
+     * kept as a reflink copy (xl, blkback), the clone's own reflink copy of that file ({@code <vdev>.1.raw}).
+     */
     public record Disk(String vdev, String overlay, String base, String baseFormat) {
+        /** The clone's disk is its own reflink copy, independent of {@code base} once made. */
+        public boolean reflinkCopy() {
+            return overlay.endsWith(".raw");
+        }
     }
 }

@@ -54,7 +54,7 @@ public final class Observer {
         }
         for (CloneRecord c : contents.clones()) {
             for (CloneRecord.Disk disk : c.disks()) {
-                addRoot(roots, disk.overlay(), "qcow2");
+                addRoot(roots, disk.overlay(), disk.reflinkCopy() ? "raw" : "qcow2");
             }
         }
         for (Manifest m : contents.manifests()) {

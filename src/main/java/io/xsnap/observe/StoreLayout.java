@@ -12,6 +12,7 @@ public record StoreLayout(Path root) {
     public static final String MEMORY = "memory.save";
     public static final String LAYERS = "layers";
     public static final String CLONE = "clone.json";
+    public static final String XL_START_CONFIG = "xl-restore.cfg";
 
     public StoreLayout {
         root = root.toAbsolutePath().normalize();
@@ -48,6 +49,14 @@ public record StoreLayout(Path root) {
      */
     public Path frozenCopy(String domain, String snapshot, String vdev) {
         return snapshotDir(domain, snapshot).resolve(vdev + ".frozen.qcow2");
+    }
+
+    /**
+     * The xl config the xl driver last started the domain with (a revert's restore, a clone's start):
+     * {@code <root>/<domain>/xl-restore.cfg}, written by {@code XlDriver.start}.
+     */
+    public Path xlStartConfig(String domain) {
+        return domainDir(domain).resolve(XL_START_CONFIG);
     }
 
     /** One line per one-shot revert id already applied to the domain. */

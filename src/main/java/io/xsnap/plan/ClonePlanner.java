@@ -53,6 +53,11 @@ public final class ClonePlanner {
             findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot
                     + " does not record how " + sourceDomain + " was started, so a clone cannot be started", null));
         }
+        if ("xl".equals(actual.driver()) && m.restart() != null && m.restart().xlConfigText() == null) {
+            findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot + " was taken without "
+                    + sourceDomain + "'s xl config file, from which a clone's config is derived",
+                    "take a snapshot with --xl-config FILE (or xlConfig: in the spec) and clone that one"));
+        }
         boolean memory = m.memory() != null && !"shutoff".equals(runAfter);
         if (memory && stored.memorySize() != m.memory().size()) {
             findings.add(err(sourceDomain, snapshot, "the memory file of " + sourceDomain + "/" + snapshot + " is "
@@ -62,7 +67,7 @@ public final class ClonePlanner {
         List<String> touches = new ArrayList<>();
         List<String> steps = new ArrayList<>();
         for (Manifest.Disk d : m.disks()) {
-            Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1.qcow2");
+            Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1." + (isRawCopy(d) ? "raw" : "qcow2"));
             switch (d.mode()) {
                 case DiskChange.EXTERNAL -> {
                     Path frozen = Path.of(d.frozen());
@@ -97,6 +102,11 @@ public final class ClonePlanner {
         }
         for (DiskChange d : disks) {
             Path base = base(sourceDomain, snapshot, d);
+            if (d.reflinkCopy()) {
+                touches.add(d.layer() + " (" + name + "'s own reflink copy of " + base + ", which stays frozen)");
+                steps.add("cp --reflink=always " + base + " " + d.layer());
+                continue;
+            }
             touches.add(d.layer() + " (" + name + "'s own overlay on " + base + ", which stays frozen)");
             steps.add("qemu-img create -f qcow2 -b " + base + " -F " + (d.mode().equals(DiskChange.INTERNAL) ? "qcow2"
                     : d.format()) + " " + d.layer());
@@ -111,6 +121,15 @@ public final class ClonePlanner {
         Change c = new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
                 runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
+    }
+
+    /**
+     * A raw disk's state kept as a reflink copy (xl: a disk on blkback, copied while the domain was paused): the
+     * frozen file is the copy itself, no overlay was put on the domain's disk. A clone gets its own reflink copy of
+     * it, so its disk stays raw on blkback like the source's.
+     */
+    private static boolean isRawCopy(Manifest.Disk d) {
+        return DiskChange.EXTERNAL.equals(d.mode()) && d.overlay() == null && "raw".equals(d.format());
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */
@@ -161,6 +180,9 @@ public final class ClonePlanner {
             steps.add(d.vdev() + ": remove " + overlay + "; " + d.base() + " stays");
         }
         removes.add(layout.cloneRecord(name));
+        if ("xl".equals(actual.driver())) {
+            removes.add(layout.xlStartConfig(name));
+        }
         removes.forEach(p -> touches.add(p + " (deleted)"));
         Change c = new Change(Action.DELETE_CLONE, name, rec.sourceSnapshot(), Impact.DESTRUCTIVE,
                 "requested on the command line", false, false, "shutoff", disks, touches, removes, steps, null,

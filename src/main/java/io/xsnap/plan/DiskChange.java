@@ -22,6 +22,14 @@ public record DiskChange(String vdev, String mode, String format, Path image, St
     public static final String EXTERNAL = "external";
     public static final String EXCLUDED = "excluded";
 
+    /**
+     * An external create or clone whose layer is a reflink copy ({@code <vdev>.<n>.raw}) of a raw disk QEMU does not
+     * serve (xl: blkback), not a qcow2 overlay: the copy is the frozen file of a snapshot, or a clone's own disk.
+     */
+    public boolean reflinkCopy() {
+        return EXTERNAL.equals(mode) && layer != null && layer.getFileName().toString().endsWith(".raw");
+    }
+
     /** How an external snapshot's frozen file leaves the chain when the snapshot is deleted. */
     public enum Merge {
         /** The layer above is merged down into the frozen file, which then takes its place. */

@@ -126,4 +126,45 @@ class XlReflinkOnStandInTest {
         assertTrue(derived.contains("format=qcow2, vdev=xvdb, access=rw, target=" + store.resolve("web01/layers/xvdb.1.qcow2")),
                 derived);
     }
+
+    /**
+     * A clone of a snapshot whose raw disk is a reflink copy gets its own reflink copy, raw on blkback like the
+     * source's disk; the qcow2 disk gets an overlay as usual. The clone restores from the snapshot's memory.
+     */
+    @Test
+    void aCloneGetsItsOwnReflinkCopyOfAFrozenRawDisk() throws IOException {
+        Path store = mount.resolve("store");
+        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
+        Path data = mount.resolve("web01-data.raw");
+        lab.images().qemuImg().create(data, "raw", 8 * MIB);
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root, data + ",raw,xvdb,rw");
+        XenGuest web01 = lab.create(cfg);
+        web01.write("xvdb", 0x41, 0, K64);
+        assertEquals(0, lab.xsnap(store, "create", "web01", "--name", "m1", "--xl-config", cfg.toString()).code());
+        Path frozen = store.resolve("web01/layers/xvdb.1.raw");
+        String frozenBefore = Digests.sha256(frozen);
+        web01.write("xvdb", 0x42, 0, K64);
+
+        Cli.Run clone = lab.xsnap(store, "clone", "web01", "m1", "--to", "app1", "--start");
+        assertEquals(0, clone.code(), clone.toString());
+        Path copy = store.resolve("app1/layers/xvdb.1.raw");
+        assertTrue(clone.out().contains("cp --reflink=always " + frozen + " " + copy), clone.out());
+        XenGuest app1 = lab.guest("app1");
+        assertEquals("running", app1.status());
+        var disk = app1.config().path("disks").path(1);
+        assertEquals(copy.toString(), disk.path("pdev_path").asString());
+        assertEquals("phy", disk.path("backend").asString(), "raw on blkback, like the source's disk: " + disk);
+        app1.assertReads("xvdb", 0x41, 0, K64);
+        app1.write("xvdb", 0x44, 0, K64);
+        web01.assertReads("xvdb", 0x42, 0, K64);
+        assertEquals(frozenBefore, Digests.sha256(frozen), "the frozen copy never changed");
+        Cli.Run list = lab.xsnap(store, "list");
+        assertTrue(list.out().contains("xvdb:" + copy + " (reflink copy of " + frozen + ")"), list.out());
+
+        assertEquals(0, lab.xsnap(store, "delete-clone", "app1").code());
+        assertTrue(!Files.exists(store.resolve("app1")) && Files.exists(frozen));
+        assertEquals(0, lab.xsnap(store, "delete", "web01", "m1").code());
+        assertTrue(!Files.exists(frozen));
+        web01.assertReads("xvdb", 0x42, 0, K64);
+    }
 }

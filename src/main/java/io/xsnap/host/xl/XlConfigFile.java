@@ -160,6 +160,16 @@ public final class XlConfigFile {
         return named ? out.toString() : "name = \"" + name + "\"\n" + out;
     }
 
+    /**
+     * A MAC address the way libxl makes one for a vif without {@code mac=} (libxl_nic.c): Xen's OUI 00:16:3e, then
+     * three random bytes, the first below 0x80.
+     */
+    public static String freshMac(java.util.Random random) {
+        byte[] b = new byte[3];
+        random.nextBytes(b);
+        return String.format("00:16:3e:%02x:%02x:%02x", b[0] & 0x7f, b[1] & 0xff, b[2] & 0xff);
+    }
+
     /** A new file and its format for one disk. */
     public record Target(Path file, String format) {
     }

@@ -275,12 +275,18 @@ public final class XlDriver implements DomainDriver {
         }
     }
 
+    /**
+     * The memory file was saved from the domain the recipe names in its {@code xlConfig} (a clone's recipe names
+     * its source there), else from {@code name}, and holds every disk being started.
+     */
     private void checkMemory(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory) {
         XlSaveFile saved = XlSaveFile.read(memory);
-        if (!saved.domainName().equals(name)) {
-            throw new HostException(memory + ": an xl save file of domain '" + saved.domainName() + "', not " + name);
+        String savedFrom = recipe.xlConfig() == null ? "" : cInfo(recipe.xlConfig(), "name");
+        String expected = savedFrom.isEmpty() ? name : savedFrom;
+        if (!saved.domainName().equals(expected)) {
+            throw new HostException(memory + ": an xl save file of domain '" + saved.domainName() + "', not " + expected);
         }
-        String uuid = recipe.xlConfig() == null ? "" : uuidOf(recipe.xlConfig());
+        String uuid = recipe.xlConfig() == null ? "" : cInfo(recipe.xlConfig(), "uuid");
         if (!uuid.isEmpty() && !saved.uuid().isEmpty() && !uuid.equals(saved.uuid())) {
             throw new HostException(memory + ": saved from domain uuid " + saved.uuid() + ", but the snapshot was taken "
                     + "of uuid " + uuid);
@@ -295,17 +301,19 @@ public final class XlDriver implements DomainDriver {
         }
     }
 
-    private static String uuidOf(String configJson) {
+    /** A {@code c_info} field of an {@code xl list -l} config, or "" when it cannot be read. */
+    private static String cInfo(String configJson, String field) {
         try {
             return tools.jackson.databind.json.JsonMapper.builder().build().readTree(configJson)
-                    .path("c_info").path("uuid").asString("");
+                    .path("c_info").path(field).asString("");
         } catch (tools.jackson.core.JacksonException e) {
             return "";
         }
     }
 
     /**
-     * Writes the derived config to {@code <store>/<domain>/xl-restore.cfg} (0600, kept for people to read) and runs
+     * Writes the derived config to {@code <store>/<domain>/xl-restore.cfg} (0600, kept for people to read; a clone's
+     * delete removes it) and runs
      * {@code xl restore [-p] CFG MEMORY}, or {@code xl create [-p] CFG} for a cold start.
      */
     @Override
@@ -319,8 +327,9 @@ public final class XlDriver implements DomainDriver {
             Files.createDirectories(cfg.getParent());
             Files.deleteIfExists(cfg);
             Files.createFile(cfg, PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_FILE));
-            Files.writeString(cfg, "# written by xsnap from " + config.source() + " to restore " + name
-                    + "; disks point at the reverted layers\n" + derived, StandardCharsets.UTF_8);
+            Files.writeString(cfg, "# written by xsnap from " + config.source() + " to start " + name
+                    + "; disks point at the layers xsnap made for it (reverted, or a clone's own)\n" + derived,
+                    StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new HostException(cfg + ": cannot write the restore config: " + e.getMessage(), e);
         }
@@ -336,7 +345,9 @@ public final class XlDriver implements DomainDriver {
 
     /**
      * A clone's recipe: the source's xl config file text (as saved with the snapshot) with the new name, disk targets
-     * at the clone's overlays, fresh vif MACs and a fresh UUID. Pure.
+     * at the clone's overlays, fresh vif MACs and a fresh UUID; its {@code xlConfig} stays the source's, which is
+     * what the snapshot's memory file was saved from ({@link #checkStart} checks the file against it). Reads only
+     * the first bytes of the clone's disk files, for their format (a qcow2 overlay, or a raw disk's reflink copy).
      */
     @Override
     public RestartRecipe cloneRecipe(RestartRecipe source, String name, Map<String, Path> diskFiles) {
@@ -346,9 +357,15 @@ public final class XlDriver implements DomainDriver {
         }
         XlConfigFile config = XlConfigFile.parse(source.xlConfigFile() + " (as saved with the snapshot)", source.xlConfigText());
         java.security.SecureRandom random = new java.security.SecureRandom();
-        String text = XlConfigFile.forClone(config.withTargets(targets(name, diskFiles, false)), name,
-                java.util.UUID.randomUUID().toString(), () -> io.xsnap.host.qemu.QemuDriver.freshMac(random));
-        return new RestartRecipe(List.of(), null, "clone " + name + " of " + source.xlConfigFile(), text);
+        String text = XlConfigFile.forClone(config.withTargets(targets(name, diskFiles, true)), name,
+                java.util.UUID.randomUUID().toString(), () -> XlConfigFile.freshMac(random));
+        return new RestartRecipe(List.of(), source.xlConfig(), "clone " + name + " of " + source.xlConfigFile(), text);
+    }
+
+    /** {@code cp --reflink=always}: fails, changing nothing, where the filesystem cannot share the blocks. */
+    @Override
+    public void copyDisk(Path frozen, Path target) {
+        reflink.copy(frozen, target);
     }
 
     private XlConfigFile configFor(String name, RestartRecipe recipe) {

@@ -83,4 +83,13 @@ class XlConfigFileTest {
                 + "vif = [ 'mac=02:00:00:00:00:01,bridge=xenbr0',\n        'bridge=xenbr1,mac=02:00:00:00:00:02' ]\n"
                 + "extra = \"mac=00:16:3e:00:00:09\"\n", clone);
     }
+
+    @Test
+    void freshMacsAreInXensOuiLikeTheOnesLibxlMakes() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            String mac = XlConfigFile.freshMac(random);
+            assertTrue(mac.matches("00:16:3e:[0-7][0-9a-f]:[0-9a-f]{2}:[0-9a-f]{2}"), mac);
+        }
+    }
 }

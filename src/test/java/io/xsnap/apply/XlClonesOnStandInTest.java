@@ -1,0 +1,187 @@
+package io.xsnap.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xsnap.testing.Cli;
+import io.xsnap.testing.XenGuest;
+import io.xsnap.testing.XenLab;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Clones of xl domains through the CLI against the test-only xl stand-in (real QEMU guests serving qdisk-style
+ * nodes): each clone is started with {@code xl create} or {@code xl restore} from a config derived from the
+ * source's xl config file, runs on its own overlay over the shared frozen file, and diverges without touching it.
+ */
+class XlClonesOnStandInTest {
+    static final long MIB = 1 << 20;
+    static final long K64 = 64 * 1024;
+    static final String UUID = "6a1b2c3d-0000-4000-8000-000000000001";
+    static final String MAC = "00:16:3e:11:22:33";
+
+    @TempDir
+    Path tmp;
+    XenLab lab;
+    Path store;
+
+    @BeforeEach
+    void lab() {
+        lab = new XenLab(tmp);
+        store = tmp.resolve("store");
+    }
+
+    @AfterEach
+    void cleanUp() {
+        lab.close();
+    }
+
+    private static void ok(Cli.Run r) {
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    /** web01 on one qcow2 disk, its config with a fixed uuid and a vif with a fixed MAC. */
+    private Path web01() {
+        Path disk = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
+        return lab.append(lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk),
+                "uuid = \"" + UUID + "\"", "vif = [ 'mac=" + MAC + ",bridge=xenbr0' ]");
+    }
+
+    @Test
+    void threeClonesOfOneSnapshotDivergeAndDeletingOneLeavesTheOthersAndTheSourceIntact() throws Exception {
+        Path cfg = web01();
+        XenGuest web01 = lab.create(cfg);
+        web01.write("xvda", 0x11, 0, K64);
+        ok(lab.xsnap(store, "create", "web01", "--name", "gold", "--disk-only", "--disk", "xvda=external",
+                "--xl-config", cfg.toString()));
+        Path frozen = lab.root().resolve("web01.qcow2");
+        String frozenBefore = Digests.sha256(frozen);
+        web01.write("xvda", 0x55, K64, K64);
+
+        int[] patterns = {0x21, 0x22, 0x23};
+        for (int i = 0; i < 3; i++) {
+            Cli.Run clone = lab.xsnap(store, "clone", "web01", "gold", "--to", "app" + i, "--start");
+            ok(clone);
+            assertTrue(clone.out().contains("> app" + i + "/gold"), clone.out());
+        }
+        for (int i = 0; i < 3; i++) {
+            XenGuest g = lab.guest("app" + i);
+            assertEquals("running", g.status());
+            g.assertReads("xvda", 0x11, 0, K64);
+            g.assertReads("xvda", 0x00, K64, K64);
+            g.write("xvda", patterns[i], 2 * K64, K64);
+        }
+        JsonNode app1 = lab.guest("app1").config();
+        assertEquals("app1", app1.path("c_info").path("name").asString());
+        assertNotEquals(UUID, app1.path("c_info").path("uuid").asString(), "a fresh uuid");
+        String mac = app1.path("nics").path(0).path("mac").asString();
+        assertTrue(mac.matches("([0-9a-f]{2}:){5}[0-9a-f]{2}") && !mac.equals(MAC), "a fresh MAC: " + app1);
+        assertEquals("xenbr0", app1.path("nics").path(0).path("bridge").asString(), "the rest of the vif is kept");
+        assertEquals(store.resolve("app1/layers/xvda.1.qcow2").toString(), app1.path("disks").path(0).path("pdev_path").asString());
+        assertEquals(UUID, web01.config().path("c_info").path("uuid").asString());
+
+        Cli.Run list = lab.xsnap(store, "list");
+        assertTrue(list.out().contains("web01/gold is used by app0, app1, app2"), list.out());
+
+        Cli.Run refused = lab.xsnap(store, "delete", "web01", "gold");
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.out().contains("clone app0, clone app1, clone app2") && refused.out().contains("xsnap delete-clone app0"),
+                refused.out());
+
+        ok(lab.xsnap(store, "delete-clone", "app1"));
+        assertFalse(lab.listed("app1"), "app1 was destroyed");
+        assertFalse(Files.exists(store.resolve("app1")), "the clone's overlay, record and directory are gone");
+        assertEquals(frozenBefore, Digests.sha256(frozen), "the shared frozen file never changed (invariant 1)");
+        lab.guest("app0").assertReads("xvda", 0x21, 2 * K64, K64);
+        lab.guest("app2").assertReads("xvda", 0x23, 2 * K64, K64);
+        lab.guest("app2").assertReads("xvda", 0x11, 0, K64);
+        web01.assertReads("xvda", 0x11, 0, K64);
+        web01.assertReads("xvda", 0x55, K64, K64);
+        web01.assertReads("xvda", 0x00, 2 * K64, K64);
+    }
+
+    @Test
+    void aCloneOfAnInternalMemorySnapshotIsRestoredFromItsMemoryUnderItsOwnNameAndUuid() throws Exception {
+        Path cfg = web01();
+        XenGuest web01 = lab.create(cfg);
+        web01.write("xvda", 0x31, 0, K64);
+        ok(lab.xsnap(store, "create", "web01", "--name", "warm", "--disk", "xvda=internal", "--xl-config", cfg.toString()));
+        web01.write("xvda", 0x32, 0, K64);
+
+        Cli.Run clone = lab.xsnap(store, "clone", "web01", "warm", "--to", "c1", "--start", "--paused");
+        ok(clone);
+        Path copy = store.resolve("web01/warm/xvda.frozen.qcow2");
+        assertTrue(Files.exists(copy));
+        XenGuest c1 = lab.guest("c1");
+        assertEquals("paused", c1.status(), "restored from the snapshot's memory, left paused");
+        assertNotEquals(UUID, c1.config().path("c_info").path("uuid").asString());
+        c1.assertReads("xvda", 0x31, 0, K64);
+        Cli.Run second = lab.xsnap(store, "clone", "web01", "warm", "--to", "c2");
+        ok(second);
+        assertFalse(second.out().contains("qemu-img convert"), "the frozen copy is made once: " + second.out());
+        assertFalse(lab.listed("c2"), "made, not started");
+        web01.assertReads("xvda", 0x32, 0, K64);
+
+        ok(lab.xsnap(store, "delete-clone", "c1"));
+        ok(lab.xsnap(store, "delete-clone", "c2"));
+        ok(lab.xsnap(store, "delete", "web01", "warm"));
+        assertFalse(Files.exists(copy), "the frozen copy goes with the snapshot once no clone uses it");
+
+        // a disk-only internal snapshot: the clone boots cold (xl create) from the copy of the tag
+        ok(lab.xsnap(store, "create", "web01", "--name", "cold", "--disk-only", "--disk", "xvda=internal", "--xl-config",
+                cfg.toString()));
+        ok(lab.xsnap(store, "clone", "web01", "cold", "--to", "c3", "--start"));
+        XenGuest c3 = lab.guest("c3");
+        assertEquals("running", c3.status());
+        c3.assertReads("xvda", 0x32, 0, K64);
+        assertTrue(Files.readString(store.resolve("c3/xl-restore.cfg")).contains("target=" + store.resolve("c3/layers/xvda.1.qcow2")));
+    }
+
+    @Test
+    void tenClonesShareTheFrozenFileOfAnExternalMemorySnapshot() throws Exception {
+        Path cfg = web01();
+        XenGuest web01 = lab.create(cfg);
+        web01.write("xvda", 0x61, 0, K64);
+        ok(lab.xsnap(store, "create", "web01", "--name", "m1", "--disk", "xvda=external", "--xl-config", cfg.toString()));
+        Path frozen = lab.root().resolve("web01.qcow2");
+        String frozenBefore = Digests.sha256(frozen);
+        web01.write("xvda", 0x62, 0, K64);
+
+        ok(lab.xsnap(store, "clone", "web01", "m1", "--to", "c0", "--start"));
+        ok(lab.xsnap(store, "clone", "web01", "m1", "--to", "c1", "--start", "--paused"));
+        for (int i = 2; i < 10; i++) {
+            ok(lab.xsnap(store, "clone", "web01", "m1", "--to", "c" + i));
+        }
+        assertEquals("running", lab.guest("c0").status(), "restored from the snapshot's memory (xl restore)");
+        assertEquals("paused", lab.guest("c1").status());
+        lab.guest("c0").write("xvda", 0x63, 0, K64);
+        lab.guest("c1").assertReads("xvda", 0x61, 0, K64);
+        web01.assertReads("xvda", 0x62, 0, K64);
+        for (int i = 0; i < 10; i++) {
+            Path overlay = store.resolve("c" + i + "/layers/xvda.1.qcow2");
+            Cli.Run info = Cli.run("images", overlay.toString());
+            assertTrue(info.out().contains(frozen.toString()), "c" + i + " builds on the shared frozen file: " + info.out());
+            assertEquals(i < 2, lab.listed("c" + i));
+        }
+        Cli.Run list = lab.xsnap(store, "list");
+        assertTrue(list.out().contains("web01/m1 is used by c0, c1, c2, c3, c4, c5, c6, c7, c8, c9"), list.out());
+
+        ok(lab.xsnap(store, "delete-clone", "c1"));
+        assertFalse(lab.listed("c1") || Files.exists(store.resolve("c1")), "the paused clone was destroyed and removed");
+        Cli.Run refused = lab.xsnap(store, "delete", "web01", "m1");
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.out().contains("clone c0, clone c2, clone c3, clone c4, clone c5, clone c6, clone c7, clone c8, "
+                + "clone c9 build on") && refused.out().contains("xsnap delete-clone c9"), refused.out());
+        assertEquals(frozenBefore, Digests.sha256(frozen), "ten clones never wrote the frozen file");
+        lab.guest("c0").assertReads("xvda", 0x63, 0, K64);
+        web01.assertReads("xvda", 0x62, 0, K64);
+        assertEquals("running", web01.status());
+    }
+}
