@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A backup: a temporary disk-only snapshot cuts every disk at one instant (no pause), the frozen files are exported
+ * A backup: a temporary disk-only snapshot cuts every disk at one instant (no pause; raw disks QEMU does not serve
+ * are copied by reflink while the domain is paused briefly), the frozen files (or copies) are exported
  * to standalone files with a manifest beside them, then the snapshot is deleted the usual way, which commits the
- * temporary layers back so the domain's chain is as it was. The domain keeps running throughout; whatever fails,
+ * temporary layers back so the domain's chain is as it was. The domain keeps running throughout (but for that
+ * pause); whatever fails,
  * the message says what was left where.
  */
 final class Backupper {
@@ -46,7 +48,7 @@ final class Backupper {
         String marker = CurrentMarker.read(ctx.layout(), c.domain());
         Change create = new Change(Action.CREATE, c.domain(), c.snapshot(), Impact.SAFE, c.reason(), false, false,
                 c.runAfter(), c.disks(), c.touches(), List.of(), c.steps());
-        new Creator(ctx).run(create, actual);
+        long paused = new Creator(ctx).run(create, actual);
         Instant at = ctx.clock().instant();
         List<Path> written = new ArrayList<>();
         HostException failure = null;
@@ -54,11 +56,12 @@ final class Backupper {
             List<Disk> disks = new ArrayList<>();
             for (DiskChange d : cut) {
                 Path out = dir.resolve(d.vdev() + "." + export.format());
-                ctx.reporter().say("  " + d.vdev() + ": exporting " + d.image() + " to " + out
+                Path frozen = d.reflinkCopy() ? d.layer() : d.image();
+                ctx.reporter().say("  " + d.vdev() + ": exporting " + frozen + " to " + out
                         + (export.compress() ? " (compressed)" : ""));
                 written.add(out);
-                ctx.qemuImg().export(d.image(), d.format(), out, export.format(), export.compress());
-                long virtualSize = ctx.observer().observe().images().stream().filter(i -> i.path().equals(d.image()))
+                ctx.qemuImg().export(frozen, d.format(), out, export.format(), export.compress());
+                long virtualSize = ctx.observer().observe().images().stream().filter(i -> i.path().equals(frozen))
                         .mapToLong(io.xsnap.host.image.ImageInfo::virtualSize).findFirst().orElse(-1);
                 disks.add(new Disk(d.vdev(), out.getFileName().toString(), Files.size(out), Digests.sha256(out),
                         d.image().toString(), virtualSize));
@@ -94,7 +97,7 @@ final class Backupper {
                     + "temporary snapshot was merged back and " + c.domain() + " runs on its chain as before");
         }
         ctx.reporter().say("  backup of " + c.domain() + " in " + dir + ", manifest " + manifestFile);
-        return -1;
+        return paused;
     }
 
     private void mergeBack(Change c) throws IOException {

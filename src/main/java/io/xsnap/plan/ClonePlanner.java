@@ -2,6 +2,7 @@ package io.xsnap.plan;
 
 import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.CloneRecord;
@@ -205,8 +206,9 @@ public final class ClonePlanner {
     }
 
     /**
-     * A backup: one disk-only snapshot {@code name} cutting every disk externally at one instant (no pause), the
-     * frozen state exported to {@code export.dir()}, then the snapshot deleted by merging back.
+     * A backup: one disk-only snapshot {@code name} cutting every disk externally at one instant (no pause; a raw
+     * disk QEMU does not serve is cut by a reflink copy while the domain is paused briefly), the frozen state exported
+     * to {@code export.dir()}, then the snapshot deleted by merging back (the copies are removed).
      */
     public Plan backup(Actual actual, String domainName, String name, Change.Export export) {
         HostIndex index = new HostIndex(actual);
@@ -226,27 +228,43 @@ public final class ClonePlanner {
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<String> cuts = new ArrayList<>();
+        List<String> copies = new ArrayList<>();
         List<String> exports = new ArrayList<>();
         for (DiskInfo disk : domain.disks().stream().sorted(Comparator.comparing(DiskInfo::vdev)).toList()) {
             if (disk.readOnly()) {
                 disks.add(new DiskChange(disk.vdev(), DiskChange.EXCLUDED, disk.format(), disk.path(), null, null, null));
                 continue;
             }
-            if (disk.node() == null) {
-                findings.add(err(domainName, name, domainName + " disk " + disk.vdev() + " (" + disk.path()
-                        + ") is not served by a QEMU xsnap can reach; a backup cuts disks through QEMU", null));
+            Path out = export.dir().resolve(disk.vdev() + "." + export.format());
+            Path frozen;
+            if (disk.node() != null) {
+                Path overlay = nextLayer(index, domainName, disk.vdev(), "qcow2");
+                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
+                touches.add(overlay + " (temporary active layer; merged back and removed at the end)");
+                cuts.add(disk.vdev() + ": " + disk.path() + " frozen, temporary layer " + overlay);
+                frozen = disk.path();
+            } else if (disk.reflink()) {
+                // not served by QEMU (xl: raw on blkback): a reflink copy taken while the domain is paused is the cut
+                Path copy = nextLayer(index, domainName, disk.vdev(), "raw");
+                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, copy, null));
+                touches.add(copy + " (temporary reflink copy of " + disk.path() + ", taken while " + domainName
+                        + " is paused; removed at the end)");
+                copies.add(disk.vdev());
+                frozen = copy;
+            } else {
+                findings.add(err(domainName, name, domainName + " disk " + disk.vdev() + " (" + disk.path() + ") is not "
+                        + "served by a QEMU xsnap can reach (a raw disk on blkback, or a stub-domain device model), and it "
+                        + "cannot be copied cheaply into the store (cp --reflink needs the disk and " + layout.root()
+                        + " on one btrfs or xfs filesystem); a backup cuts every disk at one instant",
+                        "convert it to qcow2 (qemu-img convert -O qcow2) and point the domain's config at the new file so "
+                        + "Xen's QEMU serves it, or keep the store on the disk's reflink-capable filesystem"));
                 continue;
             }
-            Path overlay = nextLayer(index, domainName, disk.vdev());
-            disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
-            Path out = export.dir().resolve(disk.vdev() + "." + export.format());
-            touches.add(overlay + " (temporary active layer; merged back and removed at the end)");
             touches.add(out + " (the exported state of " + disk.vdev() + ")");
-            cuts.add(disk.vdev() + ": " + disk.path() + " frozen, temporary layer " + overlay);
             exports.add("qemu-img convert " + (export.compress() ? "-c " : "") + "-O " + export.format() + " "
-                    + disk.path() + " " + out);
+                    + frozen + " " + out);
         }
-        if (cuts.isEmpty() && findings.isEmpty()) {
+        if (cuts.isEmpty() && copies.isEmpty() && findings.isEmpty()) {
             findings.add(err(domainName, name, domainName + " has no disk to back up", null));
         }
         if (!findings.isEmpty()) {
@@ -255,15 +273,29 @@ public final class ClonePlanner {
         Path manifest = export.dir().resolve(BACKUP_MANIFEST);
         touches.add(manifest + " (domain, time, disks, sizes, sha256)");
         List<String> steps = new ArrayList<>();
-        disks.stream().filter(d -> d.layer() != null).forEach(d -> steps.add("qemu-img create -f qcow2 -b " + d.image()
-                + " -F " + d.format() + " " + d.layer()));
-        steps.add("cut disks in one transaction (no pause): " + String.join("; ", cuts));
+        disks.stream().filter(d -> d.layer() != null && !d.reflinkCopy()).forEach(d -> steps.add("qemu-img create -f qcow2 -b "
+                + d.image() + " -F " + d.format() + " " + d.layer()));
+        boolean pause = !copies.isEmpty() && domain.state() == RunState.RUNNING;
+        if (pause) {
+            steps.add("pause " + domainName + " briefly: raw disk " + String.join(", ", copies) + " is copied while it is paused");
+        }
+        disks.stream().filter(DiskChange::reflinkCopy).forEach(d -> steps.add("copy: cp --reflink=always " + d.image() + " "
+                + d.layer()));
+        if (!cuts.isEmpty()) {
+            steps.add("cut disks in one transaction" + (pause ? "" : " (no pause)") + ": " + String.join("; ", cuts));
+        }
+        if (pause) {
+            steps.add("resume " + domainName);
+        }
         steps.add("write the temporary snapshot's manifest " + layout.manifest(domainName, name));
         steps.addAll(exports);
         steps.add("sha256 of each exported file; write " + manifest);
-        steps.add("delete the temporary snapshot " + domainName + "/" + name
-                + ": commit each temporary layer back into the file below (live block-commit)");
-        Change c = new Change(Action.BACKUP, domainName, name, Impact.SAFE, "requested on the command line", false, false,
+        steps.add("delete the temporary snapshot " + domainName + "/" + name + ": "
+                + (cuts.isEmpty() ? "" : "commit each temporary layer back into the file below (live block-commit)")
+                + (cuts.isEmpty() || copies.isEmpty() ? "" : "; ") + (copies.isEmpty() ? "" : "remove the reflink copies"));
+        Change c = new Change(Action.BACKUP, domainName, name, pause ? Impact.DISRUPTIVE : Impact.SAFE,
+                "requested on the command line" + (pause ? "; pauses " + domainName + " briefly while raw disk "
+                + String.join(", ", copies) + " is copied" : ""), false, false,
                 domain.state().word(), disks, touches, List.of(), steps, null, null, null, export);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
@@ -271,9 +303,9 @@ public final class ClonePlanner {
     /** The backup's manifest beside the exported files. */
     public static final String BACKUP_MANIFEST = "backup.json";
 
-    private Path nextLayer(HostIndex index, String domain, String vdev) {
+    private Path nextLayer(HostIndex index, String domain, String vdev, String extension) {
         for (int n = 1; ; n++) {
-            Path p = layout.layersDir(domain).resolve(vdev + "." + n + ".qcow2");
+            Path p = layout.layersDir(domain).resolve(vdev + "." + n + "." + extension);
             if (index.image(p) == null) {
                 return p;
             }

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,5 +168,45 @@ class XlReflinkOnStandInTest {
         assertEquals(0, lab.xsnap(store, "delete", "web01", "m1").code());
         assertTrue(!Files.exists(frozen));
         web01.assertReads("xvdb", 0x42, 0, K64);
+    }
+
+    /**
+     * A backup of a domain with a qcow2 (qdisk) and a raw (blkback) disk: both are cut at one instant while the domain
+     * is paused briefly, the raw one by a reflink copy that is exported and removed again.
+     */
+    @Test
+    void aBackupCutsARawDiskByAReflinkCopyWhileTheDomainIsPausedBriefly() throws IOException {
+        Path store = mount.resolve("store");
+        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
+        Path data = mount.resolve("web01-data.raw");
+        lab.images().qemuImg().create(data, "raw", 16 * MIB);
+        XenGuest g = lab.create(lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root,
+                data + ",raw,xvdb,rw"));
+        g.write("xvda", 0xa1, 0, K64);
+        g.write("xvdb", 0xb1, K64, K64);
+        List<Path> before = XlBackupOnStandInTest.chain(lab, store, "web01");
+        Path dir = mount.resolve("backup");
+        List<String> said = new ArrayList<>();
+
+        List<ChangeResult> results = XlBackupOnStandInTest.backup(lab, store, "web01", dir, () -> {
+            g.write("xvda", 0xa2, 0, K64);       // after the cut: not in the backup
+            g.write("xvdb", 0xb2, K64, K64);
+        }, said);
+        assertTrue(results.get(0).ok(), results + "\n" + said);
+        assertTrue(said.contains("pause web01 briefly: raw disk xvdb is copied while it is paused"), said.toString());
+        assertTrue(said.contains("copy: cp --reflink=always " + data + " " + store.resolve("web01/layers/xvdb.1.raw")),
+                said.toString());
+        assertTrue(results.get(0).pauseMillis() >= 0, "the domain was paused for the copy");
+
+        assertTrue(XlBackupOnStandInTest.same(lab, dir.resolve("xvda.qcow2"),
+                XlBackupOnStandInTest.reference(lab, "ref-a.qcow2", 0xa1, 0)), "xvda as at the cut");
+        assertTrue(XlBackupOnStandInTest.same(lab, dir.resolve("xvdb.qcow2"),
+                XlBackupOnStandInTest.reference(lab, "ref-b.qcow2", 0xb1, 1)), "xvdb as at the cut");
+        assertEquals(before, XlBackupOnStandInTest.chain(lab, store, "web01"), "the domain runs on the chain it had");
+        assertEquals("running", g.status());
+        g.assertReads("xvdb", 0xb2, K64, K64);
+        try (var layers = Files.list(store.resolve("web01/layers"))) {
+            assertEquals(List.of(), layers.toList(), "the reflink copy and the temporary layer are gone");
+        }
     }
 }

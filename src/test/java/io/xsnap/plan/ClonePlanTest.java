@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xsnap.host.DiskInfo;
+import io.xsnap.host.DomainInfo;
 import io.xsnap.host.RestartRecipe;
+import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.CloneRecord;
@@ -14,7 +17,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Clone plans of xl snapshots: raw disks kept as reflink copies, the config file a clone needs, what delete-clone removes. */
+/**
+ * Clone and backup plans of xl domains: raw disks kept as reflink copies, the config file a clone needs, what
+ * delete-clone removes, a backup's brief pause for a raw disk.
+ */
 class ClonePlanTest {
     static final String QCOW2_FROZEN = "/img/web01.qcow2";
     static final String RAW_FROZEN = "/store/web01/layers/xvdb.1.raw";
@@ -74,5 +80,44 @@ class ClonePlanTest {
         assertFalse(p.hasErrors(), p.findings().toString());
         assertEquals(List.of(Path.of("/store/app1/layers/xvda.1.qcow2"), Path.of("/store/app1/layers/xvdb.1.raw"),
                 Path.of("/store/app1/clone.json"), Path.of("/store/app1/xl-restore.cfg")), p.changes().get(0).removes());
+    }
+
+    private static Actual runningXl(boolean reflink) {
+        DomainInfo web01 = new DomainInfo("web01", "xl", 7, RunState.RUNNING, List.of(
+                new DiskInfo("xvda", Path.of("/img/web01.qcow2"), "qcow2", "xvda-qcow2", false),
+                new DiskInfo("xvdb", Path.of("/data/web01.raw"), "raw", null, false, reflink)));
+        return new Actual("xl", List.of(web01), List.of(image("/img/web01.qcow2", "qcow2"), image("/data/web01.raw", "raw")),
+                List.of(), List.of(), List.of());
+    }
+
+    @Test
+    void aBackupCutsARawBlkbackDiskByAReflinkCopyWhileTheDomainIsPausedAndSaysSo() {
+        Plan p = planner().backup(runningXl(true), "web01", "backup-1", new Change.Export(Path.of("/backup"), "qcow2", false));
+        assertFalse(p.hasErrors(), p.findings().toString());
+        Change c = p.changes().get(0);
+        assertEquals(Impact.DISRUPTIVE, c.impact());
+        assertTrue(c.reason().contains("pauses web01 briefly while raw disk xvdb is copied"), c.reason());
+        String copy = "/store/web01/layers/xvdb.1.raw";
+        assertEquals(List.of("qemu-img create -f qcow2 -b /img/web01.qcow2 -F qcow2 /store/web01/layers/xvda.1.qcow2",
+                "pause web01 briefly: raw disk xvdb is copied while it is paused",
+                "copy: cp --reflink=always /data/web01.raw " + copy,
+                "cut disks in one transaction: xvda: /img/web01.qcow2 frozen, temporary layer /store/web01/layers/xvda.1.qcow2",
+                "resume web01",
+                "write the temporary snapshot's manifest /store/web01/backup-1/snapshot.json",
+                "qemu-img convert -O qcow2 /img/web01.qcow2 /backup/xvda.qcow2",
+                "qemu-img convert -O qcow2 " + copy + " /backup/xvdb.qcow2",
+                "sha256 of each exported file; write /backup/backup.json",
+                "delete the temporary snapshot web01/backup-1: commit each temporary layer back into the file below "
+                        + "(live block-commit); remove the reflink copies"), c.steps());
+    }
+
+    @Test
+    void aBackupOfARawBlkbackDiskWithoutReflinkIsRefusedWithTheWayOut() {
+        Plan p = planner().backup(runningXl(false), "web01", "backup-1", new Change.Export(Path.of("/backup"), "qcow2", false));
+        assertTrue(p.hasErrors());
+        Finding f = p.findings().get(0);
+        assertTrue(f.message().startsWith("web01 disk xvdb (/data/web01.raw) is not served by a QEMU xsnap can reach"), f.message());
+        assertTrue(f.message().contains("cp --reflink needs the disk and /store on one btrfs or xfs filesystem"), f.message());
+        assertTrue(f.fix().startsWith("convert it to qcow2"), f.fix());
     }
 }
