@@ -60,9 +60,9 @@ final class Backupper {
                 ctx.reporter().say("  " + d.vdev() + ": exporting " + frozen + " to " + out
                         + (export.compress() ? " (compressed)" : ""));
                 written.add(out);
-                ctx.qemuImg().export(frozen, d.format(), out, export.format(), export.compress());
                 long virtualSize = ctx.observer().observe().images().stream().filter(i -> i.path().equals(frozen))
                         .mapToLong(io.xsnap.host.image.ImageInfo::virtualSize).findFirst().orElse(-1);
+                ctx.qemuImg().export(frozen, d.format(), out, export.format(), export.compress(), virtualSize);
                 disks.add(new Disk(d.vdev(), out.getFileName().toString(), Files.size(out), Digests.sha256(out),
                         d.image().toString(), virtualSize));
             }

@@ -108,11 +108,14 @@ final class ChangeRun {
         StoreGuard.checkRoot(host.layout.root());
         try (HostLock lock = HostLock.acquire(host.layout.lock(), options.lockTimeout)) {
             DomainDriver driver = host.driver();
+            QemuImg qemuImg = new QemuImg(host.runner);
             if (System.console() != null) {
-                driver.progress(new TtyProgress(cl.getErr()));
+                TtyProgress tty = new TtyProgress(cl.getErr());
+                driver.progress(tty);
+                qemuImg.progress(tty);
             }
             Observer observer = host.observer(driver);
-            ApplyContext ctx = new ApplyContext(driver, new QemuImg(host.runner), observer, host.layout,
+            ApplyContext ctx = new ApplyContext(driver, qemuImg, observer, host.layout,
                     new Journal(host.layout.journal(), host.json), host.json, reporter, options.clock());
             new Recovery(ctx).resumeLeftPaused();
             Clock clock = ctx.clock();

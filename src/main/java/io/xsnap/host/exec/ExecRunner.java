@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -20,8 +21,14 @@ public final class ExecRunner implements ProcessRunner {
 
     @Override
     public CommandResult run(Command command) {
+        return run(command, piece -> { });
+    }
+
+    /** Streams standard output to {@code pieces} while the command runs (from commons-exec's pump thread). */
+    @Override
+    public CommandResult run(Command command, Consumer<String> pieces) {
         CommandLine line = new ExactCommandLine(command.argv());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        OutputPieces out = new OutputPieces(pieces);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayInputStream in = command.stdin() == null ? null : new ByteArrayInputStream(command.stdin());
         ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(command.timeout()).get();
@@ -40,6 +47,7 @@ public final class ExecRunner implements ProcessRunner {
         } catch (IOException e) {
             throw new CommandException(command, null, "could not start: " + e.getMessage());
         }
+        out.close();
         CommandResult result = new CommandResult(command, code, out.toByteArray(),
                 err.toString(StandardCharsets.UTF_8));
         if (watchdog.killedProcess()) {

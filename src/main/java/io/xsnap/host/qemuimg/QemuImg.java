@@ -1,6 +1,7 @@
 package io.xsnap.host.qemuimg;
 
 import io.xsnap.host.HostException;
+import io.xsnap.host.Progress;
 import io.xsnap.host.exec.Command;
 import io.xsnap.host.exec.CommandResult;
 import io.xsnap.host.exec.ProcessRunner;
@@ -22,6 +23,7 @@ public final class QemuImg {
     private final ProcessRunner runner;
     private final String binary;
     private final JsonMapper json = JsonMapper.builder().build();
+    private Progress progress = Progress.NONE;
 
     public QemuImg(ProcessRunner runner) {
         this(runner, "qemu-img");
@@ -160,17 +162,25 @@ public final class QemuImg {
         run("convert", "-q", "-f", sourceFormat, "-O", targetFormat, source.toString(), target.toString());
     }
 
+    /** Where long copies ({@link #export}) report how far they are; none by default. */
+    public void progress(Progress progress) {
+        this.progress = progress;
+    }
+
     /**
-     * {@code convert -U [-c] -f SRCFMT -O DSTFMT SRC DST}: a standalone copy of an image another process may hold
-     * (force-share: only for files nobody writes, such as a frozen file), compressed when asked (qcow2 only).
+     * {@code convert -p -U [-c] -f SRCFMT -O DSTFMT SRC DST}: a standalone copy of an image another process may hold
+     * (force-share: only for files nobody writes, such as a frozen file), compressed when asked (qcow2 only). Its
+     * progress meter is reported as "export to DST" in bytes of {@code virtualSize}.
      */
-    public void export(Path source, String sourceFormat, Path target, String targetFormat, boolean compress) {
-        List<String> args = new ArrayList<>(List.of("convert", "-q", "-U"));
+    public void export(Path source, String sourceFormat, Path target, String targetFormat, boolean compress,
+                       long virtualSize) {
+        List<String> args = new ArrayList<>(List.of("convert", "-p", "-U"));
         if (compress) {
             args.add("-c");
         }
         args.addAll(List.of("-f", sourceFormat, "-O", targetFormat, source.toString(), target.toString()));
-        runner.run(Command.of(argv(args)).withTimeout(java.time.Duration.ofHours(12)));
+        runner.run(Command.of(argv(args)).withTimeout(java.time.Duration.ofHours(12)),
+                new ConvertProgress(progress, "export to " + target.getFileName(), Math.max(virtualSize, 0)));
     }
 
     /**
