@@ -4,18 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xsnap.host.DiskInfo;
-import io.xsnap.host.DomainInfo;
 import io.xsnap.host.exec.Command;
-import io.xsnap.host.image.ImageReader;
-import io.xsnap.host.qemuimg.QemuImg;
-import io.xsnap.host.xl.Reflink;
-import io.xsnap.host.xl.Xl;
-import io.xsnap.host.xl.XlDriver;
-import io.xsnap.observe.Json;
-import io.xsnap.observe.Observer;
-import io.xsnap.observe.SnapshotStore;
-import io.xsnap.observe.StoreLayout;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.ClonePlanner;
 import io.xsnap.plan.Plan;
@@ -28,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,32 +51,19 @@ class XlBackupOnStandInTest {
      * export starts, after the cut. What apply said is added to {@code said}.
      */
     static List<ChangeResult> backup(XenLab lab, Path store, String domain, Path dir, Runnable atExport, List<String> said) {
-        StoreLayout layout = new StoreLayout(store);
-        XlDriver driver = new XlDriver(new Xl(lab.images().runner(), lab.xl().toString()), new Reflink(lab.images().runner()),
-                lab.runDir(), store, Map.of());
-        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, Json.mapper()));
-        Plan plan = new ClonePlanner(layout, Clock.systemUTC().instant()).backup(observer.observe(), domain, "backup-1",
-                new Change.Export(dir, "qcow2", false));
+        boolean[] fired = {false};
+        ApplyContext ctx = XlApply.context(lab, store, line -> {
+            said.add(line);
+            if (line.contains("exporting") && !fired[0]) {
+                fired[0] = true;
+                atExport.run();
+            }
+        });
+        Plan plan = new ClonePlanner(ctx.layout(), Clock.systemUTC().instant()).backup(ctx.observer().observe(), domain,
+                "backup-1", new Change.Export(dir, "qcow2", false));
         assertFalse(plan.hasErrors(), plan.findings().toString());
         said.addAll(plan.changes().get(0).steps());
-        boolean[] fired = {false};
-        ApplyContext ctx = new ApplyContext(driver, new QemuImg(lab.images().runner()), observer, layout,
-                new Journal(layout.journal(), Json.mapper()), Json.mapper(), line -> {
-                    said.add(line);
-                    if (line.contains("exporting") && !fired[0]) {
-                        fired[0] = true;
-                        atExport.run();
-                    }
-                }, Clock.systemUTC());
         return new Executor(ctx).apply(plan);
-    }
-
-    /** The files the domain's disks run on now (xsnap's view: QMP for qdisk disks, the config for raw ones). */
-    static List<Path> chain(XenLab lab, Path store, String domain) {
-        XlDriver driver = new XlDriver(new Xl(lab.images().runner(), lab.xl().toString()), new Reflink(lab.images().runner()),
-                lab.runDir(), store, Map.of());
-        return driver.list().stream().filter(d -> d.name().equals(domain)).findFirst().map(DomainInfo::disks).orElseThrow()
-                .stream().map(DiskInfo::path).toList();
     }
 
     /** {@code qemu-img compare}: the two images read the same. */
@@ -117,7 +92,7 @@ class XlBackupOnStandInTest {
         g.write("xvda", 0xa1, 0, K64);
         g.write("xvdb", 0xb1, K64, K64);
         Path store = tmp.resolve("store");
-        List<Path> before = chain(lab, store, "web01");
+        List<Path> before = XlApply.chain(lab, store, "web01");
         Path dir = tmp.resolve("backup");
         List<String> said = new ArrayList<>();
 
@@ -132,7 +107,7 @@ class XlBackupOnStandInTest {
         assertTrue(same(lab, dir.resolve("xvda.qcow2"), reference(lab, "ref-a.qcow2", 0xa1, 0)), "xvda as at the cut");
         assertTrue(same(lab, dir.resolve("xvdb.qcow2"), reference(lab, "ref-b.qcow2", 0xb1, 1, 0xb0, 3)),
                 "xvdb as at the cut, its backing file's data included");
-        assertEquals(before, chain(lab, store, "web01"), "the domain runs on the chain it had");
+        assertEquals(before, XlApply.chain(lab, store, "web01"), "the domain runs on the chain it had");
         assertEquals("running", g.status());
         g.assertReads("xvda", 0xa2, 0, K64);
         g.assertReads("xvdb", 0xb2, 2 * K64, K64);

@@ -5,11 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.Actual;
+import io.xsnap.plan.Change;
+import io.xsnap.plan.ClonePlanner;
+import io.xsnap.plan.Plan;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.XenGuest;
 import io.xsnap.testing.XenLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,8 +150,19 @@ class XlClonesOnStandInTest {
         assertEquals("running", c3.status());
         c3.assertReads("xvda", 0x32, 0, K64);
         assertTrue(Files.readString(store.resolve("c3/xl-restore.cfg")).contains("target=" + store.resolve("c3/layers/xvda.1.qcow2")));
+
+        // a snapshot of the clone records the config the clone was started with, so it can be cloned in turn
+        c3.write("xvda", 0x33, K64, K64);
+        ok(lab.xsnap(store, "create", "c3", "--name", "s", "--disk-only", "--disk", "xvda=external"));
+        Cli.Run own = lab.xsnap(store, "delete-clone", "c3");
+        assertEquals(1, own.code(), own.toString());
+        assertTrue(own.out().contains("clone c3 has snapshots of its own: s"), own.out());
+        ok(lab.xsnap(store, "clone", "c3", "s", "--to", "c4", "--start"));
+        lab.guest("c4").assertReads("xvda", 0x32, 0, K64);
+        lab.guest("c4").assertReads("xvda", 0x33, K64, K64);
     }
 
+    /** Ten clones in one plan (as a spec declaring them would make): one restored running, one paused, eight made. */
     @Test
     void tenClonesShareTheFrozenFileOfAnExternalMemorySnapshot() throws Exception {
         Path cfg = web01();
@@ -154,20 +173,29 @@ class XlClonesOnStandInTest {
         String frozenBefore = Digests.sha256(frozen);
         web01.write("xvda", 0x62, 0, K64);
 
-        ok(lab.xsnap(store, "clone", "web01", "m1", "--to", "c0", "--start"));
-        ok(lab.xsnap(store, "clone", "web01", "m1", "--to", "c1", "--start", "--paused"));
-        for (int i = 2; i < 10; i++) {
-            ok(lab.xsnap(store, "clone", "web01", "m1", "--to", "c" + i));
+        List<String> said = new ArrayList<>();
+        ApplyContext ctx = XlApply.context(lab, store, said::add);
+        Actual actual = ctx.observer().observe();
+        ClonePlanner planner = new ClonePlanner(ctx.layout(), Instant.now());
+        List<Change> changes = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Plan one = planner.clone(actual, "web01", "m1", "c" + i, i == 0 ? "running" : i == 1 ? "paused" : "shutoff");
+            assertFalse(one.hasErrors(), one.findings().toString());
+            changes.addAll(one.changes());
         }
+        List<ChangeResult> results = new Executor(ctx).apply(new Plan(Plan.FORMAT_VERSION, Instant.now(), "xl", changes, List.of()));
+        assertTrue(results.size() == 10 && results.stream().allMatch(ChangeResult::ok), results + "\n" + said);
+
         assertEquals("running", lab.guest("c0").status(), "restored from the snapshot's memory (xl restore)");
         assertEquals("paused", lab.guest("c1").status());
         lab.guest("c0").write("xvda", 0x63, 0, K64);
         lab.guest("c1").assertReads("xvda", 0x61, 0, K64);
         web01.assertReads("xvda", 0x62, 0, K64);
+        Actual after = ctx.observer().observe();
         for (int i = 0; i < 10; i++) {
             Path overlay = store.resolve("c" + i + "/layers/xvda.1.qcow2");
-            Cli.Run info = Cli.run("images", overlay.toString());
-            assertTrue(info.out().contains(frozen.toString()), "c" + i + " builds on the shared frozen file: " + info.out());
+            ImageInfo image = after.images().stream().filter(img -> img.path().equals(overlay)).findFirst().orElseThrow();
+            assertEquals(frozen, image.backingPath(), "c" + i + " builds on the shared frozen file");
             assertEquals(i < 2, lab.listed("c" + i));
         }
         Cli.Run list = lab.xsnap(store, "list");

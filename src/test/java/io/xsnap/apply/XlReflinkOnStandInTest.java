@@ -184,7 +184,7 @@ class XlReflinkOnStandInTest {
                 data + ",raw,xvdb,rw"));
         g.write("xvda", 0xa1, 0, K64);
         g.write("xvdb", 0xb1, K64, K64);
-        List<Path> before = XlBackupOnStandInTest.chain(lab, store, "web01");
+        List<Path> before = XlApply.chain(lab, store, "web01");
         Path dir = mount.resolve("backup");
         List<String> said = new ArrayList<>();
 
@@ -202,7 +202,7 @@ class XlReflinkOnStandInTest {
                 XlBackupOnStandInTest.reference(lab, "ref-a.qcow2", 0xa1, 0)), "xvda as at the cut");
         assertTrue(XlBackupOnStandInTest.same(lab, dir.resolve("xvdb.qcow2"),
                 XlBackupOnStandInTest.reference(lab, "ref-b.qcow2", 0xb1, 1)), "xvdb as at the cut");
-        assertEquals(before, XlBackupOnStandInTest.chain(lab, store, "web01"), "the domain runs on the chain it had");
+        assertEquals(before, XlApply.chain(lab, store, "web01"), "the domain runs on the chain it had");
         assertEquals("running", g.status());
         g.assertReads("xvdb", 0xb2, K64, K64);
         try (var layers = Files.list(store.resolve("web01/layers"))) {

@@ -36,6 +36,8 @@ public final class XlDriver implements DomainDriver {
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+    /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */
+    private static final String START_CONFIG = "xl-restore.cfg";
 
     private final Xl xl;
     private final Reflink reflink;
@@ -228,12 +230,16 @@ public final class XlDriver implements DomainDriver {
 
     /**
      * The config as {@code xl list -l} printed it, and the domain's xl config file (from the command line or the
-     * spec) with its text, checked now so that a snapshot never records a file a revert could not use.
+     * spec; else the one xsnap last started it with, when that is still what it runs on, as for a clone) with its
+     * text, checked now so that a snapshot never records a file a revert could not use.
      */
     @Override
     public RestartRecipe restartRecipe(DomainInfo domain) {
         XlDomain d = domain(domain);
         Path file = configFiles.get(domain.name());
+        if (file == null) {
+            file = startedWith(d);
+        }
         if (file == null) {
             return new RestartRecipe(List.of(), d.configJson(), null, null);
         }
@@ -247,6 +253,32 @@ public final class XlDriver implements DomainDriver {
                     + ", which the domain has; is it the file the domain was created from?");
         }
         return new RestartRecipe(List.of(), d.configJson(), file.toAbsolutePath().toString(), text);
+    }
+
+    /**
+     * {@code <store>/<domain>/xl-restore.cfg} when xsnap wrote it and its disk targets are the ones the domain's
+     * config has now (xl keeps a disk's pdev_path when QMP moves the disk onto an overlay): the domain was last
+     * started from it (a clone, a revert) and not re-created by other means since. Else null.
+     */
+    private Path startedWith(XlDomain d) {
+        Path cfg = store.resolve(d.name()).resolve(START_CONFIG);
+        if (!Files.isRegularFile(cfg)) {
+            return null;
+        }
+        List<XlDiskSpec> specs;
+        try {
+            specs = XlConfigFile.parse(cfg.toString(), Files.readString(cfg, StandardCharsets.UTF_8)).disks();
+        } catch (IOException | HostException e) {
+            return null;
+        }
+        for (XlDomain.Disk disk : d.disks()) {
+            boolean same = specs.stream().anyMatch(s -> s.vdev().equals(disk.vdev()) && !s.target().isEmpty()
+                    && Path.of(s.target()).toAbsolutePath().normalize().equals(disk.target().toAbsolutePath().normalize()));
+            if (!same) {
+                return null;
+            }
+        }
+        return cfg;
     }
 
     /** {@code xl destroy}, then waits until {@code xl list} no longer shows the domain. */
@@ -322,7 +354,7 @@ public final class XlDriver implements DomainDriver {
         checkStart(name, recipe, diskFiles, memory);
         XlConfigFile config = configFor(name, recipe);
         String derived = config.withTargets(targets(name, diskFiles, true));
-        Path cfg = store.resolve(name).resolve("xl-restore.cfg");
+        Path cfg = store.resolve(name).resolve(START_CONFIG);
         try {
             Files.createDirectories(cfg.getParent());
             Files.deleteIfExists(cfg);
