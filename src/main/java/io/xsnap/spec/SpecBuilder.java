@@ -18,6 +18,22 @@ final class SpecBuilder {
     private SpecBuilder() {
     }
 
+    /** Whether the document declares a clone (kind: DomainClone) rather than a domain's snapshots. */
+    static boolean isClone(YamlDocument doc) {
+        return "DomainClone".equals(doc.root().path("kind").asString(""));
+    }
+
+    static CloneSpec clone(YamlDocument doc) {
+        JsonNode root = doc.root();
+        JsonNode from = root.get("from");
+        Presence state = root.has("state")
+                ? Presence.valueOf(root.get("state").asString().toUpperCase(Locale.ROOT))
+                : DEFAULT_STATE;
+        String start = root.path("start").asString("none");
+        return new CloneSpec(root.get("domain").asString(), from.get("domain").asString(), from.get("snapshot").asString(),
+                state, "none".equals(start) ? "shutoff" : start, doc.valueAt(FieldPath.ROOT));
+    }
+
     static DomainSpec domain(YamlDocument doc) {
         JsonNode root = doc.root();
         FieldPath listPath = FieldPath.ROOT.child("snapshots");

@@ -35,6 +35,16 @@ class SpecLoaderTest {
     }
 
     @Test
+    void aCloneAndTheSnapshotsOfTheCloneAreTwoDocumentsOfOneDomain() throws Exception {
+        Desired d = load("apiVersion: xsnap/v1\nkind: DomainClone\ndomain: app1\nfrom:\n  domain: web01\n"
+                + "  snapshot: gold\nstart: paused\n---\napiVersion: xsnap/v1\nkind: DomainClone\ndomain: app0\n"
+                + "from: {domain: web01, snapshot: gold}\nstate: absent\n---\n" + HEAD + "domain: app1\nsnapshots: []\n");
+        assertEquals(List.of(new CloneSpec("app0", "web01", "gold", Presence.ABSENT, "shutoff", at(9, 1)),
+                new CloneSpec("app1", "web01", "gold", Presence.PRESENT, "paused", at(1, 1))), d.clones());
+        assertEquals(List.of("app1"), d.domains().stream().map(DomainSpec::domain).toList());
+    }
+
+    @Test
     void defaultsAreFilledIn() throws Exception {
         Desired d = load(HEAD + "domain: web01\nsnapshots:\n  - name: pre-upgrade\n");
         assertEquals(List.of(new DomainSpec("web01",
