@@ -14,6 +14,8 @@ final class SpecBuilder {
     static final Presence DEFAULT_STATE = Presence.PRESENT;
     static final boolean DEFAULT_MEMORY = true;
     static final boolean DEFAULT_LIVE = false;
+    /** A clone's start when the spec says none: made, not started. */
+    static final String DEFAULT_START = "none";
 
     private SpecBuilder() {
     }
@@ -29,9 +31,9 @@ final class SpecBuilder {
         Presence state = root.has("state")
                 ? Presence.valueOf(root.get("state").asString().toUpperCase(Locale.ROOT))
                 : DEFAULT_STATE;
-        String start = root.path("start").asString("none");
+        String start = root.path("start").asString(DEFAULT_START);
         return new CloneSpec(root.get("domain").asString(), from.get("domain").asString(), from.get("snapshot").asString(),
-                state, "none".equals(start) ? "shutoff" : start, doc.valueAt(FieldPath.ROOT));
+                state, DEFAULT_START.equals(start) ? "shutoff" : start, doc.valueAt(FieldPath.ROOT));
     }
 
     static DomainSpec domain(YamlDocument doc) {

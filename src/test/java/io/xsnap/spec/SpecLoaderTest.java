@@ -150,6 +150,21 @@ class SpecLoaderTest {
                 Presence.PRESENT, true, false, Map.of("xvda", DiskMode.EXTERNAL),
                 new SourceRef("examples/specs/web01.yaml", 8, 5))),
                 new SourceRef("examples/specs/web01.yaml", 3, 1), Optional.of(Path.of("/etc/xen/web01.cfg"))), web01);
+        assertEquals(List.of(new CloneSpec("web01-test1", "web01", "pre-upgrade", Presence.PRESENT, "running",
+                        new SourceRef("examples/specs/app-clones.yaml", 4, 1)),
+                new CloneSpec("web01-test2", "web01", "pre-upgrade", Presence.ABSENT, "shutoff",
+                        new SourceRef("examples/specs/app-clones.yaml", 12, 1))), d.clones());
+    }
+
+    @Test
+    void theCloneDefaultsInTheSchemaAreTheOnesTheBuilderFillsIn() throws IOException {
+        JsonNode props;
+        try (InputStream in = getClass().getResourceAsStream(SpecSchema.RESOURCE)) {
+            props = JsonMapper.builder().build().readTree(in).path("$defs").path("domainClone").path("properties");
+        }
+        assertEquals(SpecBuilder.DEFAULT_START, props.path("start").path("default").asString());
+        assertEquals(SpecBuilder.DEFAULT_STATE.name().toLowerCase(java.util.Locale.ROOT),
+                props.path("state").path("default").asString());
     }
 
     @Test
