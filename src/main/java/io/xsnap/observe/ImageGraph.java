@@ -39,6 +39,19 @@ public final class ImageGraph {
         }
     }
 
+    /** Forgets an image a planned change removes. */
+    public void remove(Path path) {
+        ImageInfo old = images.remove(path);
+        if (old != null && old.backingPath() != null) {
+            usersOf.getOrDefault(old.backingPath(), new ArrayList<>()).remove(path);
+        }
+    }
+
+    /** Forgets a domain a planned change destroys. */
+    public void removeDomain(String name) {
+        domains.remove(name);
+    }
+
     /** Replaces a domain (its disks as a planned change leaves them). */
     public void putDomain(DomainInfo d) {
         domains.put(d.name(), d);

@@ -114,6 +114,7 @@ public final class SpecLoader {
                 found.addAll(duplicateSnapshotNames(doc));
                 found.addAll(duplicateDomain(doc, domains));
                 found.addAll(retentionClashes(doc));
+                found.addAll(cloneOfItself(doc));
                 if (found.isEmpty()) {
                     valid.add(doc);
                 }
@@ -123,7 +124,8 @@ public final class SpecLoader {
         if (!problems.isEmpty()) {
             throw new SpecException(inFileOrder(problems, names));
         }
-        return new Desired(valid.stream().map(SpecBuilder::domain).toList());
+        return new Desired(valid.stream().filter(d -> !SpecBuilder.isClone(d)).map(SpecBuilder::domain).toList(),
+                valid.stream().filter(SpecBuilder::isClone).map(SpecBuilder::clone).toList());
     }
 
     private List<YamlDocument> documents(Path file, List<SpecProblem> problems) throws IOException {
@@ -145,7 +147,7 @@ public final class SpecLoader {
         if (docs.isEmpty() && problems.size() == before) {
             problems.add(new SpecProblem(new SourceRef(name, 1, 1), FILE_FIELD,
                     "holds no spec: expected at least one document with apiVersion: "
-                    + schema.constant("apiVersion") + " and kind: " + schema.constant("kind")));
+                    + schema.apiVersion() + " and kind: " + schema.kindsSaid()));
         }
         return docs;
     }
@@ -217,19 +219,36 @@ public final class SpecLoader {
         return out;
     }
 
-    /** A second document for a domain already declared (in this file or an earlier one). */
+    /**
+     * A second document of one kind for a domain already declared (in this file or an earlier one). A domain may
+     * have one DomainClone document (how it is made) and one DomainSnapshots document (its snapshots).
+     */
     private static List<SpecProblem> duplicateDomain(YamlDocument doc, Map<String, SourceRef> domains) {
         JsonNode domain = doc.root().path("domain");
         if (!domain.isString()) {
             return List.of();
         }
+        boolean clone = SpecBuilder.isClone(doc);
         FieldPath at = FieldPath.ROOT.child("domain");
-        SourceRef earlier = domains.putIfAbsent(domain.asString(), doc.valueAt(at));
+        SourceRef earlier = domains.putIfAbsent((clone ? "clone\0" : "") + domain.asString(), doc.valueAt(at));
         if (earlier == null) {
             return List.of();
         }
-        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), "domain \"" + domain.asString()
-                + "\" is already declared at " + earlier + "; declare each domain in one document only"));
+        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), (clone ? "clone \"" : "domain \"")
+                + domain.asString() + "\" is already declared at " + earlier + "; declare each "
+                + (clone ? "clone" : "domain") + " in one document only"));
+    }
+
+    /** A clone named as its own source. */
+    private static List<SpecProblem> cloneOfItself(YamlDocument doc) {
+        JsonNode domain = doc.root().path("domain");
+        if (!SpecBuilder.isClone(doc) || !domain.isString()
+                || !domain.asString().equals(doc.root().path("from").path("domain").asString(null))) {
+            return List.of();
+        }
+        FieldPath at = FieldPath.ROOT.child("from").child("domain");
+        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), "a clone needs a name of its own: \""
+                + domain.asString() + "\" is the domain it is cloned from"));
     }
 
     private static List<SpecProblem> inFileOrder(List<SpecProblem> problems, List<String> names) {

@@ -160,6 +160,9 @@ class XlClonesOnStandInTest {
         ok(lab.xsnap(store, "clone", "c3", "s", "--to", "c4", "--start"));
         lab.guest("c4").assertReads("xvda", 0x32, 0, K64);
         lab.guest("c4").assertReads("xvda", 0x33, K64, K64);
+        c3.write("xvda", 0x34, K64, K64);
+        ok(lab.xsnap(store, "revert", "--force", "c3", "s"));
+        lab.guest("c3").assertReads("xvda", 0x33, K64, K64);
     }
 
     /** Ten clones in one plan (as a spec declaring them would make): one restored running, one paused, eight made. */

@@ -120,4 +120,22 @@ class ClonePlanTest {
         assertTrue(f.message().contains("cp --reflink needs the disk and /store on one btrfs or xfs filesystem"), f.message());
         assertTrue(f.fix().startsWith("convert it to qcow2"), f.fix());
     }
+
+    /** A clone of a snapshot the same plan creates (kind: DomainClone): the raw disk's reflink copy is its frozen file. */
+    @Test
+    void aCloneOfAPlannedSnapshotCopiesTheRawDisksReflinkCopyNotTheLiveDisk() {
+        Actual actual = runningXl(true);
+        Change create = new Planner(Fixtures.STORE, Fixtures.NOW).create(actual, "web01", "gold", false, false, java.util.Map.of())
+                .changes().get(0);
+        HostIndex index = new HostIndex(actual, Fixtures.STORE);
+        index.planned(create);
+        List<Finding> findings = new java.util.ArrayList<>();
+        Change clone = planner().cloneOfPlanned(index, findings, create, "app1", "shutoff");
+        assertEquals(List.of(), findings);
+        DiskChange xvdb = clone.disks().get(1);
+        assertEquals(Path.of("/store/web01/layers/xvdb.1.raw"), xvdb.image(), "the frozen copy, not /data/web01.raw");
+        assertTrue(xvdb.reflinkCopy());
+        assertTrue(clone.steps().contains("cp --reflink=always /store/web01/layers/xvdb.1.raw /store/app1/layers/xvdb.1.raw"),
+                clone.steps().toString());
+    }
 }
