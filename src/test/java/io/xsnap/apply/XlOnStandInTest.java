@@ -5,45 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
+import io.xsnap.testing.OnXenLab;
 import io.xsnap.testing.XenGuest;
-import io.xsnap.testing.XenLab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The xl driver through the CLI against the test-only xl stand-in (real QEMU guests serving qdisk-style nodes):
  * create, revert with a config derived from the domain's xl config file, delete; raw disks refused where they
  * cannot be copied by reflink. The reflink path itself is in {@link XlReflinkOnStandInTest}.
  */
-class XlOnStandInTest {
-    static final long MIB = 1 << 20;
-    static final long K64 = 64 * 1024;
-
-    @TempDir
-    Path tmp;
-    XenLab lab;
-    Path store;
-
-    @BeforeEach
-    void lab() {
-        lab = new XenLab(tmp);
-        store = tmp.resolve("store");
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
-    }
-
+class XlOnStandInTest extends OnXenLab {
     private Path qcow2(String name) {
         return lab.images().createDisk(name, "qcow2", 16 * MIB);
     }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +33,10 @@ class XlReflinkOnStandInTest {
     Path tmp;
     Path mount;
     XenLab lab;
+    /** The store, on the XFS. */
+    Path store;
+    /** web01's raw disk, on the XFS. */
+    Path data;
 
     @BeforeEach
     void xfs() throws IOException {
@@ -57,6 +60,8 @@ class XlReflinkOnStandInTest {
         assumeTrue(mount != null, "cannot loop-mount an XFS image here: "
                 + (mounted == null ? "no mount" : mounted.stderr()));
         lab = new XenLab(tmp);
+        store = mount.resolve("store");
+        data = mount.resolve("web01-data.raw");
     }
 
     private static CommandResult run(ExecRunner runner, String... argv) {
@@ -95,14 +100,16 @@ class XlReflinkOnStandInTest {
         runner.run(Command.of("umount", "-l", mount.toString()).withTimeout(Duration.ofSeconds(60)));
     }
 
+    /** web01's config: a qcow2 disk xvda beside the lab, and the raw disk xvdb {@link #data} (8 MiB) on the XFS. */
+    private Path web01Config() {
+        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
+        lab.images().qemuImg().create(data, "raw", 8 * MIB);
+        return lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root, data + ",raw,xvdb,rw");
+    }
+
     @Test
     void rawDisksAreCopiedWhilePausedAndRevertOntoAnOverlayOfTheCopy() throws IOException {
-        Path store = mount.resolve("store");
-        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
-        Path data = mount.resolve("web01-data.raw");
-        lab.images().qemuImg().create(data, "raw", 8 * MIB);
-        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root,
-                data + ",raw,xvdb,rw");
+        Path cfg = web01Config();
         XenGuest g = lab.create(cfg);
         g.write("xvdb", 0x41, 0, K64);
 
@@ -135,11 +142,7 @@ class XlReflinkOnStandInTest {
      */
     @Test
     void aCloneGetsItsOwnReflinkCopyOfAFrozenRawDisk() throws IOException {
-        Path store = mount.resolve("store");
-        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
-        Path data = mount.resolve("web01-data.raw");
-        lab.images().qemuImg().create(data, "raw", 8 * MIB);
-        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root, data + ",raw,xvdb,rw");
+        Path cfg = web01Config();
         XenGuest web01 = lab.create(cfg);
         web01.write("xvdb", 0x41, 0, K64);
         assertEquals(0, lab.xsnap(store, "create", "web01", "--name", "m1", "--xl-config", cfg.toString()).code());
@@ -176,35 +179,17 @@ class XlReflinkOnStandInTest {
      */
     @Test
     void aBackupCutsARawDiskByAReflinkCopyWhileTheDomainIsPausedBriefly() throws IOException {
-        Path store = mount.resolve("store");
-        Path root = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
-        Path data = mount.resolve("web01-data.raw");
-        lab.images().qemuImg().create(data, "raw", 16 * MIB);
-        XenGuest g = lab.create(lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + root,
-                data + ",raw,xvdb,rw"));
-        g.write("xvda", 0xa1, 0, K64);
-        g.write("xvdb", 0xb1, K64, K64);
-        List<Path> before = XlApply.chain(lab, store, "web01");
+        XenGuest g = lab.create(web01Config());
         Path dir = mount.resolve("backup");
-        List<String> said = new ArrayList<>();
-
-        List<ChangeResult> results = XlBackupOnStandInTest.backup(lab, store, "web01", dir, () -> {
-            g.write("xvda", 0xa2, 0, K64);       // after the cut: not in the backup
-            g.write("xvdb", 0xb2, K64, K64);
-        }, said);
-        assertTrue(results.get(0).ok(), results + "\n" + said);
-        assertTrue(said.contains("pause web01 briefly: raw disk xvdb is copied while it is paused"), said.toString());
-        assertTrue(said.contains("copy: cp --reflink=always " + data + " " + store.resolve("web01/layers/xvdb.1.raw")),
-                said.toString());
-        assertTrue(results.get(0).pauseMillis() >= 0, "the domain was paused for the copy");
-
-        assertTrue(XlBackupOnStandInTest.same(lab, dir.resolve("xvda.qcow2"),
-                XlBackupOnStandInTest.reference(lab, "ref-a.qcow2", 0xa1, 0)), "xvda as at the cut");
-        assertTrue(XlBackupOnStandInTest.same(lab, dir.resolve("xvdb.qcow2"),
-                XlBackupOnStandInTest.reference(lab, "ref-b.qcow2", 0xb1, 1)), "xvdb as at the cut");
-        assertEquals(before, XlApply.chain(lab, store, "web01"), "the domain runs on the chain it had");
-        assertEquals("running", g.status());
-        g.assertReads("xvdb", 0xb2, K64, K64);
+        XlApply.BackupRun run = XlApply.backupWhileWriting(lab, store, g, dir);
+        assertTrue(run.said().contains("pause web01 briefly: raw disk xvdb is copied while it is paused"), run.said().toString());
+        assertTrue(run.said().contains("copy: cp --reflink=always " + data + " " + store.resolve("web01/layers/xvdb.1.raw")),
+                run.said().toString());
+        assertTrue(run.result().pauseMillis() >= 0, "the domain was paused for the copy");
+        assertTrue(XlApply.same(lab, dir.resolve("xvda.qcow2"), XlApply.reference(lab, "ref-a.qcow2", 0xa1, 0)),
+                "xvda as at the cut");
+        assertTrue(XlApply.same(lab, dir.resolve("xvdb.qcow2"), XlApply.reference(lab, "ref-b.qcow2", 0xb1, 1)),
+                "xvdb as at the cut");
         try (var layers = Files.list(store.resolve("web01/layers"))) {
             assertEquals(List.of(), layers.toList(), "the reflink copy and the temporary layer are gone");
         }
