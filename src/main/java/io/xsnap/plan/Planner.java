@@ -676,6 +676,9 @@ public final class Planner {
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
         final Map<String, Path> chosenLayers = new java.util.HashMap<>();
+        /** "image\0tag" of every internal snapshot a manifest names; built on first use. */
+        private Set<String> managedTags;
+        private int errors;
 
         Session(Actual actual) {
             this.actual = actual;
@@ -697,10 +700,11 @@ public final class Planner {
 
         void error(String domain, String snapshot, String message, String fix) {
             findings.add(new Finding(Finding.Kind.ERROR, domain, snapshot, message, fix));
+            errors++;
         }
 
         int errorCount() {
-            return (int) findings.stream().filter(f -> f.kind() == Finding.Kind.ERROR).count();
+            return errors;
         }
 
         /** {@code <store>/<domain>/layers/<vdev>.<n>.qcow2} with the lowest n not observed or handed out. */
@@ -730,10 +734,17 @@ public final class Planner {
         }
 
         void noteUnmanaged(DomainInfo domain) {
-            Set<String> managed = new HashSet<>();
-            for (StoredSnapshot st : actual.snapshots()) {
-                st.manifest().disks().stream().filter(d -> d.tag() != null).forEach(d -> managed.add(d.image() + "\0" + d.tag()));
+            if (managedTags == null) {
+                managedTags = new HashSet<>();
+                for (StoredSnapshot st : actual.snapshots()) {
+                    for (Manifest.Disk d : st.manifest().disks()) {
+                        if (d.tag() != null) {
+                            managedTags.add(d.image() + "\0" + d.tag());
+                        }
+                    }
+                }
             }
+            Set<String> managed = managedTags;
             TreeMap<String, String> unmanaged = new TreeMap<>();
             for (DiskInfo disk : sortedDisks(domain)) {
                 for (ImageInfo img : index.chain(disk)) {
