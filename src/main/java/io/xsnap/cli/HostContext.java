@@ -12,6 +12,7 @@ import io.xsnap.observe.Actual;
 import io.xsnap.observe.Json;
 import io.xsnap.observe.Observer;
 import io.xsnap.observe.SnapshotStore;
+import io.xsnap.observe.StateReader;
 import io.xsnap.observe.StoreLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +67,7 @@ final class HostContext {
     }
 
     Observer observer(DomainDriver driver) {
-        return new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, json));
+        return new Observer(driver, new ImageReader()::read, new SnapshotStore(layout));
     }
 
     /** The observed state: from {@code stateFile} when given, else from this host. */
@@ -75,7 +76,7 @@ final class HostContext {
             return observer(driver()).observe();
         }
         try {
-            return json.readValue(Files.readAllBytes(stateFile), Actual.class);
+            return StateReader.actual(Files.readAllBytes(stateFile));
         } catch (NoSuchFileException e) {
             throw new XsnapExit(ExitCodes.NOINPUT, "state file " + stateFile + " does not exist");
         } catch (IOException e) {
