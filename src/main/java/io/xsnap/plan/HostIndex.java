@@ -11,6 +11,7 @@ import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ final class HostIndex {
     /** Every clone overlay, with the clone that owns it. */
     private final Map<Path, String> cloneOverlays = new HashMap<>();
     private final Actual actual;
+    /** The internal snapshot tags manifests name, by image (as the manifests spell the image's path). */
+    private final Map<String, Set<String>> managedTags = new HashMap<>();
 
     HostIndex(Actual actual) {
         this.actual = actual;
@@ -34,12 +37,15 @@ final class HostIndex {
         }
         for (StoredSnapshot s : actual.snapshots()) {
             snapshots.computeIfAbsent(s.domain(), k -> new HashMap<>()).put(s.name(), s);
+            String label = s.domain() + "/" + s.name();
             for (Manifest.Disk d : s.manifest().disks()) {
                 for (String f : new String[] {d.image(), d.frozen()}) {
                     if (f != null) {
-                        namedBy.computeIfAbsent(Path.of(f), k -> new LinkedHashSet<>())
-                                .add(s.domain() + "/" + s.name());
+                        named(Path.of(f), label);
                     }
+                }
+                if (d.image() != null && d.tag() != null) {
+                    managedTags.computeIfAbsent(d.image(), k -> new HashSet<>()).add(d.tag());
                 }
             }
         }
@@ -119,6 +125,12 @@ final class HostIndex {
         Set<String> s = new LinkedHashSet<>(namedBy.getOrDefault(path, Set.of()));
         s.remove(except);
         return s;
+    }
+
+    /** True when some manifest names the internal snapshot {@code tag} of {@code image}. */
+    boolean managed(Path image, String tag) {
+        Set<String> tags = managedTags.get(image.toString());
+        return tags != null && tags.contains(tag);
     }
 
     /** The observed images of a disk's chain, top first. */

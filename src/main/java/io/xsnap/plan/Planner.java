@@ -676,8 +676,6 @@ public final class Planner {
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
         final Map<String, Path> chosenLayers = new java.util.HashMap<>();
-        /** "image\0tag" of every internal snapshot a manifest names; built on first use. */
-        private Set<String> managedTags;
         private int errors;
 
         Session(Actual actual) {
@@ -734,22 +732,11 @@ public final class Planner {
         }
 
         void noteUnmanaged(DomainInfo domain) {
-            if (managedTags == null) {
-                managedTags = new HashSet<>();
-                for (StoredSnapshot st : actual.snapshots()) {
-                    for (Manifest.Disk d : st.manifest().disks()) {
-                        if (d.tag() != null) {
-                            managedTags.add(d.image() + "\0" + d.tag());
-                        }
-                    }
-                }
-            }
-            Set<String> managed = managedTags;
             TreeMap<String, String> unmanaged = new TreeMap<>();
             for (DiskInfo disk : sortedDisks(domain)) {
                 for (ImageInfo img : index.chain(disk)) {
                     for (InternalSnapshot sn : img.snapshots()) {
-                        if (!managed.contains(img.path() + "\0" + sn.name())) {
+                        if (!index.managed(img.path(), sn.name())) {
                             unmanaged.put(disk.vdev() + ":" + sn.name(), img.path().toString());
                         }
                     }

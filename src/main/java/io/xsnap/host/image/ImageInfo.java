@@ -30,6 +30,11 @@ public record ImageInfo(Path path, String format, long virtualSize, int version,
     }
 
     public boolean hasSnapshot(String name) {
-        return snapshots.stream().anyMatch(s -> s.name().equals(name));
+        for (InternalSnapshot s : snapshots) {
+            if (s.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
