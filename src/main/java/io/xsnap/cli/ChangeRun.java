@@ -80,7 +80,7 @@ final class ChangeRun {
         Plan shown = r.shown();
         if (r.plan().hasErrors()) {
             if (options.json) {
-                new JsonPlanView(host.json).render(shown, out);
+                new JsonPlanView(host.json()).render(shown, out);
             }
             return exitCodeOfErrors(r.plan());
         }
@@ -113,7 +113,7 @@ final class ChangeRun {
             }
             Observer observer = host.observer(driver);
             ApplyContext ctx = new ApplyContext(driver, new QemuImg(host.runner), observer, host.layout,
-                    new Journal(host.layout.journal(), host.json), host.json, reporter, options.clock());
+                    new Journal(host.layout.journal(), host.json()), host.json(), reporter, options.clock());
             new Recovery(ctx).resumeLeftPaused();
             Clock clock = ctx.clock();
             List<ChangeResult> results = new ArrayList<>();
@@ -189,7 +189,7 @@ final class ChangeRun {
 
     private int end(Plan plan, List<ChangeResult> results, boolean ok, PrintWriter out) {
         if (options.json) {
-            out.println(host.json.writeValueAsString(new Outcome(JsonPlanView.document(plan), results, ok)));
+            out.println(host.json().writeValueAsString(new Outcome(JsonPlanView.document(plan), results, ok)));
         } else if (!results.isEmpty()) {
             summary(results, plan, out);
         }

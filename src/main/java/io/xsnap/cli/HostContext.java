@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class HostContext {
     final HostOptions options;
     final ProcessRunner runner;
-    final JsonMapper json = Json.mapper();
+    private JsonMapper json;
     final StoreLayout layout;
     private final Map<String, Path> xlConfigs = new TreeMap<>();
 
@@ -43,6 +43,14 @@ final class HostContext {
 
     HostContext(HostOptions options) {
         this(options, new ExecRunner());
+    }
+
+    /** The mapper for xsnap's JSON documents, made on first use (a plan printed as text needs none). */
+    JsonMapper json() {
+        if (json == null) {
+            json = Json.mapper();
+        }
+        return json;
     }
 
     /** xl: the domain's xl config file (from --xl-config or a spec), which reverts derive the restore config from. */

@@ -33,7 +33,7 @@ public final class ObserveCommand implements Callable<Integer> {
         Actual actual = ctx.observer(ctx.driver()).observe();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(ctx.json.writeValueAsString(actual));
+            out.println(ctx.json().writeValueAsString(actual));
         } else {
             printText(actual, out);
         }

@@ -49,12 +49,12 @@ public final class PlanCommand implements Callable<Integer> {
         Plan saved = plan;
         if (planOptions.state == null) {
             // on the host: what the next changing run will recover first
-            plan = planner.recover(actual, new Journal(ctx.layout.journal(), ctx.json).interrupted()).then(plan);
+            plan = planner.recover(actual, new Journal(ctx.layout.journal(), ctx.json()).interrupted()).then(plan);
         }
-        planOptions.view(ctx.json).render(plan, spec.commandLine().getOut());
+        planOptions.view(ctx::json).render(plan, spec.commandLine().getOut());
         if (planOptions.out != null && !plan.hasErrors()) {
             // recovery is not saved: every changing run does it first, and then the host's fingerprint decides
-            java.nio.file.Files.write(planOptions.out, ctx.json.writeValueAsBytes(SavedPlan.of(saved, Fingerprint.of(actual))));
+            java.nio.file.Files.write(planOptions.out, ctx.json().writeValueAsBytes(SavedPlan.of(saved, Fingerprint.of(actual))));
             spec.commandLine().getErr().println("Saved the plan to " + planOptions.out + "; apply it with: xsnap apply "
                     + planOptions.out);
         }
