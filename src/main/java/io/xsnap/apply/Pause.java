@@ -5,7 +5,8 @@ import io.xsnap.host.HostException;
 
 /**
  * A pause xsnap causes, journalled before it happens and ended on every path (invariant 4).
- * Measures the window from the pause to the resume.
+ * Measures the window the guest stood still: from just before the {@code stop} (or, for a live save, from
+ * the moment the hypervisor stopped the guest for the switch-over) until {@code cont} has returned.
  */
 final class Pause {
     private final ApplyContext ctx;
@@ -38,12 +39,15 @@ final class Pause {
         }
     }
 
-    /** The step that pauses the domain by itself has just returned. */
-    void startedNow(boolean didPause) {
-        if (didPause) {
-            paused = true;
-            startNanos = System.nanoTime();
-        }
+    /**
+     * The step that pauses the domain by itself (a live save) has just returned.
+     *
+     * @param stoppedAtNanos when it stopped the guest ({@link System#nanoTime()}), or -1 when it did not say:
+     *                       then the pause is counted from now, which undercounts
+     */
+    void startedAt(long stoppedAtNanos) {
+        paused = true;
+        startNanos = stoppedAtNanos >= 0 ? stoppedAtNanos : System.nanoTime();
     }
 
     /** Resumes a domain this pause stopped; @return the pause in ms, or -1 when it never paused. */

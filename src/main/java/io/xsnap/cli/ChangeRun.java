@@ -202,7 +202,8 @@ final class ChangeRun {
         out.println();
         for (ChangeResult r : results) {
             out.printf("%s %s: %s%s%n", r.change().action().word(), r.change().address(), r.ok() ? "done" : "FAILED: " + r.error(),
-                    r.pauseMillis() >= 0 ? " (domain paused " + r.pauseMillis() + " ms)" : "");
+                    r.pauseMillis() < 0 ? "" : " (domain paused " + r.pauseMillis() + " ms"
+                            + (r.downtimeMillis() >= 0 ? ", switch-over downtime " + r.downtimeMillis() + " ms" : "") + ")");
         }
         out.printf("Apply %s: %d of %d changes done.%n", done == plan.changes().size() ? "complete" : "stopped", done,
                 plan.changes().size());

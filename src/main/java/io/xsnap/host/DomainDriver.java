@@ -27,9 +27,9 @@ public interface DomainDriver {
      * Saves guest memory to {@code file} (created 0600). Not live: the guest must be paused first and
      * stays paused. Live: memory is copied while the guest runs; the guest ends paused.
      *
-     * @return the bytes written
+     * @return the bytes written, and when the save stopped the guest
      */
-    long saveMemory(DomainInfo domain, Path file, boolean live);
+    MemorySave saveMemory(DomainInfo domain, Path file, boolean live);
 
     /**
      * A domain snapshot: saves memory to {@code file} and cuts the disks at the same instant, the guest
@@ -40,12 +40,12 @@ public interface DomainDriver {
      * (xl save -p). The qemu driver overrides it: QEMU deactivates a guest's disks once a migration
      * completes, so it cuts them inside the migration, before the switch-over.
      *
-     * @return the bytes of memory written
+     * @return the bytes of memory written, and when the save stopped the guest
      */
-    default long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
-        long bytes = saveMemory(domain, file, live);
+    default MemorySave saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+        MemorySave save = saveMemory(domain, file, live);
         snapshotDisks(domain, cuts);
-        return bytes;
+        return save;
     }
 
     /** Cuts all the given disks at one instant (one transaction): all or none. */

@@ -6,6 +6,7 @@ import io.xsnap.host.DomainDriver;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
 import io.xsnap.host.MemoryFile;
+import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.host.qmp.QmpClient;
@@ -128,7 +129,7 @@ public final class XlDriver implements DomainDriver {
 
     /** {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused. */
     @Override
-    public long saveMemory(DomainInfo domain, Path file, boolean live) {
+    public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         if (live) {
             throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
         }
@@ -143,7 +144,7 @@ public final class XlDriver implements DomainDriver {
             }
             long size = Files.size(target);
             saved = true;
-            return size;
+            return MemorySave.of(size); // xl reports no downtime; the domain was paused before the save
         } catch (IOException e) {
             throw new HostException(target + ": " + e.getMessage(), e);
         } finally {
