@@ -82,24 +82,22 @@ final class Creator {
             boolean running = domain.state() == RunState.RUNNING;
             String cutUndo = "delete the internal snapshots, commit the overlays back (or finish: write the manifest)";
             if (memFile != null) {
+                // the save stops the guest itself (at its start, or live at its end): journal the pause first
+                pause.expect(running);
                 if (c.live()) {
-                    // the save stops the guest at its end: journal the pause before it can happen
-                    pause.expect(running);
                     ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) at the switch-over"));
-                    journal.step(c, driver, Step.SAVE, cutUndo);
-                    save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, true, cuts);
-                    if (running) {
-                        pause.startedAt(save.stoppedAtNanos());
-                    }
                 } else {
                     if (running) {
-                        pause.pause();
+                        ctx.reporter().say("  pausing " + domain.name());
                     }
                     ctx.reporter().say("  saving memory to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) in one transaction"));
-                    journal.step(c, driver, Step.SAVE, cutUndo);
-                    save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, false, cuts);
+                }
+                journal.step(c, driver, Step.SAVE, cutUndo);
+                save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
+                if (running) {
+                    pause.startedAt(save.stoppedAtNanos());
                 }
             } else if (!cuts.isEmpty()) {
                 boolean copies = c.disks().stream().anyMatch(Creator::isCopy);

@@ -35,7 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code -drive id=<vdev>,file=...,format=...}: QMP addresses each disk by its device name, the vdev.
  *
  * <p>Each operation connects to the domain's monitor for its own duration only (QEMU serves one client
- * per socket). Memory goes to a file through {@code migrate exec:cat >> 'FILE'} and comes back with
+ * per socket). Memory goes to a file through {@code migrate exec:exec cat >> 'FILE'} and comes back with
  * {@code -incoming "exec:cat 'FILE'"} (QEMU 7.2 has no {@code file:} migration).
  */
 public final class QemuDriver implements DomainDriver {

@@ -20,7 +20,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Guest memory to and from a file with QMP migration: {@code migrate "exec:cat >> 'FILE'"} to save,
+ * Guest memory to and from a file with QMP migration: {@code migrate "exec:exec cat >> 'FILE'"} to save,
  * {@code -incoming "exec:cat 'FILE'"} to load (QEMU 7.2 has no {@code file:} migration). The file holds
  * QEMU's migration stream, which starts with "QEVM".
  *
@@ -38,9 +38,10 @@ final class QmpMigration {
 
     /**
      * Saves the guest's memory to {@code file} (created 0600 in a 0700 directory; an existing file is never
-     * overwritten) and returns the bytes written and, live, when QEMU stopped the guest for the switch-over
-     * and its own measure of that downtime. Not live: the guest must not be running. Live: memory is copied
-     * while it runs. Either way the file is written at full speed (see {@link Settings}).
+     * overwritten) and returns the bytes written, when the guest was stopped and, live, QEMU's own measure of
+     * the switch-over. Not live: a running guest is stopped once the save is ready to start (the connection,
+     * the file and the settings made first) and stays stopped. Live: memory is copied while the guest runs,
+     * QEMU stops it for the switch-over. Either way the file is written at full speed (see {@link Settings}).
      *
      * <p>With cuts, the migration pauses before the switch-over (capability pause-before-switchover): the
      * guest is stopped, its disks still active, and the disk transaction runs there; then the migration
@@ -50,21 +51,24 @@ final class QmpMigration {
      */
     static MemorySave save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts, Progress progress) {
         Path target = file.toAbsolutePath().normalize();
-        String uri = "exec:cat >> " + shellQuoted(target);
+        // "exec cat": the shell QEMU starts becomes the writer instead of starting it, one process less to spawn
+        String uri = "exec:exec cat >> " + shellQuoted(target);
         String status = qmp.execute("query-status").path("status").asString("");
         if (status.equals("postmigrate")) {
             throw new HostException("domain " + domain.name() + ": QEMU cannot save memory again before the "
                     + "guest has run since its last save (state postmigrate): resume it first");
         }
-        if (!live && status.equals("running")) {
-            throw new HostException("domain " + domain.name() + " is running: pause it before saving memory "
-                    + "(or save live)");
-        }
         MemoryFile.create(target);
         boolean saved = false;
         Set<Long> writersBefore = QemuProcess.children(domain.id());
         Settings before = Settings.apply(qmp, live, !cuts.isEmpty());
+        long stoppedAt = -1;
         try {
+            if (!live && status.equals("running")) {
+                // everything is ready: the guest stops only now
+                stoppedAt = System.nanoTime();
+                qmp.execute("stop");
+            }
             qmp.execute("migrate", QmpClient.args().put("uri", uri));
             JsonNode migration = awaitMigration(qmp, domain, progress, Set.of("pre-switchover", "completed", "failed",
                     "cancelled"));
@@ -82,7 +86,9 @@ final class QmpMigration {
             long completedAt = System.nanoTime();
             awaitWriters(domain, writersBefore);
             long downtime = live ? downtime(qmp, migration) : -1;
-            long stoppedAt = live ? stoppedAt(qmp, completedAt, downtime) : -1;
+            if (live) {
+                stoppedAt = stoppedAt(qmp, completedAt, downtime);
+            }
             long bytes = Files.size(target);
             saved = true;
             return new MemorySave(bytes, downtime, stoppedAt);

@@ -127,11 +127,21 @@ public final class XlDriver implements DomainDriver {
         xl.unpause(domain.id());
     }
 
-    /** {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused. */
+    /**
+     * {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused.
+     * A running domain is paused first ({@code xl pause}, the first thing the save does, so a save that fails
+     * before it leaves the domain as it was); the pause is counted from just before that command. xl reports
+     * no downtime of its own, so the save gives none.
+     */
     @Override
     public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         if (live) {
             throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
+        }
+        long stoppedAt = -1;
+        if (domain.state() == RunState.RUNNING) {
+            stoppedAt = System.nanoTime();
+            xl.pause(domain.id());
         }
         Path target = file.toAbsolutePath().normalize();
         MemoryFile.create(target);
@@ -144,7 +154,7 @@ public final class XlDriver implements DomainDriver {
             }
             long size = Files.size(target);
             saved = true;
-            return MemorySave.of(size); // xl reports no downtime; the domain was paused before the save
+            return new MemorySave(size, -1, stoppedAt);
         } catch (IOException e) {
             throw new HostException(target + ": " + e.getMessage(), e);
         } finally {

@@ -132,6 +132,16 @@ class QemuDriverTest {
     }
 
     @Test
+    void aSaveThatIsNotLiveStopsARunningGuestOnceReady() {
+        TestGuest guest = lab.start("g", Disk.qcow2("vda", lab.createDisk("a.qcow2", "qcow2", MIB)));
+        long called = System.nanoTime();
+        MemorySave save = driver.saveMemory(domain("g"), tmp.resolve("store/g/s1/memory.save"), false);
+        assertTrue(save.stoppedAtNanos() > called && save.stoppedAtNanos() < System.nanoTime(), save.toString());
+        assertEquals(-1, save.downtimeMillis());
+        assertEquals("postmigrate", guest.status(), "stopped, and left so");
+    }
+
+    @Test
     void liveSaveCutsTheDisksAtTheEndAndAFailedCutChangesNothing() throws IOException {
         Path a = lab.createDisk("a.qcow2", "qcow2", MIB);
         TestGuest guest = lab.start("g", Disk.qcow2("vda", a));
@@ -148,8 +158,10 @@ class QemuDriverTest {
         assertEquals(Files.size(memory), save.bytes());
         assertTrue(save.stoppedAtNanos() > called && save.stoppedAtNanos() < returned, "stopped during the save");
         long stoodStill = returned - save.stoppedAtNanos();
-        assertTrue(save.downtimeMillis() >= 0 && save.downtimeMillis() * 1_000_000 <= stoodStill + 1_000_000,
-                "QEMU's downtime lies within the pause: " + save);
+        // QEMU starts its downtime clock just before it stops the vCPUs and emits STOP (whose timestamp is the
+        // pause's start): on a loaded host that gap alone is a few milliseconds
+        assertTrue(save.downtimeMillis() >= 0 && save.downtimeMillis() * 1_000_000 <= stoodStill + 10_000_000,
+                "QEMU's downtime lies within the pause (" + stoodStill / 1_000_000 + " ms): " + save);
         assertEquals(settings, migrationSettings(guest), "capabilities and parameters are put back");
         assertEquals("QEVM", head(memory));
         assertEquals("postmigrate", guest.status(), "QEMU stopped the guest at the end");
