@@ -9,6 +9,7 @@ import io.xsnap.host.xl.Reflink;
 import io.xsnap.host.xl.Xl;
 import io.xsnap.host.xl.XlDriver;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.ImageProbe;
 import io.xsnap.observe.Json;
 import io.xsnap.observe.Observer;
 import io.xsnap.observe.SnapshotStore;
@@ -75,7 +76,7 @@ final class HostContext {
     }
 
     Observer observer(DomainDriver driver) {
-        return new Observer(driver, new ImageReader()::read, new SnapshotStore(layout));
+        return new Observer(driver, ImageProbe.of(new ImageReader()), new SnapshotStore(layout));
     }
 
     /** The observed state: from {@code stateFile} when given, else from this host. */

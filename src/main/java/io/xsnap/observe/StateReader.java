@@ -29,7 +29,8 @@ import tools.jackson.core.json.JsonFactory;
  * binding them to records through reflection costs seconds, this costs a fraction of one.
  *
  * <p>Reads like the mapper: property names in snake_case, unknown properties skipped, a missing or null
- * value is null (0 or false for numbers and flags), run states in any letter case, instants as ISO-8601 text
+ * value is null (0 or false for numbers and flags; -1 for an image's merge costs, which older states lack),
+ * run states in any letter case, instants as ISO-8601 text
  * or epoch seconds. A value of the wrong kind, or a required list that is missing, is a
  * {@link JacksonException} that says where.
  */
@@ -170,6 +171,8 @@ public final class StateReader {
         boolean corrupt = false;
         List<InternalSnapshot> snapshots = null;
         long fileSize = 0;
+        long allocatedBytes = -1;
+        long backingVisibleBytes = -1;
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
@@ -186,11 +189,14 @@ public final class StateReader {
                 case "corrupt" -> corrupt = flag(p);
                 case "snapshots" -> snapshots = list(p, q -> object(q, StateReader::internalSnapshot));
                 case "file_size" -> fileSize = number(p);
+                case "allocated_bytes" -> allocatedBytes = number(p);
+                case "backing_visible_bytes" -> backingVisibleBytes = number(p);
                 default -> p.skipChildren();
             }
         }
         return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath, backingFormat,
-                dataFile, dirty, corrupt, required(p, snapshots, "snapshots"), fileSize);
+                dataFile, dirty, corrupt, required(p, snapshots, "snapshots"), fileSize, allocatedBytes,
+                backingVisibleBytes);
     }
 
     private static InternalSnapshot internalSnapshot(JsonParser p) {

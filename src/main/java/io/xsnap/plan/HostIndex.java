@@ -79,7 +79,7 @@ final class HostIndex {
                     tags.add(new InternalSnapshot("planned", dc.tag(), 0, 0, 0, 0, img.virtualSize(), -1));
                     graph.put(new ImageInfo(img.path(), img.format(), img.virtualSize(), img.version(), img.clusterSize(),
                             img.backingFile(), img.backingPath(), img.backingFormat(), img.dataFile(), img.dirty(),
-                            img.corrupt(), tags, img.fileSize()));
+                            img.corrupt(), tags, img.fileSize(), img.allocatedBytes(), img.backingVisibleBytes()));
                 }
                 named(dc.image(), c.address());
             }

@@ -508,18 +508,26 @@ public final class Planner {
             steps.add(d.vdev() + ": keep " + frozen + " (not in the store, and " + above + " must stay)");
             return;
         }
+        long commitCost = s.commitCost(above);
+        long streamCost = s.streamCost(frozen, above);
         DiskChange.Merge merge = !aboveOwned ? DiskChange.Merge.STREAM
                 : !owned ? DiskChange.Merge.COMMIT
-                : s.allocated(frozen) < s.allocated(above) ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
+                : streamCost < commitCost ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
+        ImageInfo aboveInfo = s.index.image(above);
+        boolean measured = aboveInfo != null && aboveInfo.allocatedBytes() >= 0 && aboveInfo.backingVisibleBytes() >= 0;
+        String why = owned && aboveOwned && measured ? " (copies " + mib(Math.min(commitCost, streamCost))
+                + "; the other way " + mib(Math.max(commitCost, streamCost)) + ")" : "";
         disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, above, merge));
         if (merge == DiskChange.Merge.COMMIT) {
             touches.add(frozen + " (receives the data of " + above + ")");
             removes.add(above);
-            steps.add("commit " + above + " into " + frozen + (s.index.holder(above) != null ? " (live block-commit)" : ""));
+            steps.add("commit " + above + " into " + frozen + (s.index.holder(above) != null ? " (live block-commit)" : "")
+                    + why);
         } else {
             touches.add(above + " (receives the data of " + frozen + "; guest-visible content unchanged)");
             removes.add(frozen);
-            steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : ""));
+            steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : "")
+                    + why);
         }
     }
 
@@ -664,6 +672,10 @@ public final class Planner {
         return d.disks().stream().sorted(java.util.Comparator.comparing(DiskInfo::vdev)).toList();
     }
 
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
     private static String joinPaths(List<Path> paths) {
         return String.join(", ", paths.stream().map(Path::toString).toList());
     }
@@ -726,9 +738,23 @@ public final class Planner {
             }
         }
 
-        long allocated(Path p) {
-            ImageInfo i = index.image(p);
-            return i == null ? Long.MAX_VALUE : i.fileSize();
+        /** What committing {@code above} into its backing file copies: its data, else (not read) its file size. */
+        long commitCost(Path above) {
+            ImageInfo i = index.image(above);
+            return i == null ? Long.MAX_VALUE : i.allocatedBytes() >= 0 ? i.allocatedBytes() : i.fileSize();
+        }
+
+        /**
+         * What streaming {@code frozen} into {@code above} copies: the data of frozen that shows through above,
+         * else (not read) frozen's file size.
+         */
+        long streamCost(Path frozen, Path above) {
+            ImageInfo a = index.image(above);
+            if (a != null && a.backingVisibleBytes() >= 0) {
+                return a.backingVisibleBytes();
+            }
+            ImageInfo f = index.image(frozen);
+            return f == null ? Long.MAX_VALUE : f.fileSize();
         }
 
         void noteUnmanaged(DomainInfo domain) {

@@ -33,7 +33,8 @@ class StateReaderTest {
                 Path.of("/img/base.qcow2"), "qcow2", "data.bin", true, false, List.of(
                         new InternalSnapshot("1", "pre-upgrade", 1_700_000_000L, 123_456_789L, 987_654_321L, 4096,
                                 1L << 34, -1),
-                        new InternalSnapshot("2", "ünïcode \"quoted\"", 1, 2, 3, 0, -1, 7)), 1_234_567);
+                        new InternalSnapshot("2", "ünïcode \"quoted\"", 1, 2, 3, 0, -1, 7)), 1_234_567)
+                .withMergeCosts(65536 * 3, 65536 * 5);
         ImageInfo raw = new ImageInfo(Path.of("/img/data.raw"), "raw", 1 << 20, 0, 0, null, null, null, null, false,
                 true, List.of(), 1 << 20);
         Manifest withMemory = new Manifest(1, "pre-upgrade", "web01", "qemu", Instant.parse("2026-11-26T12:34:56.789Z"),
