@@ -13,8 +13,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -37,38 +39,51 @@ import tools.jackson.core.json.JsonFactory;
 public final class StateReader {
     private static final JsonFactory FACTORY = new JsonFactory();
 
-    private StateReader() {
+    private final JsonParser p;
+    /**
+     * Every text value read so far, so that equal ones share one string: a state repeats each domain's
+     * command line in every manifest, each image path and snapshot name many times. Halves what the
+     * state holds in memory, and what the garbage collector copies.
+     */
+    private final Map<String, String> strings = new HashMap<>();
+    private final Map<String, Path> paths = new HashMap<>();
+
+    private StateReader(JsonParser p) {
+        this.p = p;
     }
 
     /** The observed state in {@code json}. */
     public static Actual actual(byte[] json) {
         try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), json)) {
-            return root(p, StateReader::actual);
+            StateReader r = new StateReader(p);
+            return r.root(r::actual);
         }
     }
 
     /** One manifest ({@code snapshot.json}). */
     public static Manifest manifest(byte[] json) {
         try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), json)) {
-            return root(p, StateReader::manifest);
+            StateReader r = new StateReader(p);
+            return r.root(r::manifest);
         }
     }
 
     /** One clone record ({@code clone.json}). */
     public static CloneRecord cloneRecord(byte[] json) {
         try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), json)) {
-            return root(p, StateReader::cloneRecord);
+            StateReader r = new StateReader(p);
+            return r.root(r::cloneRecord);
         }
     }
 
     @FunctionalInterface
     private interface Value<T> {
-        T read(JsonParser p);
+        T read();
     }
 
-    private static <T> T root(JsonParser p, Value<T> value) {
+    private <T> T root(Value<T> value) {
         p.nextToken();
-        T t = object(p, value);
+        T t = object(value);
         if (t == null) {
             throw new StreamReadException(p, "expected a JSON object");
         }
@@ -79,15 +94,15 @@ public final class StateReader {
     }
 
     /** The object at the current token (null for a JSON null); {@code value} is called on its START_OBJECT. */
-    private static <T> T object(JsonParser p, Value<T> value) {
+    private <T> T object(Value<T> value) {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             return null;
         }
-        expect(p, JsonToken.START_OBJECT, "an object");
-        return value.read(p);
+        expect(JsonToken.START_OBJECT, "an object");
+        return value.read();
     }
 
-    private static Actual actual(JsonParser p) {
+    private Actual actual() {
         String driver = null;
         List<DomainInfo> domains = null;
         List<ImageInfo> images = null;
@@ -99,23 +114,23 @@ public final class StateReader {
         for (String name; (name = p.nextName()) != null; ) {
             p.nextToken();
             switch (name) {
-                case "driver" -> driver = string(p);
-                case "domains" -> domains = list(p, q -> object(q, StateReader::domain));
-                case "images" -> images = list(p, q -> object(q, StateReader::image));
-                case "snapshots" -> snapshots = list(p, q -> object(q, StateReader::stored));
-                case "incomplete" -> incomplete = list(p, StateReader::string);
-                case "problems" -> problems = list(p, StateReader::string);
-                case "applied_reverts" -> appliedReverts = list(p, StateReader::string);
-                case "clones" -> clones = list(p, q -> object(q, StateReader::cloneRecord));
+                case "driver" -> driver = string();
+                case "domains" -> domains = list(() -> object(this::domain));
+                case "images" -> images = list(() -> object(this::image));
+                case "snapshots" -> snapshots = list(() -> object(this::stored));
+                case "incomplete" -> incomplete = list(this::string);
+                case "problems" -> problems = list(this::string);
+                case "applied_reverts" -> appliedReverts = list(this::string);
+                case "clones" -> clones = list(() -> object(this::cloneRecord));
                 default -> p.skipChildren();
             }
         }
-        return new Actual(driver, required(p, domains, "domains"), required(p, images, "images"),
-                required(p, snapshots, "snapshots"), required(p, incomplete, "incomplete"),
-                required(p, problems, "problems"), appliedReverts, clones);
+        return new Actual(driver, required(domains, "domains"), required(images, "images"),
+                required(snapshots, "snapshots"), required(incomplete, "incomplete"),
+                required(problems, "problems"), appliedReverts, clones);
     }
 
-    private static DomainInfo domain(JsonParser p) {
+    private DomainInfo domain() {
         String name = null;
         String driver = null;
         long id = 0;
@@ -124,18 +139,18 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "name" -> name = string(p);
-                case "driver" -> driver = string(p);
-                case "id" -> id = number(p);
-                case "state" -> state = runState(p);
-                case "disks" -> disks = list(p, q -> object(q, StateReader::disk));
+                case "name" -> name = string();
+                case "driver" -> driver = string();
+                case "id" -> id = number();
+                case "state" -> state = runState();
+                case "disks" -> disks = list(() -> object(this::disk));
                 default -> p.skipChildren();
             }
         }
-        return new DomainInfo(name, driver, id, state, required(p, disks, "disks"));
+        return new DomainInfo(name, driver, id, state, required(disks, "disks"));
     }
 
-    private static DiskInfo disk(JsonParser p) {
+    private DiskInfo disk() {
         String vdev = null;
         Path path = null;
         String format = null;
@@ -145,19 +160,19 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "vdev" -> vdev = string(p);
-                case "path" -> path = path(p);
-                case "format" -> format = string(p);
-                case "node" -> node = string(p);
-                case "read_only" -> readOnly = flag(p);
-                case "reflink" -> reflink = flag(p);
+                case "vdev" -> vdev = string();
+                case "path" -> path = path();
+                case "format" -> format = string();
+                case "node" -> node = string();
+                case "read_only" -> readOnly = flag();
+                case "reflink" -> reflink = flag();
                 default -> p.skipChildren();
             }
         }
         return new DiskInfo(vdev, path, format, node, readOnly, reflink);
     }
 
-    private static ImageInfo image(JsonParser p) {
+    private ImageInfo image() {
         Path path = null;
         String format = null;
         long virtualSize = 0;
@@ -176,30 +191,30 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "path" -> path = path(p);
-                case "format" -> format = string(p);
-                case "virtual_size" -> virtualSize = number(p);
-                case "version" -> version = Math.toIntExact(number(p));
-                case "cluster_size" -> clusterSize = number(p);
-                case "backing_file" -> backingFile = string(p);
-                case "backing_path" -> backingPath = path(p);
-                case "backing_format" -> backingFormat = string(p);
-                case "data_file" -> dataFile = string(p);
-                case "dirty" -> dirty = flag(p);
-                case "corrupt" -> corrupt = flag(p);
-                case "snapshots" -> snapshots = list(p, q -> object(q, StateReader::internalSnapshot));
-                case "file_size" -> fileSize = number(p);
-                case "allocated_bytes" -> allocatedBytes = number(p);
-                case "backing_visible_bytes" -> backingVisibleBytes = number(p);
+                case "path" -> path = path();
+                case "format" -> format = string();
+                case "virtual_size" -> virtualSize = number();
+                case "version" -> version = Math.toIntExact(number());
+                case "cluster_size" -> clusterSize = number();
+                case "backing_file" -> backingFile = string();
+                case "backing_path" -> backingPath = path();
+                case "backing_format" -> backingFormat = string();
+                case "data_file" -> dataFile = string();
+                case "dirty" -> dirty = flag();
+                case "corrupt" -> corrupt = flag();
+                case "snapshots" -> snapshots = list(() -> object(this::internalSnapshot));
+                case "file_size" -> fileSize = number();
+                case "allocated_bytes" -> allocatedBytes = number();
+                case "backing_visible_bytes" -> backingVisibleBytes = number();
                 default -> p.skipChildren();
             }
         }
         return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath, backingFormat,
-                dataFile, dirty, corrupt, required(p, snapshots, "snapshots"), fileSize, allocatedBytes,
+                dataFile, dirty, corrupt, required(snapshots, "snapshots"), fileSize, allocatedBytes,
                 backingVisibleBytes);
     }
 
-    private static InternalSnapshot internalSnapshot(JsonParser p) {
+    private InternalSnapshot internalSnapshot() {
         String id = null;
         String name = null;
         long dateSec = 0;
@@ -211,35 +226,35 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "id" -> id = string(p);
-                case "name" -> name = string(p);
-                case "date_sec" -> dateSec = number(p);
-                case "date_nsec" -> dateNsec = number(p);
-                case "vm_clock_nsec" -> vmClockNsec = number(p);
-                case "vm_state_size" -> vmStateSize = number(p);
-                case "disk_size" -> diskSize = number(p);
-                case "icount" -> icount = number(p);
+                case "id" -> id = string();
+                case "name" -> name = string();
+                case "date_sec" -> dateSec = number();
+                case "date_nsec" -> dateNsec = number();
+                case "vm_clock_nsec" -> vmClockNsec = number();
+                case "vm_state_size" -> vmStateSize = number();
+                case "disk_size" -> diskSize = number();
+                case "icount" -> icount = number();
                 default -> p.skipChildren();
             }
         }
         return new InternalSnapshot(id, name, dateSec, dateNsec, vmClockNsec, vmStateSize, diskSize, icount);
     }
 
-    private static StoredSnapshot stored(JsonParser p) {
+    private StoredSnapshot stored() {
         Manifest manifest = null;
         long memorySize = 0;
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "manifest" -> manifest = object(p, StateReader::manifest);
-                case "memory_size" -> memorySize = number(p);
+                case "manifest" -> manifest = object(this::manifest);
+                case "memory_size" -> memorySize = number();
                 default -> p.skipChildren();
             }
         }
         return new StoredSnapshot(manifest, memorySize);
     }
 
-    private static Manifest manifest(JsonParser p) {
+    private Manifest manifest() {
         int formatVersion = 0;
         String name = null;
         String domain = null;
@@ -254,25 +269,25 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "format_version" -> formatVersion = Math.toIntExact(number(p));
-                case "name" -> name = string(p);
-                case "domain" -> domain = string(p);
-                case "driver" -> driver = string(p);
-                case "created" -> created = instant(p);
-                case "description" -> description = string(p);
-                case "state" -> state = string(p);
-                case "memory" -> memory = object(p, StateReader::memory);
-                case "disks" -> disks = list(p, q -> object(q, StateReader::manifestDisk));
-                case "parent" -> parent = string(p);
-                case "restart" -> restart = object(p, StateReader::restart);
+                case "format_version" -> formatVersion = Math.toIntExact(number());
+                case "name" -> name = string();
+                case "domain" -> domain = string();
+                case "driver" -> driver = string();
+                case "created" -> created = instant();
+                case "description" -> description = string();
+                case "state" -> state = string();
+                case "memory" -> memory = object(this::memory);
+                case "disks" -> disks = list(() -> object(this::manifestDisk));
+                case "parent" -> parent = string();
+                case "restart" -> restart = object(this::restart);
                 default -> p.skipChildren();
             }
         }
         return new Manifest(formatVersion, name, domain, driver, created, description, state, memory,
-                required(p, disks, "disks"), parent, restart);
+                required(disks, "disks"), parent, restart);
     }
 
-    private static Manifest.Memory memory(JsonParser p) {
+    private Manifest.Memory memory() {
         String file = null;
         long size = 0;
         String sha256 = null;
@@ -281,18 +296,18 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "file" -> file = string(p);
-                case "size" -> size = number(p);
-                case "sha256" -> sha256 = string(p);
-                case "live" -> live = flag(p);
-                case "pause_millis" -> pauseMillis = number(p);
+                case "file" -> file = string();
+                case "size" -> size = number();
+                case "sha256" -> sha256 = string();
+                case "live" -> live = flag();
+                case "pause_millis" -> pauseMillis = number();
                 default -> p.skipChildren();
             }
         }
         return new Manifest.Memory(file, size, sha256, live, pauseMillis);
     }
 
-    private static Manifest.Disk manifestDisk(JsonParser p) {
+    private Manifest.Disk manifestDisk() {
         String vdev = null;
         String mode = null;
         String format = null;
@@ -303,20 +318,20 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "vdev" -> vdev = string(p);
-                case "mode" -> mode = string(p);
-                case "format" -> format = string(p);
-                case "image" -> image = string(p);
-                case "tag" -> tag = string(p);
-                case "frozen" -> frozen = string(p);
-                case "overlay" -> overlay = string(p);
+                case "vdev" -> vdev = string();
+                case "mode" -> mode = string();
+                case "format" -> format = string();
+                case "image" -> image = string();
+                case "tag" -> tag = string();
+                case "frozen" -> frozen = string();
+                case "overlay" -> overlay = string();
                 default -> p.skipChildren();
             }
         }
         return new Manifest.Disk(vdev, mode, format, image, tag, frozen, overlay);
     }
 
-    private static RestartRecipe restart(JsonParser p) {
+    private RestartRecipe restart() {
         List<String> argv = null;
         String xlConfig = null;
         String xlConfigFile = null;
@@ -324,17 +339,17 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "argv" -> argv = list(p, StateReader::string);
-                case "xl_config" -> xlConfig = string(p);
-                case "xl_config_file" -> xlConfigFile = string(p);
-                case "xl_config_text" -> xlConfigText = string(p);
+                case "argv" -> argv = list(this::string);
+                case "xl_config" -> xlConfig = string();
+                case "xl_config_file" -> xlConfigFile = string();
+                case "xl_config_text" -> xlConfigText = string();
                 default -> p.skipChildren();
             }
         }
         return new RestartRecipe(argv, xlConfig, xlConfigFile, xlConfigText);
     }
 
-    private static CloneRecord cloneRecord(JsonParser p) {
+    private CloneRecord cloneRecord() {
         int formatVersion = 0;
         String domain = null;
         String sourceDomain = null;
@@ -346,22 +361,22 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "format_version" -> formatVersion = Math.toIntExact(number(p));
-                case "domain" -> domain = string(p);
-                case "source_domain" -> sourceDomain = string(p);
-                case "source_snapshot" -> sourceSnapshot = string(p);
-                case "created" -> created = instant(p);
-                case "disks" -> disks = list(p, q -> object(q, StateReader::cloneDisk));
-                case "restart" -> restart = object(p, StateReader::restart);
-                case "memory" -> memory = string(p);
+                case "format_version" -> formatVersion = Math.toIntExact(number());
+                case "domain" -> domain = string();
+                case "source_domain" -> sourceDomain = string();
+                case "source_snapshot" -> sourceSnapshot = string();
+                case "created" -> created = instant();
+                case "disks" -> disks = list(() -> object(this::cloneDisk));
+                case "restart" -> restart = object(this::restart);
+                case "memory" -> memory = string();
                 default -> p.skipChildren();
             }
         }
-        return new CloneRecord(formatVersion, domain, sourceDomain, sourceSnapshot, created,
-                required(p, disks, "disks"), restart, memory);
+        return new CloneRecord(formatVersion, domain, sourceDomain, sourceSnapshot, created, required(disks, "disks"),
+                restart, memory);
     }
 
-    private static CloneRecord.Disk cloneDisk(JsonParser p) {
+    private CloneRecord.Disk cloneDisk() {
         String vdev = null;
         String overlay = null;
         String base = null;
@@ -369,10 +384,10 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "vdev" -> vdev = string(p);
-                case "overlay" -> overlay = string(p);
-                case "base" -> base = string(p);
-                case "base_format" -> baseFormat = string(p);
+                case "vdev" -> vdev = string();
+                case "overlay" -> overlay = string();
+                case "base" -> base = string();
+                case "base_format" -> baseFormat = string();
                 default -> p.skipChildren();
             }
         }
@@ -382,19 +397,19 @@ public final class StateReader {
     // ------------------------------------------------------------------ values
 
     /** The array at the current token, or null for a JSON null. */
-    private static <T> List<T> list(JsonParser p, Value<T> item) {
+    private <T> List<T> list(Value<T> item) {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             return null;
         }
-        expect(p, JsonToken.START_ARRAY, "an array");
+        expect(JsonToken.START_ARRAY, "an array");
         List<T> out = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            out.add(item.read(p));
+            out.add(item.read());
         }
         return out;
     }
 
-    private static <T> List<T> required(JsonParser p, List<T> list, String name) {
+    private <T> List<T> required(List<T> list, String name) {
         if (list == null) {
             throw new StreamReadException(p, "missing \"" + name + "\" (a list)");
         }
@@ -402,10 +417,12 @@ public final class StateReader {
     }
 
     /** Text, or the text of a number or flag (as data binding coerces scalars); null for a JSON null. */
-    private static String string(JsonParser p) {
+    private String string() {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_STRING) {
-            return p.getString();
+            String read = p.getString();
+            String seen = strings.putIfAbsent(read, read);
+            return seen != null ? seen : read;
         }
         if (t == JsonToken.VALUE_NULL) {
             return null;
@@ -416,17 +433,25 @@ public final class StateReader {
         throw new StreamReadException(p, "expected a string, found " + t);
     }
 
-    private static Path path(JsonParser p) {
-        String s = string(p);
-        try {
-            return s == null ? null : Path.of(s);
-        } catch (InvalidPathException e) {
-            throw new StreamReadException(p, "not a file name: " + e.getMessage(), e);
+    private Path path() {
+        String s = string();
+        if (s == null) {
+            return null;
         }
+        Path path = paths.get(s);
+        if (path == null) {
+            try {
+                path = Path.of(s);
+            } catch (InvalidPathException e) {
+                throw new StreamReadException(p, "not a file name: " + e.getMessage(), e);
+            }
+            paths.put(s, path);
+        }
+        return path;
     }
 
     /** An integer (also written as text); 0 for a JSON null. */
-    private static long number(JsonParser p) {
+    private long number() {
         JsonToken t = p.currentToken();
         try {
             return switch (t) {
@@ -440,7 +465,7 @@ public final class StateReader {
         }
     }
 
-    private static boolean flag(JsonParser p) {
+    private boolean flag() {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE || t == JsonToken.VALUE_NULL) {
             return t == JsonToken.VALUE_TRUE;
@@ -451,8 +476,8 @@ public final class StateReader {
         throw new StreamReadException(p, "expected true or false, found " + t);
     }
 
-    private static RunState runState(JsonParser p) {
-        String s = string(p);
+    private RunState runState() {
+        String s = string();
         if (s == null) {
             return null;
         }
@@ -464,7 +489,7 @@ public final class StateReader {
     }
 
     /** ISO-8601 text (with Z or an offset), or epoch seconds (with a fraction). */
-    private static Instant instant(JsonParser p) {
+    private Instant instant() {
         JsonToken t = p.currentToken();
         try {
             return switch (t) {
@@ -490,7 +515,7 @@ public final class StateReader {
         }
     }
 
-    private static void expect(JsonParser p, JsonToken token, String what) {
+    private void expect(JsonToken token, String what) {
         if (p.currentToken() != token) {
             throw new StreamReadException(p, "expected " + what + ", found " + p.currentToken());
         }
