@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -127,7 +128,9 @@ public final class PlanFixture {
             throw new IllegalStateException("unexpected observation: " + actual.images().size() + " images, problems "
                     + actual.problems().subList(0, Math.min(5, actual.problems().size())));
         }
-        Files.writeString(dir.resolve("state.json"), json.writeValueAsString(actual) + "\n");
+        // as xsnap observe --json prints it
+        Files.writeString(dir.resolve("state.json"),
+                json.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(actual) + "\n");
         System.out.printf("fixture: %d domains x %d disks x %d snapshots in %s (observed in %d ms)%n",
                 domains, disks, snapshots, dir, observeMs);
     }
