@@ -12,8 +12,9 @@ module: reconcile
 short_description: Make the snapshots of a host's domains match xsnap specs
 version_added: 0.1.0
 description:
-  - Loads xsnap specs (kind C(DomainSnapshots)), observes what exists on the managed host, plans the
-    creates and deletes that make the host match, and applies them, like C(xsnap apply --auto-approve).
+  - Loads xsnap specs (kinds C(DomainSnapshots) and C(DomainClone)), observes what exists on the managed host,
+    plans the creates, deletes, clones and clone deletes that make the host match, and applies them, like
+    C(xsnap apply --auto-approve).
   - "Every problem of every spec is reported at once as C(FILE:LINE:COLUMN: field: message), and then
     nothing changes."
   - After applying, xsnap plans again; the task fails if the host still differs from the specs.

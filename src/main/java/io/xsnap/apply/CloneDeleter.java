@@ -26,6 +26,8 @@ final class CloneDeleter {
             ctx.driver().destroy(dom);
         }
         new Remover(ctx).remove(c, c.address());
+        // the clone has no snapshots left (the plan checked), so the marker of its current one names nothing
+        Files.deleteIfExists(CurrentMarker.file(ctx.layout(), c.domain()));
         for (Path dir : new Path[] {ctx.layout().layersDir(c.domain()), ctx.layout().domainDir(c.domain())}) {
             try {
                 Files.deleteIfExists(dir);

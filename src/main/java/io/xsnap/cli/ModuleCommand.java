@@ -214,6 +214,10 @@ public final class ModuleCommand implements Callable<Integer> {
         }
         Desired desired = new SpecLoader().load(paths, texts);
         Set<String> domains = new TreeSet<>(desired.domains().stream().map(DomainSpec::domain).toList());
+        desired.clones().forEach(c -> {
+            domains.add(c.domain());
+            domains.add(c.sourceDomain());
+        });
         BiFunction<Actual, Instant, Plan> planner = (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual);
         return change(ctx, checkMode, domains, planner, planner);
     }

@@ -34,7 +34,8 @@ public final class ValidateCommand implements Callable<Integer> {
         Desired desired = loader.load(files);
         int snapshots = desired.domains().stream().mapToInt(d -> d.snapshots().size()).sum();
         spec.commandLine().getOut().println(count(files.size(), "file") + ", "
-                + count(desired.domains().size(), "domain") + ", " + count(snapshots, "snapshot") + ": valid");
+                + count(desired.domains().size(), "domain") + ", " + count(snapshots, "snapshot")
+                + (desired.clones().isEmpty() ? "" : ", " + count(desired.clones().size(), "clone")) + ": valid");
         spec.commandLine().getOut().flush();
         return ExitCodes.OK;
     }

@@ -45,6 +45,25 @@ public final class ImageGraph {
         }
     }
 
+    /** Forgets an image a planned change removes. */
+    public void remove(Path path) {
+        ImageInfo old = images.remove(path);
+        if (holders != null && old != null && holders.containsKey(path)) {
+            holders = null; // a chain some disk holds ends earlier now: index again on the next question
+        }
+        if (old != null && old.backingPath() != null) {
+            usersOf.getOrDefault(old.backingPath(), new ArrayList<>()).remove(path);
+        }
+    }
+
+    /** Forgets a domain a planned change destroys. */
+    public void removeDomain(String name) {
+        DomainInfo old = domains.remove(name);
+        if (holders != null && old != null) {
+            unhold(old);
+        }
+    }
+
     /** Replaces a domain (its disks as a planned change leaves them). */
     public void putDomain(DomainInfo d) {
         DomainInfo old = domains.put(d.name(), d);

@@ -73,6 +73,12 @@ public record Change(Action action, String domain, String snapshot, Impact impac
                 null, null, null);
     }
 
+    /** The same change, for another reason (a spec's instead of the command line's). */
+    public Change withReason(String why) {
+        return new Change(action, domain, snapshot, impact, why, memory, live, runAfter, disks, touches, removes, steps,
+                recovers, requestId, source, export);
+    }
+
     /** This change, carrying out the one-shot request {@code id}. */
     public Change withRequest(String id) {
         return new Change(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps,

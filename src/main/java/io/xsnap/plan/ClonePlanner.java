@@ -33,19 +33,12 @@ public final class ClonePlanner {
      * @param runAfter "running", "paused", or "shutoff" (made, not started)
      */
     public Plan clone(Actual actual, String sourceDomain, String snapshot, String name, String runAfter) {
-        HostIndex index = new HostIndex(actual);
+        HostIndex index = new HostIndex(actual, layout);
         List<Finding> findings = new ArrayList<>();
         StoredSnapshot stored = index.snapshot(sourceDomain, snapshot);
         if (stored == null) {
             return error(actual, findings, sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot
                     + " does not exist in the store " + layout.root(), "xsnap list " + sourceDomain);
-        }
-        if (index.domain(name) != null) {
-            return error(actual, findings, name, null, "a domain named " + name + " already exists", "choose another --to");
-        }
-        if (index.cloneOf(name) != null || actual.snapshots().stream().anyMatch(st -> st.domain().equals(name))) {
-            return error(actual, findings, name, null, "the store already holds " + layout.domainDir(name)
-                    + " (a clone or snapshots of a domain named " + name + ")", "choose another --to, or xsnap delete-clone " + name);
         }
         Manifest m = stored.manifest();
         if (m.restart() == null || m.restart().argv().isEmpty() && m.restart().xlConfigText() == null
@@ -53,15 +46,45 @@ public final class ClonePlanner {
             findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot
                     + " does not record how " + sourceDomain + " was started, so a clone cannot be started", null));
         }
-        boolean memory = m.memory() != null && !"shutoff".equals(runAfter);
-        if (memory && stored.memorySize() != m.memory().size()) {
+        if (m.memory() != null && !"shutoff".equals(runAfter) && stored.memorySize() != m.memory().size()) {
             findings.add(err(sourceDomain, snapshot, "the memory file of " + sourceDomain + "/" + snapshot + " is "
                     + (stored.memorySize() < 0 ? "missing" : "damaged"), null));
         }
+        Change c = clone(index, findings, sourceDomain, snapshot, m.disks(), m.memory() != null, name, runAfter);
+        return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), c == null ? List.of() : List.of(c), findings);
+    }
+
+    /**
+     * A clone of a snapshot that a create earlier in the same plan makes: its disks as that create will record
+     * them (an external disk's frozen file is the file active now; an internal one's tag is in its image).
+     */
+    Change cloneOfPlanned(HostIndex index, List<Finding> findings, Change create, String name, String runAfter) {
+        List<Manifest.Disk> disks = new ArrayList<>();
+        for (DiskChange d : create.disks()) {
+            boolean external = DiskChange.EXTERNAL.equals(d.mode());
+            disks.add(new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(),
+                    external ? d.image().toString() : null, external ? d.layer().toString() : null));
+        }
+        return clone(index, findings, create.domain(), create.snapshot(), disks, create.memory(), name, runAfter);
+    }
+
+    /** The clone change, or null with errors added to {@code findings}. */
+    private Change clone(HostIndex index, List<Finding> findings, String sourceDomain, String snapshot,
+                         List<Manifest.Disk> sourceDisks, boolean hasMemory, String name, String runAfter) {
+        if (index.domain(name) != null) {
+            findings.add(err(name, null, "a domain named " + name + " already exists", "choose another name for the clone"));
+            return null;
+        }
+        if (index.cloneOf(name) != null || index.hasSnapshots(name)) {
+            findings.add(err(name, null, "the store already holds " + layout.domainDir(name) + " (a clone or snapshots"
+                    + " of a domain named " + name + ")", "choose another name, or xsnap delete-clone " + name));
+            return null;
+        }
+        boolean memory = hasMemory && !"shutoff".equals(runAfter);
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<String> steps = new ArrayList<>();
-        for (Manifest.Disk d : m.disks()) {
+        for (Manifest.Disk d : sourceDisks) {
             Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1.qcow2");
             switch (d.mode()) {
                 case DiskChange.EXTERNAL -> {
@@ -93,7 +116,7 @@ public final class ClonePlanner {
             }
         }
         if (findings.stream().anyMatch(f -> f.kind() == Finding.Kind.ERROR)) {
-            return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(), findings);
+            return null;
         }
         for (DiskChange d : disks) {
             Path base = base(sourceDomain, snapshot, d);
@@ -105,12 +128,11 @@ public final class ClonePlanner {
         steps.add("derive " + name + "'s start from " + sourceDomain + "'s: new name, disks, MAC addresses and UUID");
         steps.add("write " + layout.cloneRecord(name));
         if (!"shutoff".equals(runAfter)) {
-            steps.add(memory ? "start " + name + " from " + layout.snapshotDir(sourceDomain, snapshot).resolve(m.memory().file())
+            steps.add(memory ? "start " + name + " from " + layout.snapshotDir(sourceDomain, snapshot).resolve(StoreLayout.MEMORY)
                     + ", left " + runAfter : "cold-start " + name + ", left " + runAfter);
         }
-        Change c = new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
+        return new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
                 runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null);
-        return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */
@@ -120,7 +142,7 @@ public final class ClonePlanner {
 
     /** Destroys a clone and removes its own overlays (nothing beneath them) and its record. */
     public Plan deleteClone(Actual actual, String name) {
-        HostIndex index = new HostIndex(actual);
+        HostIndex index = new HostIndex(actual, layout);
         List<Finding> findings = new ArrayList<>();
         CloneRecord rec = index.cloneOf(name);
         if (rec == null) {
@@ -162,6 +184,7 @@ public final class ClonePlanner {
         }
         removes.add(layout.cloneRecord(name));
         removes.forEach(p -> touches.add(p + " (deleted)"));
+        steps.add("remove " + layout.domainDir(name) + " (with its marker of the current snapshot) when nothing else is in it");
         Change c = new Change(Action.DELETE_CLONE, name, rec.sourceSnapshot(), Impact.DESTRUCTIVE,
                 "requested on the command line", false, false, "shutoff", disks, touches, removes, steps, null,
                 null, rec.source(), null);
@@ -187,7 +210,7 @@ public final class ClonePlanner {
      * frozen state exported to {@code export.dir()}, then the snapshot deleted by merging back.
      */
     public Plan backup(Actual actual, String domainName, String name, Change.Export export) {
-        HostIndex index = new HostIndex(actual);
+        HostIndex index = new HostIndex(actual, layout);
         List<Finding> findings = new ArrayList<>();
         DomainInfo domain = index.domain(domainName);
         if (domain == null) {

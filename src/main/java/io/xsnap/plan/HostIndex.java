@@ -26,11 +26,18 @@ final class HostIndex {
     /** Every clone overlay, with the clone that owns it. */
     private final Map<Path, String> cloneOverlays = new HashMap<>();
     private final Actual actual;
+    /** Where planned clones' frozen copies go; null when nothing planned is a clone (recovery). */
+    private final io.xsnap.observe.StoreLayout layout;
     /** The internal snapshot tags manifests name, by image (as the manifests spell the image's path). */
     private final Map<String, Set<String>> managedTags = new HashMap<>();
 
     HostIndex(Actual actual) {
+        this(actual, null);
+    }
+
+    HostIndex(Actual actual, io.xsnap.observe.StoreLayout layout) {
         this.actual = actual;
+        this.layout = layout;
         graph = new ImageGraph(actual);
         for (io.xsnap.observe.CloneRecord c : actual.clones()) {
             c.disks().forEach(d -> cloneOverlays.put(Path.of(d.overlay()), c.domain()));
@@ -63,12 +70,27 @@ final class HostIndex {
         return snapshots.getOrDefault(domain, Map.of()).get(name);
     }
 
+    /** Whether the store holds any snapshot of {@code domain}. */
+    boolean hasSnapshots(String domain) {
+        return !snapshots.getOrDefault(domain, Map.of()).isEmpty();
+    }
+
     /**
      * Records what a planned create or revert leaves behind, so the changes planned after it see it:
      * internal tags in their images, new active layers on the frozen files, the domain's new disk paths,
      * and the files the new snapshot names.
      */
     void planned(Change c) {
+        if (c.action() == Action.CLONE) {
+            plannedClone(c);
+            return;
+        }
+        if (c.action() == Action.DELETE_CLONE) {
+            c.removes().forEach(graph::remove);
+            cloneOverlays.values().removeIf(c.domain()::equals);
+            graph.removeDomain(c.domain());
+            return;
+        }
         DomainInfo d = graph.domain(c.domain());
         List<DiskInfo> disks = new java.util.ArrayList<>(d == null ? List.of() : d.disks());
         for (DiskChange dc : c.disks()) {
@@ -108,6 +130,31 @@ final class HostIndex {
             RunState state = c.action() == Action.REVERT ? RunState.valueOf(c.runAfter().toUpperCase(java.util.Locale.ROOT))
                     : d.state();
             graph.putDomain(new DomainInfo(d.name(), d.driver(), d.id(), state, disks));
+        }
+    }
+
+    /**
+     * A clone's overlays over the source's frozen files, and, when the clone is started, the clone as a domain on
+     * them (disks served as the source's are), so the clone's own snapshots can be planned in the same plan.
+     */
+    private void plannedClone(Change c) {
+        String[] src = c.source().split("/", 2);
+        DomainInfo source = graph.domain(src[0]);
+        List<DiskInfo> disks = new java.util.ArrayList<>();
+        for (DiskChange dc : c.disks()) {
+            boolean internal = DiskChange.INTERNAL.equals(dc.mode());
+            Path base = internal ? layout.frozenCopy(src[0], src[1], dc.vdev()) : dc.image();
+            ImageInfo below = graph.image(internal ? dc.image() : base);
+            graph.put(new ImageInfo(dc.layer(), "qcow2", below == null ? 0 : below.virtualSize(), 3, 65536, base.toString(),
+                    base, internal ? "qcow2" : dc.format(), null, false, false, List.of(), 0));
+            cloneOverlays.put(dc.layer(), c.domain());
+            DiskInfo was = source == null ? null : source.disk(dc.vdev());
+            disks.add(new DiskInfo(dc.vdev(), dc.layer(), "qcow2", was == null || was.node() == null ? dc.vdev() + "-qcow2"
+                    : was.node(), false));
+        }
+        if (!"shutoff".equals(c.runAfter())) {
+            graph.putDomain(new DomainInfo(c.domain(), actual.driver(), -1,
+                    RunState.valueOf(c.runAfter().toUpperCase(java.util.Locale.ROOT)), disks));
         }
     }
 

@@ -9,6 +9,7 @@ import io.xsnap.observe.Actual;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
+import io.xsnap.spec.CloneSpec;
 import io.xsnap.spec.Desired;
 import io.xsnap.spec.DiskMode;
 import io.xsnap.spec.DomainSpec;
@@ -45,51 +46,124 @@ public final class Planner {
      */
     public Plan plan(Desired desired, Actual actual) {
         Session s = new Session(actual);
-        for (DomainSpec spec : desired.domains()) {
-            DomainInfo observed = s.index.domain(spec.domain());
-            spec.revert().ifPresent(r -> oneShotRevert(s, spec, r));
-            boolean missingCreates = false;
-            for (SnapshotSpec snap : spec.snapshots()) {
-                if (snap.state() == Presence.PRESENT && s.index.snapshot(spec.domain(), snap.name()) == null) {
-                    DomainInfo domain = s.index.domain(spec.domain());
-                    if (domain == null) {
-                        missingCreates = true;
-                    } else {
-                        s.add(create(s, domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
-                                "declared in " + snap.source() + ", not on the host"));
-                    }
-                }
-            }
-            if (missingCreates) {
-                s.error(spec.domain(), null, "domain " + spec.domain() + " (" + spec.source()
-                        + ") does not exist on this host (driver " + actual.driver() + ")",
-                        "start the domain, or fix the domain name in the spec");
-            }
-            List<StoredSnapshot> prunes = new ArrayList<>();
-            for (RetentionRule rule : spec.retention()) {
-                prunes.addAll(retention(s, spec, rule));
-            }
-            for (SnapshotSpec snap : spec.snapshots()) {
-                StoredSnapshot stored = s.index.snapshot(spec.domain(), snap.name());
-                if (snap.state() == Presence.ABSENT) {
-                    if (stored != null) {
-                        s.add(delete(s, stored, "spec says state: absent (" + snap.source() + ")"));
-                    } else {
-                        s.noteUnmanagedNamed(observed, snap.name());
-                    }
-                } else if (stored != null) {
-                    checkDrift(s, stored);
-                    checkDiffers(s, stored, snap);
-                }
-            }
-            for (StoredSnapshot p : prunes) {
-                s.add(delete(s, p, s.pruneReasons.get(p)));
-            }
-            if (observed != null) {
-                s.noteUnmanaged(observed);
+        Set<String> made = s.clones;
+        desired.clones().stream().filter(c -> c.state() == Presence.PRESENT).forEach(c -> made.add(c.domain()));
+        // a clone goes before the snapshots of its source are deleted, and is made after they are created;
+        // the snapshots of a clone are planned once the clone is
+        for (CloneSpec c : desired.clones()) {
+            if (c.state() == Presence.ABSENT) {
+                cloneAbsent(s, c);
             }
         }
+        desired.domains().stream().filter(d -> !made.contains(d.domain())).forEach(d -> domain(s, d));
+        for (CloneSpec c : desired.clones()) {
+            if (c.state() == Presence.PRESENT) {
+                clonePresent(s, c);
+            }
+        }
+        desired.domains().stream().filter(d -> made.contains(d.domain())).forEach(d -> domain(s, d));
         return s.toPlan();
+    }
+
+    /** A clone the spec says should not exist: destroyed, its own overlays and record removed. */
+    private void cloneAbsent(Session s, CloneSpec spec) {
+        io.xsnap.observe.CloneRecord rec = s.index.cloneOf(spec.domain());
+        if (rec == null) {
+            return;
+        }
+        if (!rec.source().equals(spec.from())) {
+            s.error(spec.domain(), null, spec.domain() + " is a clone of " + rec.source() + ", but " + spec.source()
+                    + " says it is one of " + spec.from() + "; nothing is deleted on a spec that names another source",
+                    "fix from: in the spec");
+            return;
+        }
+        Plan p = new ClonePlanner(layout, now).deleteClone(s.actual, spec.domain());
+        s.findings.addAll(p.findings());
+        p.changes().forEach(c -> s.add(c.withReason("spec says state: absent (" + spec.source() + ")")));
+    }
+
+    /** A clone the spec says should exist: made from the stored snapshot, or from one this plan creates. */
+    private void clonePresent(Session s, CloneSpec spec) {
+        io.xsnap.observe.CloneRecord rec = s.index.cloneOf(spec.domain());
+        if (rec != null) {
+            if (!rec.source().equals(spec.from())) {
+                s.error(spec.domain(), null, spec.domain() + " is a clone of " + rec.source() + ", but " + spec.source()
+                        + " says it is one of " + spec.from(), "delete the clone first (state: absent), or fix from:");
+            }
+            return;
+        }
+        Change planned = null;
+        for (Change c : s.changes) {
+            if (c.snapshot() != null && c.domain().equals(spec.sourceDomain()) && c.snapshot().equals(spec.sourceSnapshot())) {
+                if (c.action() == Action.DELETE) {
+                    s.error(spec.domain(), null, "this plan deletes " + spec.from() + ", which clone " + spec.domain()
+                            + " (" + spec.source() + ") is to be made from", "keep the snapshot, or make the clone absent");
+                    return;
+                }
+                planned = c.action() == Action.CREATE ? c : planned;
+            }
+        }
+        ClonePlanner clones = new ClonePlanner(layout, now);
+        String reason = "declared in " + spec.source() + ", not on the host";
+        if (planned == null) {
+            Plan p = clones.clone(s.actual, spec.sourceDomain(), spec.sourceSnapshot(), spec.domain(), spec.start());
+            s.findings.addAll(p.findings());
+            p.changes().forEach(c -> s.add(c.withReason(reason)));
+        } else {
+            s.add(withReason(clones.cloneOfPlanned(s.index, s.findings, planned, spec.domain(), spec.start()),
+                    reason + "; " + spec.from() + " is created first"));
+        }
+    }
+
+    private static Change withReason(Change c, String reason) {
+        return c == null ? null : c.withReason(reason);
+    }
+
+    /** The changes one DomainSnapshots spec asks for. */
+    private void domain(Session s, DomainSpec spec) {
+        DomainInfo observed = s.index.domain(spec.domain());
+        spec.revert().ifPresent(r -> oneShotRevert(s, spec, r));
+        boolean missingCreates = false;
+        for (SnapshotSpec snap : spec.snapshots()) {
+            if (snap.state() == Presence.PRESENT && s.index.snapshot(spec.domain(), snap.name()) == null) {
+                DomainInfo domain = s.index.domain(spec.domain());
+                if (domain == null) {
+                    missingCreates = true;
+                } else {
+                    s.add(create(s, domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
+                            "declared in " + snap.source() + ", not on the host"));
+                }
+            }
+        }
+        if (missingCreates) {
+            s.error(spec.domain(), null, "domain " + spec.domain() + " (" + spec.source()
+                    + ") does not exist on this host (driver " + s.actual.driver() + ")",
+                    s.clones.contains(spec.domain()) ? "a clone's snapshots need the clone running: start: running in its"
+                    + " DomainClone spec" : "start the domain, or fix the domain name in the spec");
+        }
+        List<StoredSnapshot> prunes = new ArrayList<>();
+        for (RetentionRule rule : spec.retention()) {
+            prunes.addAll(retention(s, spec, rule));
+        }
+        for (SnapshotSpec snap : spec.snapshots()) {
+            StoredSnapshot stored = s.index.snapshot(spec.domain(), snap.name());
+            if (snap.state() == Presence.ABSENT) {
+                if (stored != null) {
+                    s.add(delete(s, stored, "spec says state: absent (" + snap.source() + ")"));
+                } else {
+                    s.noteUnmanagedNamed(observed, snap.name());
+                }
+            } else if (stored != null) {
+                checkDrift(s, stored);
+                checkDiffers(s, stored, snap);
+            }
+        }
+        for (StoredSnapshot p : prunes) {
+            s.add(delete(s, p, s.pruneReasons.get(p)));
+        }
+        if (observed != null) {
+            s.noteUnmanaged(observed);
+        }
     }
 
     /**
@@ -688,11 +762,15 @@ public final class Planner {
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
         final Map<String, Path> chosenLayers = new java.util.HashMap<>();
+        /** The errors among the first {@link #counted} findings. */
         private int errors;
+        private int counted;
+        /** The domains a DomainClone spec says should exist. */
+        final Set<String> clones = new HashSet<>();
 
         Session(Actual actual) {
             this.actual = actual;
-            this.index = new HostIndex(actual);
+            this.index = new HostIndex(actual, layout);
             actual.images().forEach(i -> takenLayers.add(i.path()));
         }
 
@@ -702,6 +780,9 @@ public final class Planner {
         void add(Change c) {
             if (c != null) {
                 changes.add(c);
+                if (c.action() == Action.CLONE) {
+                    c.disks().forEach(d -> takenLayers.add(d.layer()));
+                }
                 if (c.action() != Action.DELETE) {
                     index.planned(c);
                 }
@@ -710,10 +791,18 @@ public final class Planner {
 
         void error(String domain, String snapshot, String message, String fix) {
             findings.add(new Finding(Finding.Kind.ERROR, domain, snapshot, message, fix));
-            errors++;
         }
 
+        /**
+         * The errors found so far. Counted as findings are added (some come from {@link ClonePlanner} straight
+         * into {@link #findings}), each finding looked at once, so asking after every change stays linear.
+         */
         int errorCount() {
+            for (; counted < findings.size(); counted++) {
+                if (findings.get(counted).kind() == Finding.Kind.ERROR) {
+                    errors++;
+                }
+            }
             return errors;
         }
 

@@ -30,7 +30,8 @@ final class SchemaMessages {
         switch (e.getKeyword()) {
             case "required": {
                 FieldPath missing = at.child(e.getProperty());
-                return new SpecProblem(doc.valueAt(at), missing.toString(), required(e.getProperty()));
+                boolean clone = "DomainClone".equals(doc.root().path("kind").asString(""));
+                return new SpecProblem(doc.valueAt(at), missing.toString(), required(at, e.getProperty(), clone));
             }
             case "additionalProperties": {
                 FieldPath key = at.child(e.getProperty());
@@ -61,10 +62,25 @@ final class SchemaMessages {
         };
     }
 
-    private String required(String property) {
+    private String required(FieldPath at, String property, boolean clone) {
+        if (clone) {
+            String from = "from".equals(at.lastKey()) ? "from." : "";
+            switch (from + property) {
+                case "domain":
+                    return "is required: name the new domain, the clone (e.g. domain: app1)";
+                case "from":
+                    return "is required: name the snapshot to clone (e.g. from: {domain: web01, snapshot: gold})";
+                case "from.domain":
+                    return "is required: name the domain that has the snapshot (e.g. domain: web01)";
+                case "from.snapshot":
+                    return "is required: name the snapshot to clone (e.g. snapshot: gold)";
+                default:
+                    break;
+            }
+        }
         return switch (property) {
-            case "apiVersion" -> "is required: every spec starts with apiVersion: " + schema.constant("apiVersion");
-            case "kind" -> "is required: write kind: " + schema.constant("kind");
+            case "apiVersion" -> "is required: every spec starts with apiVersion: " + schema.apiVersion();
+            case "kind" -> "is required: write kind: " + schema.kindsSaid();
             case "domain" -> "is required: name the domain these snapshots belong to (e.g. domain: web01)";
             case "snapshots" -> "is required: list the domain's snapshots (snapshots: [] for none)";
             case "name" -> "is required: every snapshot needs a name (e.g. - name: pre-upgrade)";

@@ -14,8 +14,26 @@ final class SpecBuilder {
     static final Presence DEFAULT_STATE = Presence.PRESENT;
     static final boolean DEFAULT_MEMORY = true;
     static final boolean DEFAULT_LIVE = false;
+    /** A clone's start when the spec says none: made, not started. */
+    static final String DEFAULT_START = "none";
 
     private SpecBuilder() {
+    }
+
+    /** Whether the document declares a clone (kind: DomainClone) rather than a domain's snapshots. */
+    static boolean isClone(YamlDocument doc) {
+        return "DomainClone".equals(doc.root().path("kind").asString(""));
+    }
+
+    static CloneSpec clone(YamlDocument doc) {
+        JsonNode root = doc.root();
+        JsonNode from = root.get("from");
+        Presence state = root.has("state")
+                ? Presence.valueOf(root.get("state").asString().toUpperCase(Locale.ROOT))
+                : DEFAULT_STATE;
+        String start = root.path("start").asString(DEFAULT_START);
+        return new CloneSpec(root.get("domain").asString(), from.get("domain").asString(), from.get("snapshot").asString(),
+                state, DEFAULT_START.equals(start) ? "shutoff" : start, doc.valueAt(FieldPath.ROOT));
     }
 
     static DomainSpec domain(YamlDocument doc) {

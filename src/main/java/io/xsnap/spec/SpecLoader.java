@@ -129,8 +129,10 @@ public final class SpecLoader {
         if (!problems.isEmpty()) {
             throw new SpecException(inFileOrder(problems, sources.stream().map(Source::name).toList()));
         }
-        return new Desired(inParallel(valid.size()) ? valid.parallelStream().map(SpecBuilder::domain).toList()
-                : valid.stream().map(SpecBuilder::domain).toList());
+        List<YamlDocument> snapshots = valid.stream().filter(d -> !SpecBuilder.isClone(d)).toList();
+        return new Desired(inParallel(snapshots.size()) ? snapshots.parallelStream().map(SpecBuilder::domain).toList()
+                : snapshots.stream().map(SpecBuilder::domain).toList(),
+                valid.stream().filter(SpecBuilder::isClone).map(SpecBuilder::clone).toList());
     }
 
     /** A spec file, or a spec given as text ({@code file} null). */
@@ -168,6 +170,7 @@ public final class SpecLoader {
             List<SpecProblem> f = new ArrayList<>(schema.check(doc));
             f.addAll(duplicateSnapshotNames(doc));
             f.addAll(retentionClashes(doc));
+            f.addAll(cloneOfItself(doc));
             found.add(f);
         }
         return new Checked(problems, docs, found);
@@ -192,7 +195,7 @@ public final class SpecLoader {
         if (docs.isEmpty() && problems.size() == before) {
             problems.add(new SpecProblem(new SourceRef(name, 1, 1), FILE_FIELD,
                     "holds no spec: expected at least one document with apiVersion: "
-                    + schema.constant("apiVersion") + " and kind: " + schema.constant("kind")));
+                    + schema.apiVersion() + " and kind: " + schema.kindsSaid()));
         }
         return docs;
     }
@@ -264,19 +267,36 @@ public final class SpecLoader {
         return out;
     }
 
-    /** A second document for a domain already declared (in this file or an earlier one). */
+    /**
+     * A second document of one kind for a domain already declared (in this file or an earlier one). A domain may
+     * have one DomainClone document (how it is made) and one DomainSnapshots document (its snapshots).
+     */
     private static List<SpecProblem> duplicateDomain(YamlDocument doc, Map<String, SourceRef> domains) {
         JsonNode domain = doc.root().path("domain");
         if (!domain.isString()) {
             return List.of();
         }
+        boolean clone = SpecBuilder.isClone(doc);
         FieldPath at = FieldPath.ROOT.child("domain");
-        SourceRef earlier = domains.putIfAbsent(domain.asString(), doc.valueAt(at));
+        SourceRef earlier = domains.putIfAbsent((clone ? "clone\0" : "") + domain.asString(), doc.valueAt(at));
         if (earlier == null) {
             return List.of();
         }
-        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), "domain \"" + domain.asString()
-                + "\" is already declared at " + earlier + "; declare each domain in one document only"));
+        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), (clone ? "clone \"" : "domain \"")
+                + domain.asString() + "\" is already declared at " + earlier + "; declare each "
+                + (clone ? "clone" : "domain") + " in one document only"));
+    }
+
+    /** A clone named as its own source. */
+    private static List<SpecProblem> cloneOfItself(YamlDocument doc) {
+        JsonNode domain = doc.root().path("domain");
+        if (!SpecBuilder.isClone(doc) || !domain.isString()
+                || !domain.asString().equals(doc.root().path("from").path("domain").asString(null))) {
+            return List.of();
+        }
+        FieldPath at = FieldPath.ROOT.child("from").child("domain");
+        return List.of(new SpecProblem(doc.valueAt(at), at.toString(), "a clone needs a name of its own: \""
+                + domain.asString() + "\" is the domain it is cloned from"));
     }
 
     private static List<SpecProblem> inFileOrder(List<SpecProblem> problems, List<String> names) {

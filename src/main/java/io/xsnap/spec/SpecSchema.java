@@ -52,9 +52,29 @@ final class SpecSchema {
         messages = new SchemaMessages(this);
     }
 
-    /** The constant a top-level property must have (apiVersion, kind), as the schema says. */
-    String constant(String property) {
-        return tree.path("properties").path(property).path("const").asString();
+    /** The format version every document must name, as the schema says. */
+    String apiVersion() {
+        return tree.path("$defs").path("apiVersion").path("const").asString();
+    }
+
+    /** The kinds of document the schema knows, in its order (DomainSnapshots first). */
+    List<String> kinds() {
+        return kindSchemas().stream().map(k -> k.path("properties").path("kind").path("const").asString()).toList();
+    }
+
+    /** The kinds as people read them: "A or B". */
+    String kindsSaid() {
+        return String.join(" or ", kinds());
+    }
+
+    /** The schema of each kind of document: the branches of the top-level if/then/else. */
+    private List<JsonNode> kindSchemas() {
+        return List.of(ref(tree.path("else")), ref(tree.path("then")));
+    }
+
+    /** The schema a {@code {"$ref": "#/..."}} names inside this schema. */
+    private JsonNode ref(JsonNode branch) {
+        return tree.at(branch.path("$ref").asString().substring(1));
     }
 
     /** The schema node at a location inside this schema (a missing node when there is none). */
@@ -101,22 +121,29 @@ final class SpecSchema {
         if (!doc.root().isObject()) {
             return out;
         }
-        List<String> known = new ArrayList<>(tree.path("properties").propertyNames());
+        Set<String> knownSet = new java.util.LinkedHashSet<>();
+        kindSchemas().forEach(k -> knownSet.addAll(k.path("properties").propertyNames()));
+        List<String> known = new ArrayList<>(knownSet);
         List<String> found = new ArrayList<>(doc.root().propertyNames());
         if (!found.isEmpty() && found.stream().noneMatch(known::contains)) {
             out.add(new SpecProblem(doc.valueAt(FieldPath.ROOT), FieldPath.DOCUMENT, "not an xsnap spec: it has none"
                     + " of the keys " + String.join(", ", known) + " (found " + String.join(", ", found) + ")"));
             return out;
         }
-        for (String property : List.of("apiVersion", "kind")) {
-            JsonNode value = doc.root().get(property);
-            String wanted = constant(property);
-            if (value != null && !(value.isString() && value.asString().equals(wanted))) {
-                FieldPath at = FieldPath.ROOT.child(property);
-                out.add(new SpecProblem(doc.valueAt(at), at.toString(), "unsupported " + property + " "
-                        + SchemaMessages.describeValue(value) + ": this xsnap reads " + property + ": " + wanted));
-            }
+        JsonNode version = doc.root().get("apiVersion");
+        if (version != null && !(version.isString() && version.asString().equals(apiVersion()))) {
+            out.add(unsupported(doc, "apiVersion", version, apiVersion()));
+        }
+        JsonNode kind = doc.root().get("kind");
+        if (kind != null && !(kind.isString() && kinds().contains(kind.asString()))) {
+            out.add(unsupported(doc, "kind", kind, kindsSaid()));
         }
         return out;
+    }
+
+    private static SpecProblem unsupported(YamlDocument doc, String property, JsonNode value, String wanted) {
+        FieldPath at = FieldPath.ROOT.child(property);
+        return new SpecProblem(doc.valueAt(at), at.toString(), "unsupported " + property + " "
+                + SchemaMessages.describeValue(value) + ": this xsnap reads " + property + ": " + wanted);
     }
 }

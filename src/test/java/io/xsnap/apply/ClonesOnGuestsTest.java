@@ -101,4 +101,84 @@ class ClonesOnGuestsTest extends OnGuests {
         ok(cli.host("delete", "web01", "warm"));
         assertFalse(Files.exists(copy), "the frozen copy goes with the snapshot once no clone uses it");
     }
+
+    /**
+     * The spec form, as a GitOps repository holds it: the source's snapshot, a clone of it and the clone's own
+     * snapshot in one apply; later the clone's snapshot, then the clone and the source's snapshot, in two more.
+     */
+    @Test
+    void aDomainCloneSpecIsMadeWithTheSnapshotItNeedsAndTheCloneSnapshotsInOneApply() throws Exception {
+        Path base = lab.createDisk("base.qcow2", "qcow2", 8 * MIB);
+        TestGuest web01 = lab.start("web01", List.of(Disk.qcow2("xvda", base)), List.of());
+        web01.write("xvda", 0x11, 0, K64);
+        Path web01Spec = tmp.resolve("specs/web01.yaml");
+        Path app1Spec = tmp.resolve("specs/app1.yaml");
+        Files.createDirectories(web01Spec.getParent());
+        Files.writeString(web01Spec, """
+                apiVersion: xsnap/v1
+                kind: DomainSnapshots
+                domain: web01
+                snapshots:
+                  - name: gold
+                    memory: false
+                    disks: {xvda: external}
+                """);
+        String clone = """
+                apiVersion: xsnap/v1
+                kind: DomainClone
+                domain: app1
+                from: {domain: web01, snapshot: gold}
+                start: running
+                state: %s
+                """;
+        String app1Snapshots = """
+                ---
+                apiVersion: xsnap/v1
+                kind: DomainSnapshots
+                domain: app1
+                snapshots:
+                  - name: first
+                    memory: false
+                    state: %s
+                """;
+        Files.writeString(app1Spec, clone.formatted("present") + app1Snapshots.formatted("present"));
+        Path specs = web01Spec.getParent();
+
+        Cli.Run plan = cli.host("plan", specs.toString());
+        ok(plan);
+        assertTrue(plan.out().contains("Plan: 2 to create") && plan.out().contains("app1/gold"), plan.out());
+        Cli.Run apply = cli.host("apply", "--auto-approve", specs.toString());
+        ok(apply);
+        assertTrue(apply.out().contains("Apply complete: 3 of 3 changes done."), apply.out());
+        assertEquals(0, cli.host("plan", "--detailed-exitcode", specs.toString()).code(), "nothing left to do");
+
+        TestGuest app1 = lab.guest("app1");
+        assertEquals("running", app1.status());
+        app1.assertReads("xvda", 0x11, 0, K64);
+        app1.write("xvda", 0x22, 0, K64);
+        web01.write("xvda", 0x33, K64, K64);
+        web01.assertReads("xvda", 0x11, 0, K64);
+        app1.assertReads("xvda", 0x00, K64, K64);
+        assertTrue(Files.exists(store.resolve("app1/first/snapshot.json")));
+
+        Files.writeString(app1Spec, clone.formatted("absent") + app1Snapshots.formatted("present"));
+        Cli.Run refused = cli.host("plan", specs.toString());
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.out().contains("clone app1 has snapshots of its own: first"), refused.out());
+
+        Files.writeString(app1Spec, clone.formatted("present") + app1Snapshots.formatted("absent"));
+        ok(cli.host("apply", "--auto-approve", specs.toString()));
+        Files.writeString(app1Spec, clone.formatted("absent"));
+        Files.writeString(web01Spec, Files.readString(web01Spec) + "    state: absent\n");
+        Cli.Run both = cli.host("apply", "--auto-approve", specs.toString());
+        ok(both);
+        assertTrue(both.out().indexOf("delete-clone app1") < both.out().indexOf("delete web01/gold"), both.out());
+        try (java.util.stream.Stream<Path> left = Files.exists(store.resolve("app1")) ? Files.walk(store.resolve("app1"))
+                : java.util.stream.Stream.empty()) {
+            assertEquals(List.of(), left.skip(1).toList(), "the clone is gone: " + both.out());
+        }
+        assertFalse(Files.exists(store.resolve("web01/gold")), "and the snapshot it was made from");
+        web01.assertReads("xvda", 0x11, 0, K64);
+        web01.assertReads("xvda", 0x33, K64, K64);
+    }
 }

@@ -34,7 +34,7 @@ class SpecCommandsTest {
     @Test
     void validSpecsPrintASummary() {
         assertEquals(ExitCodes.OK, run("validate", "examples/specs"));
-        assertEquals("3 files, 3 domains, 3 snapshots: valid\n", out.toString());
+        assertEquals("4 files, 3 domains, 3 snapshots, 2 clones: valid\n", out.toString());
         assertEquals("", err.toString());
     }
 

@@ -54,5 +54,13 @@ class ImageGraphTest {
 
         g.put(qcow2("/i/other.qcow2", "/i/gold.qcow2"));
         assertEquals(List.of("app:xvda", "web:xvda", "web:xvdb"), holders(g, "/i/gold.qcow2"));
+
+        g.remove(Path.of("/i/other.qcow2"));
+        assertEquals(List.of("web:xvda", "web:xvdb"), holders(g, "/i/gold.qcow2"));
+        assertEquals(List.of("app:xvda"), holders(g, "/i/other.qcow2"));
+
+        g.removeDomain("web");
+        assertEquals(List.of(), holders(g, "/i/gold.qcow2"));
+        assertEquals(List.of("app:xvda"), holders(g, "/i/other.qcow2"));
     }
 }

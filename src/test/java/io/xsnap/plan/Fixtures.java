@@ -31,6 +31,7 @@ final class Fixtures {
     private final List<DomainInfo> domains = new ArrayList<>();
     private final List<ImageInfo> images = new ArrayList<>();
     private final List<StoredSnapshot> snapshots = new ArrayList<>();
+    private final List<io.xsnap.observe.CloneRecord> clones = new ArrayList<>();
 
     Fixtures domain(String name, RunState state, DiskInfo... disks) {
         domains.add(new DomainInfo(name, "qemu", 100 + domains.size(), state, Arrays.asList(disks)));
@@ -79,8 +80,16 @@ final class Fixtures {
         return new Manifest.Disk(vdev, "external", "qcow2", null, null, frozen, overlay);
     }
 
+    /** A clone record: one overlay per disk, {@code <store>/<name>/layers/<vdev>.1.qcow2}, over the given base. */
+    Fixtures clone(String name, String source, String vdev, String base) {
+        String[] src = source.split("/", 2);
+        clones.add(new io.xsnap.observe.CloneRecord(1, name, src[0], src[1], NOW, List.of(new io.xsnap.observe.CloneRecord.Disk(
+                vdev, STORE.layersDir(name).resolve(vdev + ".1.qcow2").toString(), base, "qcow2")), null, null));
+        return this;
+    }
+
     Actual actual() {
-        return new Actual("qemu", domains, images, snapshots, List.of(), List.of());
+        return new Actual("qemu", domains, images, snapshots, List.of(), List.of(), List.of(), clones);
     }
 
     static SnapshotSpec snap(String name, Presence state, boolean memory, Map<String, DiskMode> disks) {

@@ -24,6 +24,8 @@ class SpecLoaderBadSpecsTest {
     private static final String VDEV_RULE = "a disk is named by its vdev as in the domain's config: a lowercase"
             + " letter, then up to 31 lowercase letters, digits, '_' or '-' (e.g. xvda)";
     private static final String TOP_KEYS = "allowed here: apiVersion, kind, domain, xlConfig, snapshots, retention, revert";
+    private static final String CLONE = "apiVersion: xsnap/v1\nkind: DomainClone\n";
+    private static final String CLONE_KEYS = "allowed here: apiVersion, kind, domain, from, state, start";
     private static final String SNAPSHOT_KEYS = "allowed here: name, description, state, memory, live, disks";
 
     @TempDir
@@ -184,7 +186,7 @@ class SpecLoaderBadSpecsTest {
                 bad("YAML that is no xsnap spec",
                         "hosts: all\nvars:\n  x: 1\n",
                         "spec.yaml:1:1: (document): not an xsnap spec: it has none of the keys apiVersion, kind,"
-                        + " domain, xlConfig, snapshots, retention, revert (found hosts, vars)"),
+                        + " domain, xlConfig, snapshots, retention, revert, from, state, start (found hosts, vars)"),
 
                 // --- values ------------------------------------------------------------------------
                 bad("unknown disk mode",
@@ -279,7 +281,7 @@ class SpecLoaderBadSpecsTest {
                 bad("missing header",
                         "domain: web01\nsnapshots: []\n",
                         "spec.yaml:1:1: apiVersion: is required: every spec starts with apiVersion: xsnap/v1",
-                        "spec.yaml:1:1: kind: is required: write kind: DomainSnapshots"),
+                        "spec.yaml:1:1: kind: is required: write kind: DomainSnapshots or DomainClone"),
 
                 // --- version and kind ----------------------------------------------------------------
                 bad("unknown apiVersion (other keys not checked)",
@@ -288,12 +290,12 @@ class SpecLoaderBadSpecsTest {
                         + " apiVersion: xsnap/v1"),
                 bad("unknown kind",
                         "apiVersion: xsnap/v1\nkind: Snapshot\ndomain: web01\nsnapshots: []\n",
-                        "spec.yaml:2:7: kind: unsupported kind \"Snapshot\": this xsnap reads kind: DomainSnapshots"),
+                        "spec.yaml:2:7: kind: unsupported kind \"Snapshot\": this xsnap reads kind: DomainSnapshots or DomainClone"),
                 bad("another tool's manifest",
                         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web01\n",
                         "spec.yaml:1:13: apiVersion: unsupported apiVersion \"v1\": this xsnap reads apiVersion:"
                         + " xsnap/v1",
-                        "spec.yaml:2:7: kind: unsupported kind \"Pod\": this xsnap reads kind: DomainSnapshots"),
+                        "spec.yaml:2:7: kind: unsupported kind \"Pod\": this xsnap reads kind: DomainSnapshots or DomainClone"),
 
                 // --- several problems and documents --------------------------------------------------
                 bad("duplicate snapshot names",
@@ -333,11 +335,11 @@ class SpecLoaderBadSpecsTest {
                 bad("empty file",
                         "",
                         "spec.yaml:1:1: (file): holds no spec: expected at least one document with apiVersion:"
-                        + " xsnap/v1 and kind: DomainSnapshots"),
+                        + " xsnap/v1 and kind: DomainSnapshots or DomainClone"),
                 bad("file of comments and empty documents",
                         "# web01 moved to db.yaml\n---\n---\n",
                         "spec.yaml:1:1: (file): holds no spec: expected at least one document with apiVersion:"
-                        + " xsnap/v1 and kind: DomainSnapshots"),
+                        + " xsnap/v1 and kind: DomainSnapshots or DomainClone"),
 
                 // --- retention and one-shot revert ---------------------------------------------------
                 bad("retention every without a unit",
@@ -372,7 +374,34 @@ class SpecLoaderBadSpecsTest {
                         "spec.yaml:6:3: revert.id: is required"),
                 bad("revert to a bad state",
                         HEAD + "domain: web01\nsnapshots: []\nrevert:\n  to: pre-upgrade\n  id: T-1\n  state: stopped\n",
-                        "spec.yaml:8:10: revert.state: must be one of running, paused, not \"stopped\""));
+                        "spec.yaml:8:10: revert.state: must be one of running, paused, not \"stopped\""),
+                // --- kind: DomainClone ---------------------------------------------------------------
+                bad("clone without from",
+                        CLONE + "domain: app1\n",
+                        "spec.yaml:1:1: from: is required: name the snapshot to clone (e.g. from: {domain: web01,"
+                        + " snapshot: gold})"),
+                bad("clone from without the snapshot",
+                        CLONE + "domain: app1\nfrom:\n  domain: web01\n",
+                        "spec.yaml:5:3: from.snapshot: is required: name the snapshot to clone (e.g. snapshot: gold)"),
+                bad("clone with the snapshots of a DomainSnapshots spec",
+                        CLONE + "domain: app1\nfrom: {domain: web01, snapshot: gold}\nsnapshots: []\n",
+                        "spec.yaml:5:1: snapshots: unknown key \"snapshots\"; " + CLONE_KEYS),
+                bad("clone from with a typo",
+                        CLONE + "domain: app1\nfrom:\n  domain: web01\n  snapshto: gold\n",
+                        "spec.yaml:6:3: from.snapshto: unknown key \"snapshto\" (did you mean \"snapshot\"?); allowed"
+                        + " here: domain, snapshot"),
+                bad("clone started as stopped",
+                        CLONE + "domain: app1\nfrom: {domain: web01, snapshot: gold}\nstart: stopped\n",
+                        "spec.yaml:5:8: start: must be one of none, running, paused, not \"stopped\""),
+                bad("clone named as its source",
+                        CLONE + "domain: web01\nfrom: {domain: web01, snapshot: gold}\n",
+                        "spec.yaml:4:16: from.domain: a clone needs a name of its own: \"web01\" is the domain it is"
+                        + " cloned from"),
+                bad("two clones of one name",
+                        CLONE + "domain: app1\nfrom: {domain: web01, snapshot: gold}\n---\n" + CLONE
+                        + "domain: app1\nfrom: {domain: web01, snapshot: silver}\n",
+                        "spec.yaml:8:9: domain: clone \"app1\" is already declared at spec.yaml:3:9; declare each clone"
+                        + " in one document only"));
     }
 
     @TestFactory

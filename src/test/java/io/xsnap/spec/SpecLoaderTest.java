@@ -55,6 +55,16 @@ class SpecLoaderTest {
     }
 
     @Test
+    void aCloneAndTheSnapshotsOfTheCloneAreTwoDocumentsOfOneDomain() throws Exception {
+        Desired d = load("apiVersion: xsnap/v1\nkind: DomainClone\ndomain: app1\nfrom:\n  domain: web01\n"
+                + "  snapshot: gold\nstart: paused\n---\napiVersion: xsnap/v1\nkind: DomainClone\ndomain: app0\n"
+                + "from: {domain: web01, snapshot: gold}\nstate: absent\n---\n" + HEAD + "domain: app1\nsnapshots: []\n");
+        assertEquals(List.of(new CloneSpec("app0", "web01", "gold", Presence.ABSENT, "shutoff", at(9, 1)),
+                new CloneSpec("app1", "web01", "gold", Presence.PRESENT, "paused", at(1, 1))), d.clones());
+        assertEquals(List.of("app1"), d.domains().stream().map(DomainSpec::domain).toList());
+    }
+
+    @Test
     void defaultsAreFilledIn() throws Exception {
         Desired d = load(HEAD + "domain: web01\nsnapshots:\n  - name: pre-upgrade\n");
         assertEquals(List.of(new DomainSpec("web01",
@@ -160,6 +170,21 @@ class SpecLoaderTest {
                 Presence.PRESENT, true, false, Map.of("xvda", DiskMode.EXTERNAL),
                 new SourceRef("examples/specs/web01.yaml", 8, 5))),
                 new SourceRef("examples/specs/web01.yaml", 3, 1), Optional.of(Path.of("/etc/xen/web01.cfg"))), web01);
+        assertEquals(List.of(new CloneSpec("web01-test1", "web01", "pre-upgrade", Presence.PRESENT, "running",
+                        new SourceRef("examples/specs/app-clones.yaml", 4, 1)),
+                new CloneSpec("web01-test2", "web01", "pre-upgrade", Presence.ABSENT, "shutoff",
+                        new SourceRef("examples/specs/app-clones.yaml", 12, 1))), d.clones());
+    }
+
+    @Test
+    void theCloneDefaultsInTheSchemaAreTheOnesTheBuilderFillsIn() throws IOException {
+        JsonNode props;
+        try (InputStream in = getClass().getResourceAsStream(SpecSchema.RESOURCE)) {
+            props = JsonMapper.builder().build().readTree(in).path("$defs").path("domainClone").path("properties");
+        }
+        assertEquals(SpecBuilder.DEFAULT_START, props.path("start").path("default").asString());
+        assertEquals(SpecBuilder.DEFAULT_STATE.name().toLowerCase(java.util.Locale.ROOT),
+                props.path("state").path("default").asString());
     }
 
     @Test
