@@ -156,7 +156,10 @@ plan:
     summary: {create: 1, revert: 0, delete: 0, errors: 0}
     changes_present: true
 results:
-  description: One entry per change that ran, the failed one last. Empty in check mode.
+  description:
+    - One entry per change that ran, the failed one last. Empty in check mode.
+    - C(pause_millis) is how long the domain stood still; a live memory save on the qemu driver adds
+      C(downtime_millis), QEMU's own measure of its switch-over.
   returned: when the request was valid
   type: list
   elements: dict

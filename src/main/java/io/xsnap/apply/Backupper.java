@@ -48,7 +48,7 @@ final class Backupper {
         String marker = CurrentMarker.read(ctx.layout(), c.domain());
         Change create = new Change(Action.CREATE, c.domain(), c.snapshot(), Impact.SAFE, c.reason(), false, false,
                 c.runAfter(), c.disks(), c.touches(), List.of(), c.steps());
-        long paused = new Creator(ctx).run(create, actual);
+        long paused = new Creator(ctx).run(create, actual).pauseMillis();
         Instant at = ctx.clock().instant();
         List<Path> written = new ArrayList<>();
         HostException failure = null;

@@ -5,8 +5,13 @@ import io.xsnap.plan.Change;
 /**
  * What happened to one change.
  *
- * @param pauseMillis how long the domain was paused by this change (STOP to RESUME), -1 when it was not
- * @param error       null when the change succeeded
+ * @param pauseMillis    how long the domain stood still because of this change (from the stop, or from the
+ *                       hypervisor's stop at a live save's switch-over, until the resume returned), -1 when
+ *                       it was not paused
+ * @param downtimeMillis a live memory save: the hypervisor's own measure of its switch-over (QEMU's
+ *                       {@code downtime}: stop until the migration completed, within the pause), else -1
+ * @param error          null when the change succeeded
  */
-public record ChangeResult(Change change, boolean ok, long pauseMillis, long millis, String error) {
+public record ChangeResult(Change change, boolean ok, long pauseMillis, long downtimeMillis, long millis,
+                           String error) {
 }

@@ -2,6 +2,7 @@ package io.xsnap.apply;
 
 import io.xsnap.host.DiskCut;
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.observe.Actual;
@@ -32,8 +33,20 @@ final class Creator {
         this.ctx = ctx;
     }
 
-    /** @return how long the domain was paused, or -1 when it was not */
-    long run(Change c, Actual actual) throws IOException {
+    /**
+     * How a snapshot was taken.
+     *
+     * @param pauseMillis    how long the domain stood still, or -1 when it was not paused
+     * @param downtimeMillis a live save: the hypervisor's measure of the switch-over, else -1
+     */
+    record Taken(long pauseMillis, long downtimeMillis) {
+        /** A change that may pause the domain but saves no memory (revert, delete, ...): no downtime to report. */
+        static Taken paused(long pauseMillis) {
+            return new Taken(pauseMillis, -1);
+        }
+    }
+
+    Taken run(Change c, Actual actual) throws IOException {
         DomainInfo domain = actual.domains().stream().filter(d -> d.name().equals(c.domain())).findFirst().orElseThrow();
         StoreLayout layout = ctx.layout();
         Path dir = layout.snapshotDir(c.domain(), c.snapshot());
@@ -49,7 +62,7 @@ final class Creator {
         Path memFile = c.memory() ? layout.memory(c.domain(), c.snapshot()) : null;
         boolean cut = false;
         Pause pause = new Pause(ctx, domain, c.address());
-        long bytes = 0;
+        MemorySave save = MemorySave.of(0);
         try {
             List<DiskCut> cuts = new ArrayList<>();
             for (DiskChange d : c.disks()) {
@@ -69,22 +82,22 @@ final class Creator {
             boolean running = domain.state() == RunState.RUNNING;
             String cutUndo = "delete the internal snapshots, commit the overlays back (or finish: write the manifest)";
             if (memFile != null) {
+                // the save stops the guest itself (at its start, or live at its end): journal the pause first
+                pause.expect(running);
                 if (c.live()) {
-                    // the save stops the guest at its end: journal the pause before it can happen
-                    pause.expect(running);
                     ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) at the switch-over"));
-                    journal.step(c, driver, Step.SAVE, cutUndo);
-                    bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, true, cuts);
-                    pause.startedNow(running);
                 } else {
                     if (running) {
-                        pause.pause();
+                        ctx.reporter().say("  pausing " + domain.name());
                     }
                     ctx.reporter().say("  saving memory to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) in one transaction"));
-                    journal.step(c, driver, Step.SAVE, cutUndo);
-                    bytes = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, false, cuts);
+                }
+                journal.step(c, driver, Step.SAVE, cutUndo);
+                save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
+                if (running) {
+                    pause.startedAt(save.stoppedAtNanos());
                 }
             } else if (!cuts.isEmpty()) {
                 boolean copies = c.disks().stream().anyMatch(Creator::isCopy);
@@ -98,7 +111,7 @@ final class Creator {
             }
             cut = true;
             journal.step(c, driver, Step.CUT_DONE, "finish: write the manifest",
-                    ctx.json().createObjectNode().put("bytes", bytes));
+                    ctx.json().createObjectNode().put("bytes", save.bytes()));
         } catch (RuntimeException | IOException e) {
             pause.resumeQuietly();
             if (!cut && undo(overlays, memFile, dir)) {
@@ -107,8 +120,8 @@ final class Creator {
             throw e;
         }
         long paused = pause.resume();
-        finish(c, recipe, parent, memFile == null ? -1 : bytes, Math.max(paused, 0));
-        return paused;
+        finish(c, recipe, parent, memFile == null ? -1 : save.bytes(), Math.max(paused, 0));
+        return new Taken(paused, save.downtimeMillis());
     }
 
     /**

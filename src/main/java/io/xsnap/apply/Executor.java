@@ -52,21 +52,23 @@ public final class Executor {
                 if (!problems.isEmpty()) {
                     throw new HostException("the host changed since the plan was made: " + String.join("; ", problems));
                 }
-                long pause = switch (change.action()) {
+                Creator.Taken taken = switch (change.action()) {
                     case CREATE -> creator.run(change, now);
-                    case REVERT -> reverter.run(change, now);
-                    case DELETE -> deleter.run(change, now);
-                    case RECOVER -> recovery.run(change, now);
-                    case CLONE -> cloner.run(change, now);
-                    case DELETE_CLONE -> cloneDeleter.run(change, now);
-                    case BACKUP -> backupper.run(change, now);
+                    case REVERT -> Creator.Taken.paused(reverter.run(change, now));
+                    case DELETE -> Creator.Taken.paused(deleter.run(change, now));
+                    case RECOVER -> Creator.Taken.paused(recovery.run(change, now));
+                    case CLONE -> Creator.Taken.paused(cloner.run(change, now));
+                    case DELETE_CLONE -> Creator.Taken.paused(cloneDeleter.run(change, now));
+                    case BACKUP -> Creator.Taken.paused(backupper.run(change, now));
                 };
-                result = new ChangeResult(change, true, pause, millisSince(start), null);
-                ctx.reporter().say("  done in " + result.millis() + " ms" + (pause >= 0 ? ", domain paused " + pause + " ms" : ""));
+                long pause = taken.pauseMillis();
+                result = new ChangeResult(change, true, pause, taken.downtimeMillis(), millisSince(start), null);
+                ctx.reporter().say("  done in " + result.millis() + " ms" + (pause >= 0 ? ", domain paused " + pause + " ms" : "")
+                        + (taken.downtimeMillis() >= 0 ? " (switch-over downtime " + taken.downtimeMillis() + " ms)" : ""));
             } catch (HostException | UncheckedIOException e) {
-                result = new ChangeResult(change, false, -1, millisSince(start), e.getMessage());
+                result = new ChangeResult(change, false, -1, -1, millisSince(start), e.getMessage());
             } catch (IOException e) {
-                result = new ChangeResult(change, false, -1, millisSince(start), e.toString());
+                result = new ChangeResult(change, false, -1, -1, millisSince(start), e.toString());
             }
             results.add(result);
             if (!result.ok()) {

@@ -5,7 +5,9 @@ import io.xsnap.host.HostException;
 
 /**
  * A pause xsnap causes, journalled before it happens and ended on every path (invariant 4).
- * Measures the window from the pause to the resume.
+ * Measures the window the guest stood still: from just before the {@code stop} (the save's own, or xsnap's
+ * for reflink copies; for a live save, from the moment the hypervisor stopped the guest for the
+ * switch-over) until {@code cont} has returned.
  */
 final class Pause {
     private final ApplyContext ctx;
@@ -21,7 +23,7 @@ final class Pause {
         this.change = change;
     }
 
-    /** Pauses the domain now. */
+    /** Pauses the domain now (a disk-only snapshot that copies raw disks by reflink). */
     void pause() {
         expect(true);
         ctx.reporter().say("  pausing " + domain.name());
@@ -30,7 +32,7 @@ final class Pause {
         ctx.driver().pause(domain);
     }
 
-    /** The next step will leave the domain paused (a live save): journal it before it runs. */
+    /** The next step will leave the domain paused (a memory save): journal it before it runs. */
     void expect(boolean willPause) {
         if (willPause && !journalled) {
             ctx.journal().append(new Journal.Entry(change, Journal.Steps.PAUSE, domain.name(), ctx.driver().name(), "resume"));
@@ -38,12 +40,15 @@ final class Pause {
         }
     }
 
-    /** The step that pauses the domain by itself has just returned. */
-    void startedNow(boolean didPause) {
-        if (didPause) {
-            paused = true;
-            startNanos = System.nanoTime();
-        }
+    /**
+     * The step that pauses the domain by itself (a memory save) has just returned.
+     *
+     * @param stoppedAtNanos when it stopped the guest ({@link System#nanoTime()}), or -1 when it did not say:
+     *                       then the pause is counted from now, which undercounts
+     */
+    void startedAt(long stoppedAtNanos) {
+        paused = true;
+        startNanos = stoppedAtNanos >= 0 ? stoppedAtNanos : System.nanoTime();
     }
 
     /** Resumes a domain this pause stopped; @return the pause in ms, or -1 when it never paused. */

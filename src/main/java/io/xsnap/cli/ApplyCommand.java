@@ -74,7 +74,7 @@ public final class ApplyCommand implements Callable<Integer> {
             return null;
         }
         try {
-            SavedPlan saved = ctx.json.readValue(text, SavedPlan.class);
+            SavedPlan saved = ctx.json().readValue(text, SavedPlan.class);
             return SavedPlan.KIND.equals(saved.kind()) ? saved : null;
         } catch (tools.jackson.core.JacksonException e) {
             throw new XsnapExit(ExitCodes.DATAERR, file + ": not a plan saved by 'xsnap plan --out': " + e.getOriginalMessage());

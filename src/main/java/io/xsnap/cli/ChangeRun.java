@@ -80,7 +80,7 @@ final class ChangeRun {
         Plan shown = r.shown();
         if (r.plan().hasErrors()) {
             if (options.json) {
-                new JsonPlanView(host.json).render(shown, out);
+                new JsonPlanView(host.json()).render(shown, out);
             }
             return exitCodeOfErrors(r.plan());
         }
@@ -116,7 +116,7 @@ final class ChangeRun {
             }
             Observer observer = host.observer(driver);
             ApplyContext ctx = new ApplyContext(driver, qemuImg, observer, host.layout,
-                    new Journal(host.layout.journal(), host.json), host.json, reporter, options.clock());
+                    new Journal(host.layout.journal(), host.json()), host.json(), reporter, options.clock());
             new Recovery(ctx).resumeLeftPaused();
             Clock clock = ctx.clock();
             List<ChangeResult> results = new ArrayList<>();
@@ -192,7 +192,7 @@ final class ChangeRun {
 
     private int end(Plan plan, List<ChangeResult> results, boolean ok, PrintWriter out) {
         if (options.json) {
-            out.println(host.json.writeValueAsString(new Outcome(JsonPlanView.document(plan), results, ok)));
+            out.println(host.json().writeValueAsString(new Outcome(JsonPlanView.document(plan), results, ok)));
         } else if (!results.isEmpty()) {
             summary(results, plan, out);
         }
@@ -205,7 +205,8 @@ final class ChangeRun {
         out.println();
         for (ChangeResult r : results) {
             out.printf("%s %s: %s%s%n", r.change().action().word(), r.change().address(), r.ok() ? "done" : "FAILED: " + r.error(),
-                    r.pauseMillis() >= 0 ? " (domain paused " + r.pauseMillis() + " ms)" : "");
+                    r.pauseMillis() < 0 ? "" : " (domain paused " + r.pauseMillis() + " ms"
+                            + (r.downtimeMillis() >= 0 ? ", switch-over downtime " + r.downtimeMillis() + " ms" : "") + ")");
         }
         out.printf("Apply %s: %d of %d changes done.%n", done == plan.changes().size() ? "complete" : "stopped", done,
                 plan.changes().size());

@@ -9,9 +9,11 @@ import io.xsnap.host.xl.Reflink;
 import io.xsnap.host.xl.Xl;
 import io.xsnap.host.xl.XlDriver;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.ImageProbe;
 import io.xsnap.observe.Json;
 import io.xsnap.observe.Observer;
 import io.xsnap.observe.SnapshotStore;
+import io.xsnap.observe.StateReader;
 import io.xsnap.observe.StoreLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class HostContext {
     final HostOptions options;
     final ProcessRunner runner;
-    final JsonMapper json = Json.mapper();
+    private JsonMapper json;
     final StoreLayout layout;
     private final Map<String, Path> xlConfigs = new TreeMap<>();
 
@@ -42,6 +44,14 @@ final class HostContext {
 
     HostContext(HostOptions options) {
         this(options, new ExecRunner());
+    }
+
+    /** The mapper for xsnap's JSON documents, made on first use (a plan printed as text needs none). */
+    JsonMapper json() {
+        if (json == null) {
+            json = Json.mapper();
+        }
+        return json;
     }
 
     /** xl: the domain's xl config file (from --xl-config or a spec), which reverts derive the restore config from. */
@@ -66,7 +76,7 @@ final class HostContext {
     }
 
     Observer observer(DomainDriver driver) {
-        return new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, json));
+        return new Observer(driver, ImageProbe.of(new ImageReader()), new SnapshotStore(layout));
     }
 
     /** The observed state: from {@code stateFile} when given, else from this host. */
@@ -75,7 +85,7 @@ final class HostContext {
             return observer(driver()).observe();
         }
         try {
-            return json.readValue(Files.readAllBytes(stateFile), Actual.class);
+            return StateReader.actual(Files.readAllBytes(stateFile));
         } catch (NoSuchFileException e) {
             throw new XsnapExit(ExitCodes.NOINPUT, "state file " + stateFile + " does not exist");
         } catch (IOException e) {

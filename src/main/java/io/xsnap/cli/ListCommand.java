@@ -66,7 +66,7 @@ public final class ListCommand implements Callable<Integer> {
             doc.put("format_version", 1);
             doc.put("snapshots", entries);
             doc.put("clones", clones);
-            out.println(ctx.json.writeValueAsString(doc));
+            out.println(ctx.json().writeValueAsString(doc));
         } else {
             printTree(entries, out);
             printClones(entries, clones, out);

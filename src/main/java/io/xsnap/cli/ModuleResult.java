@@ -31,11 +31,13 @@ record ModuleResult(boolean changed, boolean failed, String msg, int rc, JsonPla
                     List<String> log, List<ListCommand.Entry> snapshots, Map<String, SnapshotLists.DomainTree> domains) {
 
     /** What happened to one change. */
-    record Done(String action, String domain, String snapshot, boolean ok, long millis, Long pauseMillis, String error) {
+    record Done(String action, String domain, String snapshot, boolean ok, long millis, Long pauseMillis,
+                Long downtimeMillis, String error) {
         static Done of(ChangeResult r) {
             Change c = r.change();
             return new Done(c.action().word(), c.domain(), c.snapshot(), r.ok(), r.millis(),
-                    r.pauseMillis() >= 0 ? r.pauseMillis() : null, r.error());
+                    r.pauseMillis() >= 0 ? r.pauseMillis() : null, r.downtimeMillis() >= 0 ? r.downtimeMillis() : null,
+                    r.error());
         }
     }
 

@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.SerializationFeature;
 
 /** {@code xsnap observe}: what exists on this host. */
 @Command(name = "observe", mixinStandardHelpOptions = true,
@@ -23,7 +24,7 @@ public final class ObserveCommand implements Callable<Integer> {
     @Mixin
     HostOptions host;
 
-    @Option(names = "--json", description = "Print the observed state as JSON (schemas/state-v1.schema.json), "
+    @Option(names = "--json", description = "Print the observed state as compact JSON (schemas/state-v1.schema.json), "
             + "for 'xsnap plan --state FILE'.")
     boolean json;
 
@@ -33,7 +34,9 @@ public final class ObserveCommand implements Callable<Integer> {
         Actual actual = ctx.observer(ctx.driver()).observe();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(ctx.json.writeValueAsString(actual));
+            // compact, like images --json: the state of a large host runs to tens of megabytes, a third of
+            // them indentation that plan --state would have to read past (pipe it through jq to read it)
+            out.println(ctx.json().writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(actual));
         } else {
             printText(actual, out);
         }

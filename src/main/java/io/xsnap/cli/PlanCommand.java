@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -40,21 +42,27 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws SpecException, java.io.IOException {
-        Desired desired = new SpecLoader().load(specs);
         HostContext ctx = new HostContext(host);
-        desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
-        Actual actual = ctx.actual(planOptions.state);
+        // Observing (or reading --state) needs nothing from the specs: it runs on a second thread meanwhile.
+        // (The specs' xlConfig files matter to creates, reverts and clones, never to observing, so plan
+        // does not hand them to the driver.) A problem in the specs is still the one reported when both fail.
+        FutureTask<Actual> observed = new FutureTask<>(() -> ctx.actual(planOptions.state));
+        Thread observer = new Thread(observed, "xsnap-observe");
+        observer.setDaemon(true);
+        observer.start();
+        Desired desired = new SpecLoader().load(specs);
+        Actual actual = result(observed);
         Planner planner = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now);
         Plan plan = planner.plan(desired, actual);
         Plan saved = plan;
         if (planOptions.state == null) {
             // on the host: what the next changing run will recover first
-            plan = planner.recover(actual, new Journal(ctx.layout.journal(), ctx.json).interrupted()).then(plan);
+            plan = planner.recover(actual, new Journal(ctx.layout.journal(), ctx.json()).interrupted()).then(plan);
         }
-        planOptions.view(ctx.json).render(plan, spec.commandLine().getOut());
+        planOptions.view(ctx::json).render(plan, spec.commandLine().getOut());
         if (planOptions.out != null && !plan.hasErrors()) {
             // recovery is not saved: every changing run does it first, and then the host's fingerprint decides
-            java.nio.file.Files.write(planOptions.out, ctx.json.writeValueAsBytes(SavedPlan.of(saved, Fingerprint.of(actual))));
+            java.nio.file.Files.write(planOptions.out, ctx.json().writeValueAsBytes(SavedPlan.of(saved, Fingerprint.of(actual))));
             spec.commandLine().getErr().println("Saved the plan to " + planOptions.out + "; apply it with: xsnap apply "
                     + planOptions.out);
         }
@@ -62,5 +70,23 @@ public final class PlanCommand implements Callable<Integer> {
             return ExitCodes.ERROR;
         }
         return planOptions.detailedExitcode && !plan.changes().isEmpty() ? ExitCodes.CHANGES : ExitCodes.OK;
+    }
+
+    /** The task's value, or what it threw, as it threw it. */
+    private static Actual result(FutureTask<Actual> task) {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while observing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 }

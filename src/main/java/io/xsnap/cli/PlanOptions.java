@@ -25,9 +25,10 @@ public final class PlanOptions {
     /** How the plan is printed. */
     public enum Format { TEXT, JSON, MARKDOWN }
 
-    public PlanView view(tools.jackson.databind.json.JsonMapper mapper) {
+    /** The view for the chosen format; {@code mapper} is asked only for JSON. */
+    public PlanView view(java.util.function.Supplier<tools.jackson.databind.json.JsonMapper> mapper) {
         return switch (json ? Format.JSON : format) {
-            case JSON -> new JsonPlanView(mapper);
+            case JSON -> new JsonPlanView(mapper.get());
             case MARKDOWN -> new MarkdownPlanView();
             case TEXT -> new TextPlanView();
         };

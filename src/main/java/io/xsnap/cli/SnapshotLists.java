@@ -47,7 +47,7 @@ final class SnapshotLists {
         } else if (r.results().isEmpty()) {
             after = before;
         } else {
-            after = states(new SnapshotStore(ctx.layout, ctx.json).read().manifests(), ctx, shown);
+            after = states(new SnapshotStore(ctx.layout).read().manifests(), ctx, shown);
         }
         return new Diff(before, after);
     }

@@ -24,28 +24,30 @@ public interface DomainDriver {
     void resume(DomainInfo domain);
 
     /**
-     * Saves guest memory to {@code file} (created 0600). Not live: the guest must be paused first and
-     * stays paused. Live: memory is copied while the guest runs; the guest ends paused.
+     * Saves guest memory to {@code file} (created 0600). Not live: a running guest is paused by the save, as
+     * late as it can (qemu: once the monitor, the file and the settings are ready; xl: just before
+     * {@code xl save -p}), and stays paused. Live: memory is copied while the guest
+     * runs; the guest ends paused. {@link MemorySave#stoppedAtNanos()} says when the save stopped it.
      *
-     * @return the bytes written
+     * @return the bytes written, and when the save stopped the guest
      */
-    long saveMemory(DomainInfo domain, Path file, boolean live);
+    MemorySave saveMemory(DomainInfo domain, Path file, boolean live);
 
     /**
      * A domain snapshot: saves memory to {@code file} and cuts the disks at the same instant, the guest
-     * stopped. Not live: the guest must be paused first. Live: memory is copied while the guest runs, the
-     * guest stops at the end and the disks are cut then. Either way the guest ends paused.
+     * stopped. Not live: the save pauses a running guest first. Live: memory is copied while the guest runs,
+     * the guest stops at the end and the disks are cut then. Either way the guest ends paused.
      *
      * <p>The default saves memory, then cuts the disks: right where a saved domain's disks stay usable
      * (xl save -p). The qemu driver overrides it: QEMU deactivates a guest's disks once a migration
      * completes, so it cuts them inside the migration, before the switch-over.
      *
-     * @return the bytes of memory written
+     * @return the bytes of memory written, and when the save stopped the guest
      */
-    default long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
-        long bytes = saveMemory(domain, file, live);
+    default MemorySave saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+        MemorySave save = saveMemory(domain, file, live);
         snapshotDisks(domain, cuts);
-        return bytes;
+        return save;
     }
 
     /** Cuts all the given disks at one instant (one transaction): all or none. */

@@ -20,6 +20,8 @@ public final class ImageGraph {
     private final Map<String, DomainInfo> domains = new java.util.TreeMap<>();
     private final Map<Path, ImageInfo> images = new HashMap<>();
     private final Map<Path, List<Path>> usersOf = new HashMap<>();
+    /** Every file in some domain's chain, with the (domain, disk) pairs holding it; built on first use. */
+    private Map<Path, List<Map.Entry<DomainInfo, DiskInfo>>> holders;
 
     public ImageGraph(Actual actual) {
         actual.domains().forEach(d -> domains.put(d.name(), d));
@@ -29,6 +31,10 @@ public final class ImageGraph {
     /** Adds or replaces an image (a layer a planned change creates, or a table with a planned tag). */
     public void put(ImageInfo i) {
         ImageInfo old = images.put(i.path(), i);
+        boolean sameLink = old != null && java.util.Objects.equals(old.backingPath(), i.backingPath());
+        if (holders != null && !sameLink && holders.containsKey(i.path())) {
+            holders = null; // a chain some disk holds changed below its top: index again on the next question
+        }
         if (old != null && old.backingPath() != null) {
             usersOf.getOrDefault(old.backingPath(), new ArrayList<>()).remove(i.path());
         }
@@ -42,6 +48,9 @@ public final class ImageGraph {
     /** Forgets an image a planned change removes. */
     public void remove(Path path) {
         ImageInfo old = images.remove(path);
+        if (holders != null && old != null && holders.containsKey(path)) {
+            holders = null; // a chain some disk holds ends earlier now: index again on the next question
+        }
         if (old != null && old.backingPath() != null) {
             usersOf.getOrDefault(old.backingPath(), new ArrayList<>()).remove(path);
         }
@@ -49,12 +58,21 @@ public final class ImageGraph {
 
     /** Forgets a domain a planned change destroys. */
     public void removeDomain(String name) {
-        domains.remove(name);
+        DomainInfo old = domains.remove(name);
+        if (holders != null && old != null) {
+            unhold(old);
+        }
     }
 
     /** Replaces a domain (its disks as a planned change leaves them). */
     public void putDomain(DomainInfo d) {
-        domains.put(d.name(), d);
+        DomainInfo old = domains.put(d.name(), d);
+        if (holders != null) {
+            if (old != null) {
+                unhold(old);
+            }
+            hold(d);
+        }
     }
 
     public DomainInfo domain(String name) {
@@ -82,16 +100,41 @@ public final class ImageGraph {
         return chain;
     }
 
-    /** Every (active domain, disk) whose chain contains {@code path}, by domain name. */
+    /** Every (domain, disk) whose chain contains {@code path}, by domain name, then in the domain's disk order. */
     public List<Map.Entry<DomainInfo, DiskInfo>> holders(Path path) {
-        List<Map.Entry<DomainInfo, DiskInfo>> out = new ArrayList<>();
-        for (DomainInfo d : domains.values()) {
-            for (DiskInfo disk : d.disks()) {
-                if (chain(disk.path()).contains(path)) {
-                    out.add(Map.entry(d, disk));
+        if (holders == null) {
+            holders = new HashMap<>();
+            domains.values().forEach(this::hold);
+        }
+        return holders.getOrDefault(path, List.of());
+    }
+
+    /** Adds a domain's disks to the holders index, each after the holders whose domain name sorts before it. */
+    private void hold(DomainInfo d) {
+        for (DiskInfo disk : d.disks()) {
+            Map.Entry<DomainInfo, DiskInfo> holder = Map.entry(d, disk);
+            for (Path p : chain(disk.path())) {
+                List<Map.Entry<DomainInfo, DiskInfo>> list = holders.computeIfAbsent(p, k -> new ArrayList<>());
+                int at = list.size();
+                while (at > 0 && list.get(at - 1).getKey().name().compareTo(d.name()) > 0) {
+                    at--;
+                }
+                list.add(at, holder);
+            }
+        }
+    }
+
+    private void unhold(DomainInfo d) {
+        for (DiskInfo disk : d.disks()) {
+            for (Path p : chain(disk.path())) {
+                List<Map.Entry<DomainInfo, DiskInfo>> list = holders.get(p);
+                if (list != null) {
+                    list.removeIf(e -> e.getKey().name().equals(d.name()));
+                    if (list.isEmpty()) {
+                        holders.remove(p);
+                    }
                 }
             }
         }
-        return out;
     }
 }

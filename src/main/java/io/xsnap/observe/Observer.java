@@ -4,6 +4,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainDriver;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.image.Allocation;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.SnapshotStore.Contents;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class Observer {
         for (Path layer : layers(storeRoot, problems)) {
             roots.putIfAbsent(layer, "qcow2");
         }
-        List<ImageInfo> images = readGraph(roots, problems);
+        List<ImageInfo> images = withMergeCosts(readGraph(roots, problems), storeRoot, problems);
         List<StoredSnapshot> snapshots = new ArrayList<>();
         for (Manifest m : contents.manifests()) {
             snapshots.add(new StoredSnapshot(m, memorySize(m)));
@@ -125,6 +126,45 @@ public final class Observer {
             }
         }
         return seen.values().stream().sorted(Comparator.comparing(ImageInfo::path)).toList();
+    }
+
+    /**
+     * For each qcow2 layer in the store that has a backing file: the data it holds and the data of its backing
+     * file that shows through it, read from their cluster tables. Deleting an external snapshot merges such
+     * a pair one way or the other; these are the bytes each way copies. Files outside the store are never
+     * xsnap's to merge, and are not read beyond their headers.
+     */
+    private List<ImageInfo> withMergeCosts(List<ImageInfo> images, Path storeRoot, List<String> problems) {
+        Map<Path, ImageInfo> byPath = new HashMap<>();
+        images.forEach(i -> byPath.put(i.path(), i));
+        List<ImageInfo> out = new ArrayList<>(images.size());
+        for (ImageInfo i : images) {
+            ImageInfo backing = i.backingPath() == null ? null : byPath.get(i.backingPath());
+            if (!"qcow2".equals(i.format()) || backing == null || !i.path().toAbsolutePath().normalize()
+                    .startsWith(storeRoot)) {
+                out.add(i);
+                continue;
+            }
+            try {
+                Allocation above = probe.allocation(i.path());
+                if (above == null) {
+                    out.add(i);
+                    continue;
+                }
+                long visible = -1;
+                if ("raw".equals(backing.format())) {
+                    visible = Allocation.visibleBytesOfRaw(backing.virtualSize(), above);
+                } else {
+                    Allocation below = probe.allocation(backing.path());
+                    visible = below == null ? -1 : Allocation.visibleBytes(below, above);
+                }
+                out.add(i.withMergeCosts(above.dataBytes(), visible));
+            } catch (HostException e) {
+                problems.add(e.getMessage());
+                out.add(i);
+            }
+        }
+        return out;
     }
 
     /** The graph compares paths: resolve "dir/../base" the way the file system would find it. */

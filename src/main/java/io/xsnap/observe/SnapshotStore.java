@@ -9,16 +9,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Reads the snapshot store: complete snapshots (with a manifest) and incomplete directories. Read-only. */
 public final class SnapshotStore {
     private final StoreLayout layout;
-    private final JsonMapper json;
 
-    public SnapshotStore(StoreLayout layout, JsonMapper json) {
+    public SnapshotStore(StoreLayout layout) {
         this.layout = layout;
-        this.json = json;
     }
 
     public StoreLayout layout() {
@@ -46,7 +43,7 @@ public final class SnapshotStore {
             Path cloneFile = layout.cloneRecord(domain);
             if (Files.isRegularFile(cloneFile, LinkOption.NOFOLLOW_LINKS)) {
                 try {
-                    CloneRecord c = json.readValue(cloneFile.toFile(), CloneRecord.class);
+                    CloneRecord c = StateReader.cloneRecord(Files.readAllBytes(cloneFile));
                     if (!domain.equals(c.domain())) {
                         problems.add(cloneFile + ": names clone " + c.domain() + " but lies in " + domain);
                     } else {
@@ -54,6 +51,8 @@ public final class SnapshotStore {
                     }
                 } catch (JacksonException e) {
                     problems.add(cloneFile + ": unreadable clone record: " + e.getOriginalMessage());
+                } catch (IOException e) {
+                    problems.add(cloneFile + ": cannot read: " + e.getMessage());
                 }
             }
             for (Path snapDir : children(domainDir, problems)) {
@@ -67,7 +66,7 @@ public final class SnapshotStore {
                     continue;
                 }
                 try {
-                    Manifest m = json.readValue(file.toFile(), Manifest.class);
+                    Manifest m = StateReader.manifest(Files.readAllBytes(file));
                     if (!domain.equals(m.domain()) || !snapshot.equals(m.name())) {
                         problems.add(file + ": names " + m.domain() + "/" + m.name() + " but lies in "
                                 + domain + "/" + snapshot);
@@ -78,6 +77,8 @@ public final class SnapshotStore {
                     }
                 } catch (JacksonException e) {
                     problems.add(file + ": unreadable manifest: " + e.getOriginalMessage());
+                } catch (IOException e) {
+                    problems.add(file + ": cannot read: " + e.getMessage());
                 }
             }
         }

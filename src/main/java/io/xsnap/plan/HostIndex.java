@@ -11,6 +11,7 @@ import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ final class HostIndex {
     private final Actual actual;
     /** Where planned clones' frozen copies go; null when nothing planned is a clone (recovery). */
     private final io.xsnap.observe.StoreLayout layout;
+    /** The internal snapshot tags manifests name, by image (as the manifests spell the image's path). */
+    private final Map<String, Set<String>> managedTags = new HashMap<>();
 
     HostIndex(Actual actual) {
         this(actual, null);
@@ -41,12 +44,15 @@ final class HostIndex {
         }
         for (StoredSnapshot s : actual.snapshots()) {
             snapshots.computeIfAbsent(s.domain(), k -> new HashMap<>()).put(s.name(), s);
+            String label = s.domain() + "/" + s.name();
             for (Manifest.Disk d : s.manifest().disks()) {
                 for (String f : new String[] {d.image(), d.frozen()}) {
                     if (f != null) {
-                        namedBy.computeIfAbsent(Path.of(f), k -> new LinkedHashSet<>())
-                                .add(s.domain() + "/" + s.name());
+                        named(Path.of(f), label);
                     }
+                }
+                if (d.image() != null && d.tag() != null) {
+                    managedTags.computeIfAbsent(d.image(), k -> new HashSet<>()).add(d.tag());
                 }
             }
         }
@@ -95,7 +101,7 @@ final class HostIndex {
                     tags.add(new InternalSnapshot("planned", dc.tag(), 0, 0, 0, 0, img.virtualSize(), -1));
                     graph.put(new ImageInfo(img.path(), img.format(), img.virtualSize(), img.version(), img.clusterSize(),
                             img.backingFile(), img.backingPath(), img.backingFormat(), img.dataFile(), img.dirty(),
-                            img.corrupt(), tags, img.fileSize()));
+                            img.corrupt(), tags, img.fileSize(), img.allocatedBytes(), img.backingVisibleBytes()));
                 }
                 named(dc.image(), c.address());
             }
@@ -166,6 +172,12 @@ final class HostIndex {
         Set<String> s = new LinkedHashSet<>(namedBy.getOrDefault(path, Set.of()));
         s.remove(except);
         return s;
+    }
+
+    /** True when some manifest names the internal snapshot {@code tag} of {@code image}. */
+    boolean managed(Path image, String tag) {
+        Set<String> tags = managedTags.get(image.toString());
+        return tags != null && tags.contains(tag);
     }
 
     /** The observed images of a disk's chain, top first. */

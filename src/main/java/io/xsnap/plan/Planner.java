@@ -582,18 +582,26 @@ public final class Planner {
             steps.add(d.vdev() + ": keep " + frozen + " (not in the store, and " + above + " must stay)");
             return;
         }
+        long commitCost = s.commitCost(above);
+        long streamCost = s.streamCost(frozen, above);
         DiskChange.Merge merge = !aboveOwned ? DiskChange.Merge.STREAM
                 : !owned ? DiskChange.Merge.COMMIT
-                : s.allocated(frozen) < s.allocated(above) ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
+                : streamCost < commitCost ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
+        ImageInfo aboveInfo = s.index.image(above);
+        boolean measured = aboveInfo != null && aboveInfo.allocatedBytes() >= 0 && aboveInfo.backingVisibleBytes() >= 0;
+        String why = owned && aboveOwned && measured ? " (copies " + mib(Math.min(commitCost, streamCost))
+                + "; the other way " + mib(Math.max(commitCost, streamCost)) + ")" : "";
         disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, above, merge));
         if (merge == DiskChange.Merge.COMMIT) {
             touches.add(frozen + " (receives the data of " + above + ")");
             removes.add(above);
-            steps.add("commit " + above + " into " + frozen + (s.index.holder(above) != null ? " (live block-commit)" : ""));
+            steps.add("commit " + above + " into " + frozen + (s.index.holder(above) != null ? " (live block-commit)" : "")
+                    + why);
         } else {
             touches.add(above + " (receives the data of " + frozen + "; guest-visible content unchanged)");
             removes.add(frozen);
-            steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : ""));
+            steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : "")
+                    + why);
         }
     }
 
@@ -738,6 +746,10 @@ public final class Planner {
         return d.disks().stream().sorted(java.util.Comparator.comparing(DiskInfo::vdev)).toList();
     }
 
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
     private static String joinPaths(List<Path> paths) {
         return String.join(", ", paths.stream().map(Path::toString).toList());
     }
@@ -750,6 +762,9 @@ public final class Planner {
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
         final Map<String, Path> chosenLayers = new java.util.HashMap<>();
+        /** The errors among the first {@link #counted} findings. */
+        private int errors;
+        private int counted;
         /** The domains a DomainClone spec says should exist. */
         final Set<String> clones = new HashSet<>();
 
@@ -778,8 +793,17 @@ public final class Planner {
             findings.add(new Finding(Finding.Kind.ERROR, domain, snapshot, message, fix));
         }
 
+        /**
+         * The errors found so far. Counted as findings are added (some come from {@link ClonePlanner} straight
+         * into {@link #findings}), each finding looked at once, so asking after every change stays linear.
+         */
         int errorCount() {
-            return (int) findings.stream().filter(f -> f.kind() == Finding.Kind.ERROR).count();
+            for (; counted < findings.size(); counted++) {
+                if (findings.get(counted).kind() == Finding.Kind.ERROR) {
+                    errors++;
+                }
+            }
+            return errors;
         }
 
         /** {@code <store>/<domain>/layers/<vdev>.<n>.qcow2} with the lowest n not observed or handed out. */
@@ -803,21 +827,31 @@ public final class Planner {
             }
         }
 
-        long allocated(Path p) {
-            ImageInfo i = index.image(p);
-            return i == null ? Long.MAX_VALUE : i.fileSize();
+        /** What committing {@code above} into its backing file copies: its data, else (not read) its file size. */
+        long commitCost(Path above) {
+            ImageInfo i = index.image(above);
+            return i == null ? Long.MAX_VALUE : i.allocatedBytes() >= 0 ? i.allocatedBytes() : i.fileSize();
+        }
+
+        /**
+         * What streaming {@code frozen} into {@code above} copies: the data of frozen that shows through above,
+         * else (not read) frozen's file size.
+         */
+        long streamCost(Path frozen, Path above) {
+            ImageInfo a = index.image(above);
+            if (a != null && a.backingVisibleBytes() >= 0) {
+                return a.backingVisibleBytes();
+            }
+            ImageInfo f = index.image(frozen);
+            return f == null ? Long.MAX_VALUE : f.fileSize();
         }
 
         void noteUnmanaged(DomainInfo domain) {
-            Set<String> managed = new HashSet<>();
-            for (StoredSnapshot st : actual.snapshots()) {
-                st.manifest().disks().stream().filter(d -> d.tag() != null).forEach(d -> managed.add(d.image() + "\0" + d.tag()));
-            }
             TreeMap<String, String> unmanaged = new TreeMap<>();
             for (DiskInfo disk : sortedDisks(domain)) {
                 for (ImageInfo img : index.chain(disk)) {
                     for (InternalSnapshot sn : img.snapshots()) {
-                        if (!managed.contains(img.path() + "\0" + sn.name())) {
+                        if (!index.managed(img.path(), sn.name())) {
                             unmanaged.put(disk.vdev() + ":" + sn.name(), img.path().toString());
                         }
                     }

@@ -1,6 +1,7 @@
 package io.xsnap.spec;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,20 @@ public final class SpecLoader {
     static final String FILE_FIELD = "(file)";
 
     private final YamlReader yaml = new YamlReader();
-    private final SpecSchema schema = new SpecSchema();
+    private final SpecSchema schema = SpecSchema.shared();
+
+    /**
+     * Compiles the spec schema and runs the YAML parser once, so a loader made later starts warm. Main
+     * calls it on a second thread while picocli builds the command line, when the command will load specs.
+     */
+    public static void prepare() {
+        try {
+            SpecSchema.shared();
+            new YamlReader().read("(warm-up)", "a: [b, 1, true]\n", new ArrayList<>());
+        } catch (RuntimeException e) {
+            // the loader meets the same problem and reports it
+        }
+    }
 
     /**
      * The spec files the given paths name: a file as given (whatever its name), a directory as every
@@ -94,27 +108,18 @@ public final class SpecLoader {
 
     /** Loads the specs the paths name, then those given as text, as one desired state (see {@link #load(List)}). */
     public Desired load(List<Path> paths, List<Text> texts) throws SpecException, IOException {
-        List<Path> files = expand(paths);
-        List<String> names = new ArrayList<>();
+        List<Source> sources = new ArrayList<>();
+        expand(paths).forEach(f -> sources.add(new Source(f.toString(), f, null)));
+        texts.forEach(t -> sources.add(new Source(t.name(), null, t.text())));
         List<SpecProblem> problems = new ArrayList<>();
-        List<List<YamlDocument>> sources = new ArrayList<>();
-        for (Path file : files) {
-            names.add(file.toString());
-            sources.add(documents(file, problems));
-        }
-        for (Text t : texts) {
-            names.add(t.name());
-            sources.add(documents(t.name(), t.text(), problems));
-        }
         List<YamlDocument> valid = new ArrayList<>();
         Map<String, SourceRef> domains = new HashMap<>();
-        for (List<YamlDocument> docs : sources) {
-            for (YamlDocument doc : docs) {
-                List<SpecProblem> found = new ArrayList<>(schema.check(doc));
-                found.addAll(duplicateSnapshotNames(doc));
+        for (Checked source : checkAll(sources)) {
+            problems.addAll(source.problems());
+            for (int i = 0; i < source.documents().size(); i++) {
+                YamlDocument doc = source.documents().get(i);
+                List<SpecProblem> found = new ArrayList<>(source.found().get(i));
                 found.addAll(duplicateDomain(doc, domains));
-                found.addAll(retentionClashes(doc));
-                found.addAll(cloneOfItself(doc));
                 if (found.isEmpty()) {
                     valid.add(doc);
                 }
@@ -122,10 +127,53 @@ public final class SpecLoader {
             }
         }
         if (!problems.isEmpty()) {
-            throw new SpecException(inFileOrder(problems, names));
+            throw new SpecException(inFileOrder(problems, sources.stream().map(Source::name).toList()));
         }
-        return new Desired(valid.stream().filter(d -> !SpecBuilder.isClone(d)).map(SpecBuilder::domain).toList(),
+        List<YamlDocument> snapshots = valid.stream().filter(d -> !SpecBuilder.isClone(d)).toList();
+        return new Desired(inParallel(snapshots.size()) ? snapshots.parallelStream().map(SpecBuilder::domain).toList()
+                : snapshots.stream().map(SpecBuilder::domain).toList(),
                 valid.stream().filter(SpecBuilder::isClone).map(SpecBuilder::clone).toList());
+    }
+
+    /** A spec file, or a spec given as text ({@code file} null). */
+    private record Source(String name, Path file, String text) {
+    }
+
+    /** One source read and checked on its own: its problems, its documents and each document's problems. */
+    private record Checked(List<SpecProblem> problems, List<YamlDocument> documents, List<List<SpecProblem>> found) {
+    }
+
+    /** Reads and checks the sources, in order; many on every core (a document's own checks need no other). */
+    private List<Checked> checkAll(List<Source> sources) throws IOException {
+        try {
+            return (inParallel(sources.size()) ? sources.parallelStream() : sources.stream()).map(this::check).toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static boolean inParallel(int items) {
+        return items >= 16;
+    }
+
+    private Checked check(Source source) {
+        List<SpecProblem> problems = new ArrayList<>();
+        List<YamlDocument> docs;
+        try {
+            docs = source.file() != null ? documents(source.file(), problems)
+                    : documents(source.name(), source.text(), problems);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<List<SpecProblem>> found = new ArrayList<>();
+        for (YamlDocument doc : docs) {
+            List<SpecProblem> f = new ArrayList<>(schema.check(doc));
+            f.addAll(duplicateSnapshotNames(doc));
+            f.addAll(retentionClashes(doc));
+            f.addAll(cloneOfItself(doc));
+            found.add(f);
+        }
+        return new Checked(problems, docs, found);
     }
 
     private List<YamlDocument> documents(Path file, List<SpecProblem> problems) throws IOException {

@@ -26,6 +26,19 @@ final class SpecSchema {
     private final Schema schema;
     private final SchemaMessages messages;
 
+    private static SpecSchema shared;
+
+    /**
+     * The compiled schema, shared: it is immutable and thread-safe, and compiling it costs start-up time.
+     * A failure to compile it is thrown to every caller.
+     */
+    static synchronized SpecSchema shared() {
+        if (shared == null) {
+            shared = new SpecSchema();
+        }
+        return shared;
+    }
+
     SpecSchema() {
         try (InputStream in = SpecSchema.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {

@@ -63,7 +63,7 @@ class BackupOnGuestsTest {
     /** Runs a backup plan; {@code atExport} runs when the first export starts, after the cut. */
     private List<ChangeResult> backup(ProcessRunner runner, Path dir, String format, boolean compress, Runnable atExport) {
         QemuDriver driver = new QemuDriver(lab.qemuDir(), lab.runner());
-        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, Json.mapper()));
+        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout));
         Plan plan = new ClonePlanner(layout, Clock.systemUTC().instant()).backup(observer.observe(), "web01",
                 "backup-1", new Change.Export(dir, format, compress));
         assertFalse(plan.hasErrors(), plan.findings().toString());

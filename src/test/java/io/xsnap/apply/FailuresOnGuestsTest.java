@@ -76,7 +76,7 @@ class FailuresOnGuestsTest {
     }
 
     private List<ChangeResult> createWith(DomainDriver driver, boolean memory) {
-        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, Json.mapper()));
+        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout));
         Actual actual = observer.observe();
         Plan plan = new Planner(layout, Clock.systemUTC().instant()).create(actual, "web01", "snap", memory, false,
                 Map.of("xvda", DiskMode.INTERNAL, "xvdb", DiskMode.EXTERNAL));
@@ -123,7 +123,7 @@ class FailuresOnGuestsTest {
     void aSnapshotTakenByHandAfterPlanningStopsTheChangeBeforeItTouchesAnything() throws Exception {
         TestGuest g = guest();
         DomainDriver real = new QemuDriver(lab.qemuDir(), lab.runner());
-        Observer observer = new Observer(real, new ImageReader()::read, new SnapshotStore(layout, Json.mapper()));
+        Observer observer = new Observer(real, new ImageReader()::read, new SnapshotStore(layout));
         Plan plan = new Planner(layout, Clock.systemUTC().instant()).create(observer.observe(), "web01", "snap", true,
                 false, Map.of("xvda", DiskMode.INTERNAL, "xvdb", DiskMode.EXTERNAL));
         // after planning, someone takes an internal snapshot of the same name by hand: QEMU's transaction refuses it

@@ -45,7 +45,7 @@ final class XlApply {
     static ApplyContext context(XenLab lab, Path store, Reporter reporter) {
         StoreLayout layout = new StoreLayout(store);
         XlDriver driver = driver(lab, store);
-        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout, Json.mapper()));
+        Observer observer = new Observer(driver, new ImageReader()::read, new SnapshotStore(layout));
         return new ApplyContext(driver, new QemuImg(lab.images().runner()), observer, layout,
                 new Journal(layout.journal(), Json.mapper()), Json.mapper(), reporter, Clock.systemUTC());
     }

@@ -33,6 +33,8 @@ class XlOnStandInTest extends OnXenLab {
         ok(create);
         assertTrue(create.out().contains("xvda internal 's1'"), create.out());
         assertEquals("running", g.status(), "xl unpause after the cut: the domain was running");
+        assertTrue(create.out().matches("(?s).*web01/s1: done \\(domain paused \\d+ ms\\).*"),
+                "the pause from xl pause to xl unpause, and no downtime (xl reports none): " + create.out());
         String manifest = Files.readString(store.resolve("web01/s1/snapshot.json"));
         assertTrue(manifest.contains("\"driver\" : \"xl\""), manifest);
         assertTrue(manifest.contains("xl_config_text"), "the xl config file is kept with the snapshot: " + manifest);

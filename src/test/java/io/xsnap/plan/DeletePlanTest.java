@@ -71,6 +71,22 @@ class DeletePlanTest {
     }
 
     @Test
+    void mergeDirectionFollowsTheClusterTablesWhenTheyWereRead() {
+        // l1 is the larger file, but l2 overwrote most of it: streaming l1 copies only what still shows through.
+        String l1 = "/store/web01/layers/xvda.1.qcow2", l2 = "/store/web01/layers/xvda.2.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l2, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(l1, "qcow2", "/img/base.qcow2", 96 << 20)
+                .image(l2, "qcow2", l1, 80 << 20).costs(80 << 20, 16 << 20)
+                .stored("web01", "s1", false, external("xvda", "/img/base.qcow2", l1))
+                .stored("web01", "s2", false, external("xvda", l1, l2));
+        Plan p = planner().delete(f.actual(), "web01", "s2");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.STREAM, d.merge(), "file sizes alone would commit 80 MiB instead of streaming 16");
+        assertTrue(p.changes().get(0).steps().stream().anyMatch(s -> s.endsWith("(copies 16.0 MiB; the other way 80.0 MiB)")),
+                p.changes().get(0).steps().toString());
+    }
+
+    @Test
     void deletingASnapshotAnotherDomainBuildsOnIsRefusedNamingIt() {
         String gold = "/store/web01/layers/xvda.1.qcow2";
         Fixtures f = new Fixtures()

@@ -42,6 +42,13 @@ final class Fixtures {
         return new DiskInfo(vdev, Path.of(path), format, vdev, false);
     }
 
+    /** The last image added, with the merge costs its cluster tables gave (see ImageInfo). */
+    Fixtures costs(long allocatedBytes, long backingVisibleBytes) {
+        ImageInfo last = images.remove(images.size() - 1);
+        images.add(last.withMergeCosts(allocatedBytes, backingVisibleBytes));
+        return this;
+    }
+
     Fixtures image(String path, String format, String backing, long allocated, String... tags) {
         List<InternalSnapshot> snaps = new ArrayList<>();
         for (int i = 0; i < tags.length; i++) {

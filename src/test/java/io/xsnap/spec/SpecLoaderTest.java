@@ -35,6 +35,26 @@ class SpecLoaderTest {
     }
 
     @Test
+    void manyFilesLoadInFileOrderWithEveryProblemInFileOrder() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("many"));
+        for (int i = 0; i < 40; i++) {
+            Files.writeString(dir.resolve(String.format("d%02d.yaml", i)),
+                    HEAD + String.format("domain: d%02d", i) + "\nsnapshots:\n  - name: s" + i + "\n");
+        }
+        List<String> domains = loader.load(List.of(dir)).domains().stream().map(DomainSpec::domain).toList();
+        assertEquals(40, domains.size());
+        assertEquals("d00", domains.get(0));
+        assertEquals("d39", domains.get(39));
+
+        Files.writeString(dir.resolve("d03.yaml"), HEAD + "domain: d03\nsnapshots:\n  - name: a/b\n");
+        Files.writeString(dir.resolve("d17.yaml"), HEAD + "domain: d17\nsnapshots: [\n");
+        Files.writeString(dir.resolve("d30.yaml"), HEAD + "domain: d02\nsnapshots:\n  - name: x\n    color: red\n");
+        SpecException e = assertThrows(SpecException.class, () -> loader.load(List.of(dir)));
+        List<String> files = e.problems().stream().map(p -> Path.of(p.where().file()).getFileName().toString()).toList();
+        assertEquals(List.of("d03.yaml", "d17.yaml", "d30.yaml", "d30.yaml"), files, e.problems().toString());
+    }
+
+    @Test
     void aCloneAndTheSnapshotsOfTheCloneAreTwoDocumentsOfOneDomain() throws Exception {
         Desired d = load("apiVersion: xsnap/v1\nkind: DomainClone\ndomain: app1\nfrom:\n  domain: web01\n"
                 + "  snapshot: gold\nstart: paused\n---\napiVersion: xsnap/v1\nkind: DomainClone\ndomain: app0\n"

@@ -19,17 +19,42 @@ import java.util.List;
  * @param dirty           the dirty bit is set
  * @param corrupt         the corrupt bit is set
  * @param snapshots       the internal snapshot table, in table order
- * @param fileSize        the file's length: for qcow2 its metadata plus the clusters this layer itself holds,
- *                        so the cost of copying the layer's data elsewhere
+ * @param fileSize        the file's length: for qcow2 its metadata plus every cluster it holds (those only its
+ *                        internal snapshots use, too), so a rough cost of copying the layer's data elsewhere
+ * @param allocatedBytes  the guest data this layer holds in its active cluster tables (what committing it into
+ *                        its backing file copies), or -1 when not read ({@link Allocation}; read by the
+ *                        observer for the store's layers only)
+ * @param backingVisibleBytes the data of its backing file that shows through this layer (what streaming the
+ *                        backing file into it copies), or -1 when not read
  */
 public record ImageInfo(Path path, String format, long virtualSize, int version, long clusterSize,
                         String backingFile, Path backingPath, String backingFormat, String dataFile,
-                        boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long fileSize) {
+                        boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long fileSize,
+                        long allocatedBytes, long backingVisibleBytes) {
     public ImageInfo {
         snapshots = List.copyOf(snapshots);
     }
 
+    /** The facts a header holds, the allocation not read. */
+    public ImageInfo(Path path, String format, long virtualSize, int version, long clusterSize,
+                     String backingFile, Path backingPath, String backingFormat, String dataFile,
+                     boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long fileSize) {
+        this(path, format, virtualSize, version, clusterSize, backingFile, backingPath, backingFormat, dataFile,
+                dirty, corrupt, snapshots, fileSize, -1, -1);
+    }
+
+    /** The same facts with what merging this layer or its backing file would copy. */
+    public ImageInfo withMergeCosts(long allocatedBytes, long backingVisibleBytes) {
+        return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath,
+                backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes);
+    }
+
     public boolean hasSnapshot(String name) {
-        return snapshots.stream().anyMatch(s -> s.name().equals(name));
+        for (InternalSnapshot s : snapshots) {
+            if (s.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -93,6 +93,25 @@ public final class ImageReader {
     }
 
     /**
+     * Which clusters a qcow2 image holds ({@link Allocation}), from its active L1/L2 tables; null for a raw
+     * image, or when the tables are too large to read here (see {@link Allocation#MAX_L2_BYTES}).
+     *
+     * @throws ImageException when the file is not a readable qcow2 image or a table lies outside it
+     */
+    public Allocation allocation(Path file) {
+        try (ImageFile f = ImageFile.open(file)) {
+            if (!QCOW2.equals(FormatProbe.detect(f))) {
+                return null;
+            }
+            return Allocation.read(f, Qcow2Header.read(f));
+        } catch (ImageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ImageException(file, "cannot parse its cluster tables: " + e, e);
+        }
+    }
+
+    /**
      * Where qemu looks for a backing file: an absolute name as it is; a relative one against the directory
      * of the overlay (as given, so "sub/mid.qcow2" with "../base.qcow2" gives "sub/../base.qcow2", which
      * is also what qemu-img prints — not normalized, since "sub" may be a symbolic link).

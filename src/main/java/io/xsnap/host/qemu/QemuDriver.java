@@ -5,6 +5,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainDriver;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.MemorySave;
 import io.xsnap.host.Progress;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
@@ -34,7 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code -drive id=<vdev>,file=...,format=...}: QMP addresses each disk by its device name, the vdev.
  *
  * <p>Each operation connects to the domain's monitor for its own duration only (QEMU serves one client
- * per socket). Memory goes to a file through {@code migrate exec:cat > 'FILE'} and comes back with
+ * per socket). Memory goes to a file through {@code migrate exec:exec cat >> 'FILE'} and comes back with
  * {@code -incoming "exec:cat 'FILE'"} (QEMU 7.2 has no {@code file:} migration).
  */
 public final class QemuDriver implements DomainDriver {
@@ -140,7 +141,7 @@ public final class QemuDriver implements DomainDriver {
     }
 
     @Override
-    public long saveMemory(DomainInfo domain, Path file, boolean live) {
+    public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         return saveMemoryAndSnapshotDisks(domain, file, live, List.of());
     }
 
@@ -154,7 +155,7 @@ public final class QemuDriver implements DomainDriver {
     }
 
     @Override
-    public long saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+    public MemorySave saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
         QmpBlock.checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
             return QmpMigration.save(qmp, domain, file, live, cuts, progress);

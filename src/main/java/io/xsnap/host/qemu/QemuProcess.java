@@ -86,11 +86,14 @@ final class QemuProcess {
     /** Waits until the pid no longer runs; false when it still runs after {@code timeout}. */
     static boolean awaitGone(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 1;
         while (alive(pid)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            sleep(10);
+            // short at first: a memory save's writer usually ends within milliseconds, with the guest paused
+            sleep(pause);
+            pause = Math.min(pause * 2, 10);
         }
         return true;
     }

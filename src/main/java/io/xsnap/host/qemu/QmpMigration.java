@@ -4,22 +4,30 @@ import io.xsnap.host.DiskCut;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
 import io.xsnap.host.MemoryFile;
+import io.xsnap.host.MemorySave;
 import io.xsnap.host.Progress;
 import io.xsnap.host.qmp.QmpClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Guest memory to and from a file with QMP migration: {@code migrate "exec:cat > 'FILE'"} to save,
+ * Guest memory to and from a file with QMP migration: {@code migrate "exec:exec cat >> 'FILE'"} to save,
  * {@code -incoming "exec:cat 'FILE'"} to load (QEMU 7.2 has no {@code file:} migration). The file holds
  * QEMU's migration stream, which starts with "QEVM".
+ *
+ * <p>The writer appends to the empty file xsnap made rather than truncating it: on ext4, closing a file
+ * that was truncated and rewritten starts writeback of all its data (the auto_da_alloc heuristic), and
+ * QEMU waits for the writer to exit before it answers again, the guest still stopped: over 100 ms for a
+ * 256 MiB guest. The file is fsynced later, after the guest runs again.
  */
 final class QmpMigration {
     private static final System.Logger LOG = System.getLogger(QmpMigration.class.getName());
@@ -30,8 +38,10 @@ final class QmpMigration {
 
     /**
      * Saves the guest's memory to {@code file} (created 0600 in a 0700 directory; an existing file is never
-     * overwritten) and returns the bytes written. Not live: the guest must not be running. Live: memory is
-     * copied while it runs.
+     * overwritten) and returns the bytes written, when the guest was stopped and, live, QEMU's own measure of
+     * the switch-over. Not live: a running guest is stopped once the save is ready to start (the connection,
+     * the file and the settings made first) and stays stopped. Live: memory is copied while the guest runs,
+     * QEMU stops it for the switch-over. Either way the file is written at full speed (see {@link Settings}).
      *
      * <p>With cuts, the migration pauses before the switch-over (capability pause-before-switchover): the
      * guest is stopped, its disks still active, and the disk transaction runs there; then the migration
@@ -39,24 +49,26 @@ final class QmpMigration {
      * removed and no disk changed. QEMU stops the guest at the end and deactivates its disks until
      * {@code cont}.
      */
-    static long save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts, Progress progress) {
+    static MemorySave save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts, Progress progress) {
         Path target = file.toAbsolutePath().normalize();
-        String uri = "exec:cat > " + shellQuoted(target);
+        // "exec cat": the shell QEMU starts becomes the writer instead of starting it, one process less to spawn
+        String uri = "exec:exec cat >> " + shellQuoted(target);
         String status = qmp.execute("query-status").path("status").asString("");
         if (status.equals("postmigrate")) {
             throw new HostException("domain " + domain.name() + ": QEMU cannot save memory again before the "
                     + "guest has run since its last save (state postmigrate): resume it first");
         }
-        if (!live && status.equals("running")) {
-            throw new HostException("domain " + domain.name() + " is running: pause it before saving memory "
-                    + "(or save live)");
-        }
         MemoryFile.create(target);
         boolean saved = false;
         Set<Long> writersBefore = QemuProcess.children(domain.id());
+        Settings before = Settings.apply(qmp, live, !cuts.isEmpty());
+        long stoppedAt = -1;
         try {
-            qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
-                    capability("pause-before-switchover", !cuts.isEmpty())));
+            if (!live && status.equals("running")) {
+                // everything is ready: the guest stops only now
+                stoppedAt = System.nanoTime();
+                qmp.execute("stop");
+            }
             qmp.execute("migrate", QmpClient.args().put("uri", uri));
             JsonNode migration = awaitMigration(qmp, domain, progress, Set.of("pre-switchover", "completed", "failed",
                     "cancelled"));
@@ -71,19 +83,122 @@ final class QmpMigration {
                         + "saving memory to " + target + " failed: "
                         + migration.path("error-desc").asString(status(migration)));
             }
+            long completedAt = System.nanoTime();
             awaitWriters(domain, writersBefore);
+            long downtime = live ? downtime(qmp, migration) : -1;
+            if (live) {
+                stoppedAt = stoppedAt(qmp, completedAt, downtime);
+            }
             long bytes = Files.size(target);
             saved = true;
-            return bytes;
+            return new MemorySave(bytes, downtime, stoppedAt);
         } catch (IOException e) {
             throw new HostException(target + ": " + e.getMessage(), e);
         } finally {
             if (!saved) {
                 discardSaveFile(domain, writersBefore, target);
             }
-            if (!cuts.isEmpty()) {
-                resetSwitchoverPause(qmp);
+            before.restore(qmp);
+        }
+    }
+
+    /**
+     * QEMU's downtime of a completed migration. QEMU sets the state before it computes the downtime, so a
+     * query at once may read 0: asked again (the writer has exited by now, QEMU has finished).
+     */
+    private static long downtime(QmpClient qmp, JsonNode completed) {
+        long downtime = completed.path("downtime").asLong(-1);
+        if (downtime <= 0) {
+            JsonNode again = qmp.execute("query-migrate");
+            if (status(again).equals("completed")) {
+                downtime = again.path("downtime").asLong(downtime);
             }
+        }
+        return downtime;
+    }
+
+    /**
+     * When a live save stopped the guest, on the {@link System#nanoTime()} scale: QEMU's STOP event carries
+     * the wall-clock time of the stop (microseconds); without it, QEMU's downtime counted back from the
+     * completion (or the completion itself, which undercounts).
+     */
+    private static long stoppedAt(QmpClient qmp, long completedAt, long downtimeMillis) {
+        long fallback = downtimeMillis >= 0 ? completedAt - downtimeMillis * 1_000_000 : completedAt;
+        JsonNode stop = qmp.awaitEvent("STOP", data -> true, Duration.ZERO).orElse(null);
+        if (stop == null || !stop.path("timestamp").has("seconds")) {
+            return fallback;
+        }
+        long stopMicros = stop.path("timestamp").path("seconds").asLong() * 1_000_000
+                + stop.path("timestamp").path("microseconds").asLong();
+        long nowNanos = System.nanoTime();
+        Instant now = Instant.now();
+        long sinceStopNanos = (now.getEpochSecond() * 1_000_000 + now.getNano() / 1000 - stopMicros) * 1000;
+        // a wall clock stepped meanwhile gives nonsense: keep QEMU's own measure then
+        return sinceStopNanos >= 0 && sinceStopNanos < TIMEOUT.toNanos() ? nowNanos - sinceStopNanos : fallback;
+    }
+
+    /**
+     * The migration settings a save changes, remembered so they are put back afterwards (another tool may
+     * migrate this guest later): the capabilities {@code events} (MIGRATION events wake the wait for each
+     * state change, instead of polling) and {@code pause-before-switchover} (the disks are cut there), and the
+     * parameters {@code max-bandwidth} (QEMU's default, 128 MiB/s, throttles a save to a local file far below
+     * what the disk takes) and, live, {@code downtime-limit} (QEMU switches over once it expects to send the
+     * rest within it; its default of 300 ms would stop the guest that long).
+     */
+    private record Settings(JsonNode capabilities, JsonNode parameters) {
+        /** The switch-over of a live save aims at this pause, well inside the 100 ms xsnap promises. */
+        static final long LIVE_DOWNTIME_LIMIT_MS = 20;
+        /** Bytes per second: unlimited in practice, and safe from overflow in QEMU's arithmetic. */
+        static final long MAX_BANDWIDTH = 1L << 40;
+
+        static Settings apply(QmpClient qmp, boolean live, boolean pauseBeforeSwitchover) {
+            JsonNode capabilities = qmp.execute("query-migrate-capabilities");
+            JsonNode parameters = qmp.execute("query-migrate-parameters");
+            Settings before = new Settings(capabilities, parameters);
+            try {
+                ArrayNode caps = JsonNodeFactory.instance.arrayNode();
+                caps.addObject().put("capability", "events").put("state", true);
+                caps.addObject().put("capability", "pause-before-switchover").put("state", pauseBeforeSwitchover);
+                qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities", caps));
+                ObjectNode set = QmpClient.args().put("max-bandwidth", MAX_BANDWIDTH);
+                if (live) {
+                    set.put("downtime-limit", LIVE_DOWNTIME_LIMIT_MS);
+                }
+                qmp.execute("migrate-set-parameters", set);
+            } catch (HostException e) {
+                before.restore(qmp);
+                throw e;
+            }
+            return before;
+        }
+
+        /** Puts back what {@link #apply} changed; a failure is only logged (the save itself is done). */
+        void restore(QmpClient qmp) {
+            try {
+                ArrayNode caps = JsonNodeFactory.instance.arrayNode();
+                for (String name : List.of("events", "pause-before-switchover")) {
+                    caps.addObject().put("capability", name).put("state", capability(name));
+                }
+                qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities", caps));
+                ObjectNode set = QmpClient.args();
+                for (String name : List.of("max-bandwidth", "downtime-limit")) {
+                    if (parameters.path(name).canConvertToLong()) {
+                        set.put(name, parameters.path(name).asLong());
+                    }
+                }
+                qmp.execute("migrate-set-parameters", set);
+            } catch (HostException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not restore the migration settings: " + e.getMessage());
+            }
+        }
+
+        private boolean capability(String name) {
+            for (JsonNode c : capabilities) {
+                if (name.equals(c.path("capability").asString(""))) {
+                    return c.path("state").asBoolean(false);
+                }
+            }
+            return false;
         }
     }
 
@@ -97,28 +212,17 @@ final class QmpMigration {
         }
     }
 
-    private static ArrayNode capability(String name, boolean state) {
-        ArrayNode list = JsonNodeFactory.instance.arrayNode();
-        list.addObject().put("capability", name).put("state", state);
-        return list;
-    }
-
-    private static void resetSwitchoverPause(QmpClient qmp) {
-        try {
-            qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities",
-                    capability("pause-before-switchover", false)));
-        } catch (HostException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not reset pause-before-switchover: " + e.getMessage());
-        }
-    }
-
     private static String status(JsonNode migration) {
         return migration.path("status").asString("");
     }
 
+    /**
+     * Waits until the migration reaches one of {@code until}: each MIGRATION event (capability
+     * {@code events}) wakes the wait at once; a poll every 50 ms covers an event that never comes and
+     * reports the bytes sent to {@code progress}.
+     */
     private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Progress progress, Set<String> until) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        long pause = 2;
         while (true) {
             JsonNode migration = qmp.execute("query-migrate");
             JsonNode ram = migration.path("ram");
@@ -131,8 +235,7 @@ final class QmpMigration {
                 throw new HostException("domain " + domain.name() + ": memory save not done after "
                         + TIMEOUT.toMinutes() + " min (state " + status(migration) + "); cancelled");
             }
-            QemuProcess.sleep(pause);
-            pause = Math.min(pause * 2, 100);
+            qmp.awaitEvent("MIGRATION", data -> true, Duration.ofMillis(50));
         }
     }
 

@@ -6,6 +6,7 @@ import io.xsnap.host.DomainDriver;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
 import io.xsnap.host.MemoryFile;
+import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.host.qmp.QmpClient;
@@ -128,11 +129,21 @@ public final class XlDriver implements DomainDriver {
         xl.unpause(domain.id());
     }
 
-    /** {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused. */
+    /**
+     * {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused.
+     * A running domain is paused first ({@code xl pause}, the first thing the save does, so a save that fails
+     * before it leaves the domain as it was); the pause is counted from just before that command. xl reports
+     * no downtime of its own, so the save gives none.
+     */
     @Override
-    public long saveMemory(DomainInfo domain, Path file, boolean live) {
+    public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         if (live) {
             throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
+        }
+        long stoppedAt = -1;
+        if (domain.state() == RunState.RUNNING) {
+            stoppedAt = System.nanoTime();
+            xl.pause(domain.id());
         }
         Path target = file.toAbsolutePath().normalize();
         MemoryFile.create(target);
@@ -145,7 +156,7 @@ public final class XlDriver implements DomainDriver {
             }
             long size = Files.size(target);
             saved = true;
-            return size;
+            return new MemorySave(size, -1, stoppedAt);
         } catch (IOException e) {
             throw new HostException(target + ": " + e.getMessage(), e);
         } finally {

@@ -11,6 +11,7 @@ import io.xsnap.host.DiskCut;
 import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.HostException;
+import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.testing.GuestLab;
@@ -103,9 +104,12 @@ class QemuDriverTest {
 
         assertThrows(HostException.class, () -> driver.saveMemory(domain("g"), tmp.resolve("bad'name"), false),
                 "a path the shell could misread is refused");
-        long bytes = driver.saveMemory(domain("g"), memory, false);
+        MemorySave save = driver.saveMemory(domain("g"), memory, false);
+        long bytes = save.bytes();
 
         assertEquals(Files.size(memory), bytes);
+        assertEquals(-1, save.stoppedAtNanos(), "the guest was paused before the save");
+        assertEquals(-1, save.downtimeMillis());
         assertTrue(bytes > 100_000, "a 64 MiB guest's state: " + bytes);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(memory)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(memory.getParent())));
@@ -128,17 +132,37 @@ class QemuDriverTest {
     }
 
     @Test
+    void aSaveThatIsNotLiveStopsARunningGuestOnceReady() {
+        TestGuest guest = lab.start("g", Disk.qcow2("vda", lab.createDisk("a.qcow2", "qcow2", MIB)));
+        long called = System.nanoTime();
+        MemorySave save = driver.saveMemory(domain("g"), tmp.resolve("store/g/s1/memory.save"), false);
+        assertTrue(save.stoppedAtNanos() > called && save.stoppedAtNanos() < System.nanoTime(), save.toString());
+        assertEquals(-1, save.downtimeMillis());
+        assertEquals("postmigrate", guest.status(), "stopped, and left so");
+    }
+
+    @Test
     void liveSaveCutsTheDisksAtTheEndAndAFailedCutChangesNothing() throws IOException {
         Path a = lab.createDisk("a.qcow2", "qcow2", MIB);
         TestGuest guest = lab.start("g", Disk.qcow2("vda", a));
         guest.write("vda", 0x51, 0, K64);
         DiskInfo vda = domain("g").disk("vda");
         Path memory = tmp.resolve("store/s1/memory.save");
+        String settings = migrationSettings(guest);
 
-        long bytes = driver.saveMemoryAndSnapshotDisks(domain("g"), memory, true,
+        long called = System.nanoTime();
+        MemorySave save = driver.saveMemoryAndSnapshotDisks(domain("g"), memory, true,
                 List.of(new DiskCut(vda, true, "s1", null)));
+        long returned = System.nanoTime();
 
-        assertEquals(Files.size(memory), bytes);
+        assertEquals(Files.size(memory), save.bytes());
+        assertTrue(save.stoppedAtNanos() > called && save.stoppedAtNanos() < returned, "stopped during the save");
+        long stoodStill = returned - save.stoppedAtNanos();
+        // QEMU starts its downtime clock just before it stops the vCPUs and emits STOP (whose timestamp is the
+        // pause's start): on a loaded host that gap alone is a few milliseconds
+        assertTrue(save.downtimeMillis() >= 0 && save.downtimeMillis() * 1_000_000 <= stoodStill + 10_000_000,
+                "QEMU's downtime lies within the pause (" + stoodStill / 1_000_000 + " ms): " + save);
+        assertEquals(settings, migrationSettings(guest), "capabilities and parameters are put back");
         assertEquals("QEVM", head(memory));
         assertEquals("postmigrate", guest.status(), "QEMU stopped the guest at the end");
         assertEquals(List.of("s1"), internalSnapshots(a));
@@ -153,6 +177,15 @@ class QemuDriverTest {
         assertFalse(Files.exists(second), "the partial memory file is removed");
         assertEquals(RunState.RUNNING, domain("g").state(), "the cancelled save let the guest run on");
         assertEquals(List.of("s1"), internalSnapshots(a));
+    }
+
+    /** The migration capabilities and parameters a save changes, as QEMU reports them. */
+    private static String migrationSettings(TestGuest guest) {
+        try (var qmp = guest.qmp()) {
+            JsonNode p = qmp.execute("query-migrate-parameters");
+            return qmp.execute("query-migrate-capabilities").toString() + " max-bandwidth="
+                    + p.path("max-bandwidth") + " downtime-limit=" + p.path("downtime-limit");
+        }
     }
 
     @Test
