@@ -213,6 +213,7 @@ public final class ModuleCommand implements Callable<Integer> {
             }
         }
         Desired desired = new SpecLoader().load(paths, texts);
+        desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
         Set<String> domains = new TreeSet<>(desired.domains().stream().map(DomainSpec::domain).toList());
         desired.clones().forEach(c -> {
             domains.add(c.domain());

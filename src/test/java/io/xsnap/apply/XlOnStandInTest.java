@@ -170,4 +170,23 @@ class XlOnStandInTest extends OnXenLab {
         assertTrue(Files.isRegularFile(dir.resolve("hda.qcow2")) && Files.isRegularFile(dir.resolve("hdb.qcow2")),
                 inDir.toString());
     }
+
+    /** The Ansible module's reconcile hands a spec's xlConfig to the driver, so the snapshot records the config. */
+    @Test
+    void reconcileRecordsTheXlConfigTheSpecNames() throws IOException {
+        Path disk = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        lab.create(cfg);
+        Path request = tmp.resolve("request.json");
+        Files.writeString(request, """
+                {"module": "reconcile", "check_mode": false, "params": {"spec": [
+                  "apiVersion: xsnap/v1\\nkind: DomainSnapshots\\ndomain: web01\\nxlConfig: %s\\nsnapshots:\\n  - name: s1\\n    memory: false\\n"
+                ]}}
+                """.formatted(cfg));
+        Cli.Run r = lab.xsnap(store, "module", "--input", request.toString());
+        ok(r);
+        String manifest = Files.readString(store.resolve("web01/s1/snapshot.json"));
+        assertTrue(manifest.matches("(?s).*\"xl_config_file\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(cfg.toString())
+                + "\".*"), manifest);
+    }
 }
