@@ -145,10 +145,17 @@ final class HostIndex {
             boolean internal = DiskChange.INTERNAL.equals(dc.mode());
             Path base = internal ? layout.frozenCopy(src[0], src[1], dc.vdev()) : dc.image();
             ImageInfo below = graph.image(internal ? dc.image() : base);
-            graph.put(new ImageInfo(dc.layer(), "qcow2", below == null ? 0 : below.virtualSize(), 3, 65536, base.toString(),
-                    base, internal ? "qcow2" : dc.format(), null, false, false, List.of(), 0));
-            cloneOverlays.put(dc.layer(), c.domain());
+            long size = below == null ? 0 : below.virtualSize();
             DiskInfo was = source == null ? null : source.disk(dc.vdev());
+            cloneOverlays.put(dc.layer(), c.domain());
+            if (dc.reflinkCopy()) {
+                // a raw copy of its own, served as the source's raw disk is (xl: blkback)
+                graph.put(new ImageInfo(dc.layer(), "raw", size, 0, 0, null, null, null, null, false, false, List.of(), size));
+                disks.add(new DiskInfo(dc.vdev(), dc.layer(), "raw", null, false, was == null || was.reflink()));
+                continue;
+            }
+            graph.put(new ImageInfo(dc.layer(), "qcow2", size, 3, 65536, base.toString(), base,
+                    internal ? "qcow2" : dc.format(), null, false, false, List.of(), 0));
             disks.add(new DiskInfo(dc.vdev(), dc.layer(), "qcow2", was == null || was.node() == null ? dc.vdev() + "-qcow2"
                     : was.node(), false));
         }

@@ -138,4 +138,26 @@ class ClonePlanTest {
         assertTrue(clone.steps().contains("cp --reflink=always /store/web01/layers/xvdb.1.raw /store/app1/layers/xvdb.1.raw"),
                 clone.steps().toString());
     }
+
+    /** A started xl clone's own snapshot, planned with the clone: its raw disk is a reflink copy, so it is copied again. */
+    @Test
+    void theSnapshotOfACloneWithARawCopyIsPlannedAsAnotherReflinkCopy() {
+        Actual host = xlHost(true, List.of());
+        DomainInfo web01 = new DomainInfo("web01", "xl", 7, RunState.RUNNING, List.of(
+                new DiskInfo("xvda", Path.of("/store/web01/layers/xvda.1.qcow2"), "qcow2", "xvda-qcow2", false),
+                new DiskInfo("xvdb", Path.of("/data/web01.raw"), "raw", null, false, true)));
+        Actual withDomain = new Actual("xl", List.of(web01), host.images(), host.snapshots(), List.of(), List.of());
+        io.xsnap.spec.Desired d = new io.xsnap.spec.Desired(
+                List.of(new io.xsnap.spec.DomainSpec("app1", List.of(Fixtures.snap("first", io.xsnap.spec.Presence.PRESENT,
+                        false, java.util.Map.of())), new io.xsnap.spec.SourceRef("app1.yaml", 1, 1))),
+                List.of(new io.xsnap.spec.CloneSpec("app1", "web01", "s1", io.xsnap.spec.Presence.PRESENT, "running",
+                        new io.xsnap.spec.SourceRef("app1.yaml", 9, 1))));
+        Plan p = Fixtures.plan(d, withDomain);
+        assertFalse(p.hasErrors(), p.findings().toString());
+        assertEquals(List.of(Action.CLONE, Action.CREATE), p.changes().stream().map(Change::action).toList());
+        DiskChange raw = p.changes().get(1).disks().stream().filter(x -> x.vdev().equals("xvdb")).findFirst().orElseThrow();
+        assertEquals(Path.of("/store/app1/layers/xvdb.1.raw"), raw.image(), "the clone's own copy is what is copied");
+        assertTrue(raw.reflinkCopy(), raw.toString());
+        assertEquals(Path.of("/store/app1/layers/xvdb.2.raw"), raw.layer());
+    }
 }
