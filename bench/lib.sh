@@ -7,6 +7,7 @@
 #                          prints one result line and appends it to $BENCH_OUT/results.tsv; MEASURED and
 #                          BASELINE carry their units ("0.21 s"), the verdict is RATIO OP TARGET (OP "<=" or ">=")
 #   note TEXT              a line for the report (also appended to $BENCH_OUT/notes.txt)
+#   plan_fixture ARGS...   runs the benchmark module's PlanFixture (bench/target/xsnap-bench.jar) with ARGS
 
 repo=${repo:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BENCH_OUT=${BENCH_OUT:-$repo/bench-out}
@@ -52,4 +53,10 @@ result() {
 
 note() {
     printf '%s\n' "$*" | tee -a "$BENCH_OUT/notes.txt"
+}
+
+plan_fixture() {
+    local bench_jar=$repo/bench/target/xsnap-bench.jar
+    [[ -f $bench_jar ]] || { echo "$0: build the benchmarks first: (cd bench && mvn -q package)" >&2; return 69; }
+    java -cp "$repo/target/xsnap.jar:$bench_jar" io.xsnap.bench.PlanFixture "$@"
 }

@@ -14,8 +14,6 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$repo/bench/lib.sh"
 trap 'rm -rf "$BENCH_TMP"' EXIT
 reps=${BENCH_REPEAT:-5}
-bench_jar=$repo/bench/target/xsnap-bench.jar
-[[ -f $bench_jar ]] || { echo "$0: build the benchmarks first: (cd bench && mvn -q package)" >&2; exit 69; }
 command -v qemu-img >/dev/null || { echo "$0: qemu-img is not installed" >&2; exit 69; }
 "$repo/xsnap" --version >/dev/null
 
@@ -23,7 +21,7 @@ per_ms() { awk -v w="$1" -v d="$2" 'BEGIN {printf "%.3f\n", 1000 * w / d}'; }
 declare -A wall
 for d in "${sizes[@]}"; do
     fixture=$BENCH_TMP/plan-$d
-    java -cp "$repo/target/xsnap.jar:$bench_jar" io.xsnap.bench.PlanFixture "$fixture" "$d" | sed 's/^/plan-scale: /'
+    plan_fixture "$fixture" "$d" | sed 's/^/plan-scale: /'
     repeat "$reps" "$repo/xsnap" plan --state "$fixture/state.json" --store "$fixture/store" "$fixture/specs"
     wall[$d]=$MEDIAN
     changes=$(tail -1 "$BENCH_TMP/last.out")

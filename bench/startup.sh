@@ -10,12 +10,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$repo/bench/lib.sh"
 trap 'rm -rf "$BENCH_TMP"' EXIT
 reps=${BENCH_REPEAT:-11}
-bench_jar=$repo/bench/target/xsnap-bench.jar
-[[ -f $bench_jar ]] || { echo "$0: build the benchmarks first: (cd bench && mvn -q package)" >&2; exit 69; }
 "$repo/xsnap" --version >/dev/null   # builds the jar and the archive when needed
 
 fixture=$BENCH_TMP/one
-java -cp "$repo/target/xsnap.jar:$bench_jar" io.xsnap.bench.PlanFixture "$fixture" 1 >/dev/null
+plan_fixture "$fixture" 1 >/dev/null
 plan=(plan --state "$fixture/state.json" --store "$fixture/store" "$fixture/specs")
 
 repeat "$reps" java -XX:TieredStopAtLevel=1 -Xshare:auto -version
