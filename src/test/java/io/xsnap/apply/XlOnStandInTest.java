@@ -189,4 +189,28 @@ class XlOnStandInTest extends OnXenLab {
         assertTrue(manifest.matches("(?s).*\"xl_config_file\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(cfg.toString())
                 + "\".*"), manifest);
     }
+
+    /**
+     * Xen refuses to unpause a domain that is not paused, and so does the stand-in: resuming after a save that failed
+     * before its pause (or recovering one) leaves a running domain as it is, and unpauses a paused one.
+     */
+    @Test
+    void resumeUnpausesOnlyAPausedDomain() throws IOException {
+        Path disk = qcow2("web01.qcow2");
+        XenGuest g = lab.create(lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk));
+        io.xsnap.host.exec.CommandException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                io.xsnap.host.exec.CommandException.class, () -> lab.images().runner().run(
+                        io.xsnap.host.exec.Command.of(lab.xl().toString(), "unpause", "web01")));
+        assertTrue(refused.getMessage().contains("Invalid argument"), "xl unpause of a running domain fails, as on Xen: "
+                + refused.getMessage());
+
+        io.xsnap.host.xl.XlDriver driver = XlApply.driver(lab, store);
+        io.xsnap.host.DomainInfo web01 = driver.list().stream().filter(d -> d.name().equals("web01")).findFirst().orElseThrow();
+        driver.resume(web01);
+        assertEquals("running", g.status());
+        driver.pause(web01);
+        assertEquals("paused", g.status());
+        driver.resume(web01);
+        assertEquals("running", g.status());
+    }
 }

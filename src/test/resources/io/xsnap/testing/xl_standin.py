@@ -338,6 +338,10 @@ def cmd_list(host, args):
 
 def cmd_pause(host, args, stop=True):
     dom = host.find(args[0])
+    if not stop and not dom.get("paused"):
+        # Xen counts the toolstack's pauses and refuses to go below zero (domain_unpause_by_systemcontroller:
+        # -EINVAL), so unpausing a domain that is not paused fails
+        die("libxl: error: libxl_domain.c: Unpausing domain %d: Invalid argument" % dom["domid"])
     q = host.qmp(dom)
     q.cmd("stop" if stop else "cont")
     q.close()

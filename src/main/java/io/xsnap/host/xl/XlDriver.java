@@ -124,8 +124,16 @@ public final class XlDriver implements DomainDriver {
         xl.pause(domain.id());
     }
 
+    /**
+     * Unpauses a paused domain; a domain that is not paused is left as it is. Xen counts the toolstack's pauses and
+     * refuses to unpause below zero, so {@code xl unpause} of a running domain fails: a save that failed before its
+     * pause, or a recovery of one, must not turn that into an error.
+     */
     @Override
     public void resume(DomainInfo domain) {
+        if (domain(domain).state() != RunState.PAUSED) {
+            return;
+        }
         xl.unpause(domain.id());
     }
 
