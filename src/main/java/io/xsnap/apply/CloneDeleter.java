@@ -9,7 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Deletes a clone: destroys it when it runs, then removes exactly its own overlays and record through the
+ * Deletes a clone: destroys it when it runs, then removes exactly the files its plan lists (its own overlays, record,
+ * start config and current-snapshot marker) through the
  * removal guard (invariant 2), and its directories when they are left empty. The files beneath stay.
  */
 final class CloneDeleter {
@@ -26,8 +27,6 @@ final class CloneDeleter {
             ctx.driver().destroy(dom);
         }
         new Remover(ctx).remove(c, c.address());
-        // the clone has no snapshots left (the plan checked), so the marker of its current one names nothing
-        Files.deleteIfExists(CurrentMarker.file(ctx.layout(), c.domain()));
         for (Path dir : new Path[] {ctx.layout().layersDir(c.domain()), ctx.layout().domainDir(c.domain())}) {
             try {
                 Files.deleteIfExists(dir);

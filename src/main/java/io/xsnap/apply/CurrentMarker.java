@@ -12,7 +12,7 @@ public final class CurrentMarker {
     }
 
     public static Path file(StoreLayout layout, String domain) {
-        return layout.domainDir(domain).resolve(".current");
+        return layout.currentMarker(domain);
     }
 
     public static String read(StoreLayout layout, String domain) throws IOException {

@@ -13,6 +13,7 @@ public record StoreLayout(Path root) {
     public static final String LAYERS = "layers";
     public static final String CLONE = "clone.json";
     public static final String XL_START_CONFIG = "xl-restore.cfg";
+    public static final String CURRENT = ".current";
 
     public StoreLayout {
         root = root.toAbsolutePath().normalize();
@@ -32,6 +33,11 @@ public record StoreLayout(Path root) {
 
     public Path memory(String domain, String snapshot) {
         return snapshotDir(domain, snapshot).resolve(MEMORY);
+    }
+
+    /** {@code <store>/<domain>/.current}: the snapshot the domain last came from (created or reverted to). */
+    public Path currentMarker(String domain) {
+        return domainDir(domain).resolve(CURRENT);
     }
 
     public Path layersDir(String domain) {

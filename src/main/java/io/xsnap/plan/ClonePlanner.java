@@ -208,8 +208,10 @@ public final class ClonePlanner {
         if ("xl".equals(actual.driver())) {
             removes.add(layout.xlStartConfig(name));
         }
-        removes.forEach(p -> touches.add(p + " (deleted)"));
-        steps.add("remove " + layout.domainDir(name) + " (with its marker of the current snapshot) when nothing else is in it");
+        // the clone has no snapshots left (checked above), so the marker of its current one names nothing
+        removes.add(layout.currentMarker(name));
+        removes.forEach(p -> touches.add(p + " (deleted where present)"));
+        steps.add("remove " + layout.domainDir(name) + " when nothing else is in it");
         Change c = new Change(Action.DELETE_CLONE, name, rec.sourceSnapshot(), Impact.DESTRUCTIVE,
                 "requested on the command line", false, false, "shutoff", disks, touches, removes, steps, null,
                 null, rec.source(), null);

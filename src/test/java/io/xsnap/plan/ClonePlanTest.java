@@ -79,7 +79,8 @@ class ClonePlanTest {
         Plan p = planner().deleteClone(xlHost(true, List.of(rec)), "app1");
         assertFalse(p.hasErrors(), p.findings().toString());
         assertEquals(List.of(Path.of("/store/app1/layers/xvda.1.qcow2"), Path.of("/store/app1/layers/xvdb.1.raw"),
-                Path.of("/store/app1/clone.json"), Path.of("/store/app1/xl-restore.cfg")), p.changes().get(0).removes());
+                Path.of("/store/app1/clone.json"), Path.of("/store/app1/xl-restore.cfg"), Path.of("/store/app1/.current")),
+                p.changes().get(0).removes());
     }
 
     private static Actual runningXl(boolean reflink) {

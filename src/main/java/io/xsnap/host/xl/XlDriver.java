@@ -127,36 +127,40 @@ public final class XlDriver implements DomainDriver {
     /**
      * Unpauses a paused domain; a domain that is not paused is left as it is. Xen counts the toolstack's pauses and
      * refuses to unpause below zero, so {@code xl unpause} of a running domain fails: a save that failed before its
-     * pause, or a recovery of one, must not turn that into an error.
+     * pause, or a recovery of one, must not turn that into an error. The state is asked only then, so the usual
+     * resume costs one command while the guest stands still.
      */
     @Override
     public void resume(DomainInfo domain) {
-        if (domain(domain).state() != RunState.PAUSED) {
-            return;
+        try {
+            xl.unpause(domain.id());
+        } catch (HostException e) {
+            if (domain(domain).state() == RunState.PAUSED) {
+                throw e;
+            }
         }
-        xl.unpause(domain.id());
     }
 
     /**
      * {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused.
-     * A running domain is paused first ({@code xl pause}, the first thing the save does, so a save that fails
-     * before it leaves the domain as it was); the pause is counted from just before that command. xl reports
-     * no downtime of its own, so the save gives none.
+     * A running domain is paused just before the save ({@code xl pause}; the pause is counted from there) and
+     * unpaused again when the save fails, so a failed save leaves the domain as it was. xl reports no downtime of
+     * its own, so the save gives none.
      */
     @Override
     public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         if (live) {
             throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
         }
-        long stoppedAt = -1;
-        if (domain.state() == RunState.RUNNING) {
-            stoppedAt = System.nanoTime();
-            xl.pause(domain.id());
-        }
         Path target = file.toAbsolutePath().normalize();
         MemoryFile.create(target);
+        long stoppedAt = -1;
         boolean saved = false;
         try {
+            if (domain.state() == RunState.RUNNING) {
+                stoppedAt = System.nanoTime();
+                xl.pause(domain.id());
+            }
             xl.save(domain.id(), target);
             XlSaveFile header = XlSaveFile.read(target);
             if (!header.domainName().equals(domain.name())) {
@@ -170,6 +174,13 @@ public final class XlDriver implements DomainDriver {
         } finally {
             if (!saved) {
                 deleteQuietly(target);
+                if (stoppedAt >= 0) {
+                    try {
+                        resume(domain);
+                    } catch (HostException e) {
+                        // the save's own failure is the one to report; the caller's journalled pause resumes again
+                    }
+                }
             }
         }
     }
