@@ -104,6 +104,15 @@ final class HostIndex {
                             img.corrupt(), tags, img.fileSize(), img.allocatedBytes(), img.backingVisibleBytes()));
                 }
                 named(dc.image(), c.address());
+                managedTags.computeIfAbsent(dc.image().toString(), k -> new HashSet<>()).add(dc.tag());
+            }
+            if (dc.reflinkCopy() && c.action() == Action.CREATE) {
+                // a raw disk QEMU does not serve: the copy is the frozen file, standalone; the domain stays on its disk
+                ImageInfo disk = graph.image(dc.image());
+                long size = disk == null ? 0 : disk.virtualSize();
+                graph.put(new ImageInfo(dc.layer(), "raw", size, 0, 0, null, null, null, null, false, false, List.of(), size));
+                named(dc.layer(), c.address());
+                continue;
             }
             Path top = DiskChange.EXTERNAL.equals(dc.mode()) ? dc.layer()
                     : DiskChange.INTERNAL.equals(dc.mode()) && c.action() == Action.REVERT ? dc.image() : null;

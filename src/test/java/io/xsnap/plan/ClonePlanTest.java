@@ -161,4 +161,21 @@ class ClonePlanTest {
         assertTrue(raw.reflinkCopy(), raw.toString());
         assertEquals(Path.of("/store/app1/layers/xvdb.2.raw"), raw.layer());
     }
+
+    /** Two snapshots of one xl domain in one plan: the raw blkback disk is copied by reflink for each, from the disk. */
+    @Test
+    void twoSnapshotsInOnePlanEachCopyTheRawDiskItself() {
+        io.xsnap.spec.Desired d = new io.xsnap.spec.Desired(List.of(new io.xsnap.spec.DomainSpec("web01", List.of(
+                Fixtures.snap("a", io.xsnap.spec.Presence.PRESENT, false, java.util.Map.of()),
+                Fixtures.snap("b", io.xsnap.spec.Presence.PRESENT, false, java.util.Map.of())),
+                new io.xsnap.spec.SourceRef("web01.yaml", 1, 1))));
+        Plan p = Fixtures.plan(d, runningXl(true));
+        assertEquals(List.of(), p.findings());
+        List<DiskChange> raw = p.changes().stream()
+                .map(c -> c.disks().stream().filter(x -> x.vdev().equals("xvdb")).findFirst().orElseThrow()).toList();
+        assertEquals(List.of(Path.of("/data/web01.raw"), Path.of("/data/web01.raw")), raw.stream().map(DiskChange::image).toList());
+        assertEquals(List.of(Path.of("/store/web01/layers/xvdb.1.raw"), Path.of("/store/web01/layers/xvdb.2.raw")),
+                raw.stream().map(DiskChange::layer).toList());
+        assertTrue(raw.stream().allMatch(DiskChange::reflinkCopy), raw.toString());
+    }
 }

@@ -42,6 +42,7 @@ class PlannerTest {
         assertTrue(c.steps().contains("pause web01"), c.steps().toString());
         assertEquals("resume web01", c.steps().get(c.steps().size() - 2));
         assertEquals(new Plan.Summary(1, 0, 0, 0), p.summary());
+        assertEquals(List.of(), p.findings(), "the tag the plan makes is not someone else's snapshot");
     }
 
     @Test
