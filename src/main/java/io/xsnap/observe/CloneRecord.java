@@ -34,7 +34,7 @@ public record CloneRecord(int formatVersion, String domain, String sourceDomain,
     public record Disk(String vdev, String overlay, String base, String baseFormat) {
         /** The clone's disk is its own reflink copy, independent of {@code base} once made. */
         public boolean reflinkCopy() {
-            return overlay.endsWith(".raw");
+            return overlay != null && overlay.endsWith(".raw");
         }
     }
 }

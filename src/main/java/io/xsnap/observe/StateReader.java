@@ -194,7 +194,7 @@ public final class StateReader {
                 case "path" -> path = path();
                 case "format" -> format = string();
                 case "virtual_size" -> virtualSize = number();
-                case "version" -> version = Math.toIntExact(number());
+                case "version" -> version = integer();
                 case "cluster_size" -> clusterSize = number();
                 case "backing_file" -> backingFile = string();
                 case "backing_path" -> backingPath = path();
@@ -269,7 +269,7 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "format_version" -> formatVersion = Math.toIntExact(number());
+                case "format_version" -> formatVersion = integer();
                 case "name" -> name = string();
                 case "domain" -> domain = string();
                 case "driver" -> driver = string();
@@ -361,7 +361,7 @@ public final class StateReader {
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
-                case "format_version" -> formatVersion = Math.toIntExact(number());
+                case "format_version" -> formatVersion = integer();
                 case "domain" -> domain = string();
                 case "source_domain" -> sourceDomain = string();
                 case "source_snapshot" -> sourceSnapshot = string();
@@ -404,6 +404,9 @@ public final class StateReader {
         expect(JsonToken.START_ARRAY, "an array");
         List<T> out = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (p.currentToken() == JsonToken.VALUE_NULL) {
+                throw new StreamReadException(p, "null where a list item was expected");
+            }
             out.add(item.read());
         }
         return out;
@@ -463,6 +466,15 @@ public final class StateReader {
         } catch (NumberFormatException e) {
             throw new StreamReadException(p, "expected an integer, found \"" + p.getString() + "\"", e);
         }
+    }
+
+    /** An integer that fits an int (a format version). */
+    private int integer() {
+        long n = number();
+        if (n != (int) n) {
+            throw new StreamReadException(p, "expected a small integer, found " + n);
+        }
+        return (int) n;
     }
 
     private boolean flag() {

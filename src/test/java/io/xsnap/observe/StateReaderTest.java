@@ -105,4 +105,17 @@ class StateReaderTest {
             assertTrue(e.getOriginalMessage() != null && !e.getOriginalMessage().isBlank(), bad);
         }
     }
+
+    /** A damaged file is a read error naming the place, never an exception of another kind that stops observing. */
+    @Test
+    void aNullItemOrAnOversizedVersionIsAReadError() {
+        String written = new String(json.writeValueAsBytes(everyField()), StandardCharsets.UTF_8);
+        String nullItem = written.replaceFirst("\"domains\"\\s*:\\s*\\[", "\"domains\": [null,");
+        String hugeVersion = written.replaceFirst("\"version\"\\s*:\\s*3", "\"version\": 99999999999");
+        assertTrue(!nullItem.equals(written) && !hugeVersion.equals(written), "the test edits the written state");
+        JacksonException a = assertThrows(JacksonException.class, () -> StateReader.actual(nullItem.getBytes(StandardCharsets.UTF_8)));
+        assertTrue(a.getOriginalMessage().contains("null where a list item was expected"), a.getOriginalMessage());
+        JacksonException b = assertThrows(JacksonException.class, () -> StateReader.actual(hugeVersion.getBytes(StandardCharsets.UTF_8)));
+        assertTrue(b.getOriginalMessage().contains("expected a small integer, found 99999999999"), b.getOriginalMessage());
+    }
 }
