@@ -46,6 +46,7 @@ public final class Planner {
      */
     public Plan plan(Desired desired, Actual actual) {
         Session s = new Session(actual);
+        desired.domains().forEach(d -> s.specs.put(d.domain(), d));
         Set<String> made = s.clones;
         desired.clones().stream().filter(c -> c.state() == Presence.PRESENT).forEach(c -> made.add(c.domain()));
         // a clone goes before the snapshots of its source are deleted, and is made after they are created;
@@ -109,6 +110,11 @@ public final class Planner {
             Plan p = clones.clone(s.actual, spec.sourceDomain(), spec.sourceSnapshot(), spec.domain(), spec.start());
             s.findings.addAll(p.findings());
             p.changes().forEach(c -> s.add(c.withReason(reason)));
+        } else if ("xl".equals(s.actual.driver()) && s.specs.get(spec.sourceDomain()).xlConfig().isEmpty()) {
+            // the snapshot will record no xl config file, and a clone's config is derived from it
+            s.error(spec.domain(), null, "clone " + spec.domain() + " (" + spec.source() + ") is made from "
+                    + spec.from() + ", which this plan creates without " + spec.sourceDomain() + "'s xl config file",
+                    "add xlConfig: to " + spec.sourceDomain() + "'s spec");
         } else {
             s.add(withReason(clones.cloneOfPlanned(s.index, s.findings, planned, spec.domain(), spec.start()),
                     reason + "; " + spec.from() + " is created first"));
@@ -767,6 +773,8 @@ public final class Planner {
         private int counted;
         /** The domains a DomainClone spec says should exist. */
         final Set<String> clones = new HashSet<>();
+        /** The DomainSnapshots specs, by domain. */
+        final Map<String, DomainSpec> specs = new java.util.HashMap<>();
 
         Session(Actual actual) {
             this.actual = actual;

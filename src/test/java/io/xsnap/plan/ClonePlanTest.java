@@ -178,4 +178,22 @@ class ClonePlanTest {
                 raw.stream().map(DiskChange::layer).toList());
         assertTrue(raw.stream().allMatch(DiskChange::reflinkCopy), raw.toString());
     }
+
+    /** On xl a clone's config comes from the snapshot's xl config file: a snapshot the plan creates must name one. */
+    @Test
+    void aCloneOfAnXlSnapshotThePlanCreatesNeedsTheSourcesXlConfig() {
+        io.xsnap.spec.SourceRef at = new io.xsnap.spec.SourceRef("web01.yaml", 1, 1);
+        List<io.xsnap.spec.SnapshotSpec> gold = List.of(Fixtures.snap("gold", io.xsnap.spec.Presence.PRESENT, false,
+                java.util.Map.of()));
+        List<io.xsnap.spec.CloneSpec> clone = List.of(new io.xsnap.spec.CloneSpec("app1", "web01", "gold",
+                io.xsnap.spec.Presence.PRESENT, "shutoff", new io.xsnap.spec.SourceRef("app1.yaml", 1, 1)));
+        Plan without = Fixtures.plan(new io.xsnap.spec.Desired(List.of(new io.xsnap.spec.DomainSpec("web01", gold, at)), clone),
+                runningXl(true));
+        assertTrue(without.hasErrors());
+        assertEquals("add xlConfig: to web01's spec", without.findings().get(0).fix());
+        Plan with = Fixtures.plan(new io.xsnap.spec.Desired(List.of(new io.xsnap.spec.DomainSpec("web01", gold, at,
+                java.util.Optional.of(Path.of("/etc/xen/web01.cfg")))), clone), runningXl(true));
+        assertFalse(with.hasErrors(), with.findings().toString());
+        assertEquals(List.of(Action.CREATE, Action.CLONE), with.changes().stream().map(Change::action).toList());
+    }
 }
