@@ -58,12 +58,12 @@ final class QmpMigration {
             throw new HostException("domain " + domain.name() + ": QEMU cannot save memory again before the "
                     + "guest has run since its last save (state postmigrate): resume it first");
         }
-        MemoryFile.create(target);
         boolean saved = false;
         Set<Long> writersBefore = QemuProcess.children(domain.id());
         Settings before = Settings.apply(qmp, live, !cuts.isEmpty());
         long stoppedAt = -1;
         try {
+            MemoryFile.create(target);
             if (!live && status.equals("running")) {
                 // everything is ready: the guest stops only now
                 stoppedAt = System.nanoTime();
@@ -140,7 +140,8 @@ final class QmpMigration {
     /**
      * The migration settings a save changes, remembered so they are put back afterwards (another tool may
      * migrate this guest later): the capabilities {@code events} (MIGRATION events wake the wait for each
-     * state change, instead of polling) and {@code pause-before-switchover} (the disks are cut there), and the
+     * state change, instead of polling), {@code pause-before-switchover} (the disks are cut there) and, live,
+     * {@code auto-converge} (a busy guest is slowed until its save can finish), and the
      * parameters {@code max-bandwidth} (QEMU's default, 128 MiB/s, throttles a save to a local file far below
      * what the disk takes) and, live, {@code downtime-limit} (QEMU switches over once it expects to send the
      * rest within it; its default of 300 ms would stop the guest that long).
@@ -159,6 +160,9 @@ final class QmpMigration {
                 ArrayNode caps = JsonNodeFactory.instance.arrayNode();
                 caps.addObject().put("capability", "events").put("state", true);
                 caps.addObject().put("capability", "pause-before-switchover").put("state", pauseBeforeSwitchover);
+                // live: a guest that dirties memory faster than it is copied is slowed down until the rest fits the
+                // downtime limit, instead of copying round after round until the save times out
+                caps.addObject().put("capability", "auto-converge").put("state", live);
                 qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities", caps));
                 ObjectNode set = QmpClient.args().put("max-bandwidth", MAX_BANDWIDTH);
                 if (live) {
@@ -176,7 +180,7 @@ final class QmpMigration {
         void restore(QmpClient qmp) {
             try {
                 ArrayNode caps = JsonNodeFactory.instance.arrayNode();
-                for (String name : List.of("events", "pause-before-switchover")) {
+                for (String name : List.of("events", "pause-before-switchover", "auto-converge")) {
                     caps.addObject().put("capability", name).put("state", capability(name));
                 }
                 qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities", caps));
