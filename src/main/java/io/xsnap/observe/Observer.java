@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -137,16 +138,17 @@ public final class Observer {
     private List<ImageInfo> withMergeCosts(List<ImageInfo> images, Path storeRoot, List<String> problems) {
         Map<Path, ImageInfo> byPath = new HashMap<>();
         images.forEach(i -> byPath.put(i.path(), i));
+        // a layer is read once, though it is asked about as itself and as the backing file of the layer above
+        Map<Path, Optional<Allocation>> read = new HashMap<>();
         List<ImageInfo> out = new ArrayList<>(images.size());
         for (ImageInfo i : images) {
             ImageInfo backing = i.backingPath() == null ? null : byPath.get(i.backingPath());
-            if (!"qcow2".equals(i.format()) || backing == null || !i.path().toAbsolutePath().normalize()
-                    .startsWith(storeRoot)) {
+            if (!"qcow2".equals(i.format()) || backing == null || !inStore(i.path(), storeRoot)) {
                 out.add(i);
                 continue;
             }
             try {
-                Allocation above = probe.allocation(i.path());
+                Allocation above = allocation(read, i.path());
                 if (above == null) {
                     out.add(i);
                     continue;
@@ -154,8 +156,9 @@ public final class Observer {
                 long visible = -1;
                 if ("raw".equals(backing.format())) {
                     visible = Allocation.visibleBytesOfRaw(backing.virtualSize(), above);
-                } else {
-                    Allocation below = probe.allocation(backing.path());
+                } else if (inStore(backing.path(), storeRoot)) {
+                    // a backing file outside the store is never merged by streaming (the planner commits into it)
+                    Allocation below = allocation(read, backing.path());
                     visible = below == null ? -1 : Allocation.visibleBytes(below, above);
                 }
                 out.add(i.withMergeCosts(above.dataBytes(), visible));
@@ -165,6 +168,19 @@ public final class Observer {
             }
         }
         return out;
+    }
+
+    private Allocation allocation(Map<Path, Optional<Allocation>> read, Path image) {
+        Optional<Allocation> known = read.get(image);
+        if (known == null) {
+            known = Optional.ofNullable(probe.allocation(image));
+            read.put(image, known);
+        }
+        return known.orElse(null);
+    }
+
+    private static boolean inStore(Path image, Path storeRoot) {
+        return image.toAbsolutePath().normalize().startsWith(storeRoot);
     }
 
     /** The graph compares paths: resolve "dir/../base" the way the file system would find it. */
