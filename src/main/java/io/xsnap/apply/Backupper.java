@@ -1,6 +1,7 @@
 package io.xsnap.apply;
 
 import io.xsnap.host.HostException;
+import io.xsnap.host.image.ImageReader;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Action;
 import io.xsnap.plan.Change;
@@ -60,8 +61,7 @@ final class Backupper {
                 ctx.reporter().say("  " + d.vdev() + ": exporting " + frozen + " to " + out
                         + (export.compress() ? " (compressed)" : ""));
                 written.add(out);
-                long virtualSize = ctx.observer().observe().images().stream().filter(i -> i.path().equals(frozen))
-                        .mapToLong(io.xsnap.host.image.ImageInfo::virtualSize).findFirst().orElse(-1);
+                long virtualSize = new ImageReader().read(frozen, d.format()).virtualSize();
                 ctx.qemuImg().export(frozen, d.format(), out, export.format(), export.compress(), virtualSize);
                 disks.add(new Disk(d.vdev(), out.getFileName().toString(), Files.size(out), Digests.sha256(out),
                         d.image().toString(), virtualSize));
