@@ -106,7 +106,8 @@ public final class ImageGraph {
             holders = new HashMap<>();
             domains.values().forEach(this::hold);
         }
-        return holders.getOrDefault(path, List.of());
+        // a copy: the index changes as planned changes are recorded
+        return List.copyOf(holders.getOrDefault(path, List.of()));
     }
 
     /** Adds a domain's disks to the holders index, each after the holders whose domain name sorts before it. */
