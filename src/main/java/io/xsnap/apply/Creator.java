@@ -72,7 +72,7 @@ final class Creator {
                     StoreFiles.ensureDir(d.layer().getParent());
                     journal.step(c, driver, Step.OVERLAY + " " + d.vdev(), "remove " + d.layer());
                     overlays.add(d.layer());
-                    if (!isCopy(d)) {
+                    if (!d.reflinkCopy()) {
                         ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
                         StoreFiles.makePrivate(d.layer());
                     }
@@ -100,7 +100,7 @@ final class Creator {
                     pause.startedAt(save.stoppedAtNanos());
                 }
             } else if (!cuts.isEmpty()) {
-                boolean copies = c.disks().stream().anyMatch(Creator::isCopy);
+                boolean copies = c.disks().stream().anyMatch(DiskChange::reflinkCopy);
                 if (copies && running) {
                     pause.pause();
                 }
@@ -146,7 +146,7 @@ final class Creator {
             for (DiskChange d : c.disks()) {
                 disks.add(switch (d.mode()) {
                     case DiskChange.INTERNAL -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), null, null);
-                    case DiskChange.EXTERNAL -> isCopy(d)
+                    case DiskChange.EXTERNAL -> d.reflinkCopy()
                             ? new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.layer().toString(), null)
                             : new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.image().toString(),
                             d.layer().toString());
@@ -173,14 +173,6 @@ final class Creator {
                     c.snapshot()) + " and its overlays by hand");
         }
         finish(c, i.recipe(), i.parent(), c.memory() ? i.memoryBytes() : -1, 0);
-    }
-
-    /**
-     * An external cut of a disk QEMU does not serve (xl: raw on blkback): the planner names its layer
-     * {@code <vdev>.<n>.raw}, a reflink copy that becomes the frozen file while the domain keeps writing its disk.
-     */
-    static boolean isCopy(DiskChange d) {
-        return d.reflinkCopy();
     }
 
     /** Removes what this change made before its transaction; nothing else existed at those paths. @return all gone */

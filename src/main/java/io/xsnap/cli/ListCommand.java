@@ -55,7 +55,8 @@ public final class ListCommand implements Callable<Integer> {
         for (io.xsnap.observe.CloneRecord c : actual.clones()) {
             if (domain == null || domain.equals(c.domain()) || domain.equals(c.sourceDomain())) {
                 boolean running = actual.domains().stream().anyMatch(d -> d.name().equals(c.domain()) && d.state().active());
-                clones.add(new Clone(c.domain(), c.source(), running, c.disks().stream()
+                clones.add(new Clone(c.domain(), c.source(), running,
+                        c.disks().stream().anyMatch(d -> !d.reflinkCopy()), c.disks().stream()
                         .map(d -> d.vdev() + ":" + d.overlay() + (d.reflinkCopy() ? " (reflink copy of " + d.base() + ")"
                                 : " on " + d.base())).toList()));
             }
@@ -99,20 +100,32 @@ public final class ListCommand implements Callable<Integer> {
         return entries;
     }
 
-    /** One clone: who it is, the snapshot whose frozen files it uses, its own overlays. */
-    record Clone(String domain, String source, boolean running, List<String> disks) {
+    /**
+     * One clone: who it is, the snapshot it was made from, its own overlays or copies.
+     *
+     * @param buildsOn some disk of the clone is an overlay on the snapshot's frozen files (a reflink copy is not)
+     */
+    record Clone(String domain, String source, boolean running, boolean buildsOn, List<String> disks) {
     }
 
     /** Per snapshot, the clones that use its frozen files; then each clone with its overlays. */
-    private static void printClones(List<Entry> entries, List<Clone> clones, PrintWriter out) {
+    static void printClones(List<Entry> entries, List<Clone> clones, PrintWriter out) {
         if (clones.isEmpty()) {
             return;
         }
         out.println();
         out.println("Clones (a snapshot cannot be deleted while a clone's overlays build on its frozen files):");
         for (String source : new TreeSet<>(clones.stream().map(Clone::source).toList())) {
-            List<String> users = clones.stream().filter(c -> c.source().equals(source)).map(Clone::domain).toList();
-            out.printf("  %s is used by %s%n", source, String.join(", ", users));
+            List<String> users = clones.stream().filter(c -> c.source().equals(source) && c.buildsOn()).map(Clone::domain)
+                    .toList();
+            List<String> copies = clones.stream().filter(c -> c.source().equals(source) && !c.buildsOn()).map(Clone::domain)
+                    .toList();
+            if (!users.isEmpty()) {
+                out.printf("  %s is used by %s%n", source, String.join(", ", users));
+            }
+            if (!copies.isEmpty()) {
+                out.printf("  %s was copied for %s (own copies: they do not hold it)%n", source, String.join(", ", copies));
+            }
         }
         for (Clone c : clones) {
             out.printf("  %s (%s) from %s: %s%n", c.domain(), c.running() ? "running" : "not running", c.source(),

@@ -30,8 +30,8 @@ final class SchemaMessages {
         switch (e.getKeyword()) {
             case "required": {
                 FieldPath missing = at.child(e.getProperty());
-                boolean clone = "DomainClone".equals(doc.root().path("kind").asString(""));
-                return new SpecProblem(doc.valueAt(at), missing.toString(), required(at, e.getProperty(), clone));
+                return new SpecProblem(doc.valueAt(at), missing.toString(), required(at, e.getProperty(),
+                        SpecBuilder.isClone(doc)));
             }
             case "additionalProperties": {
                 FieldPath key = at.child(e.getProperty());

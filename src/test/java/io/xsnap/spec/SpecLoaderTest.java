@@ -171,9 +171,9 @@ class SpecLoaderTest {
                 new SourceRef("examples/specs/web01.yaml", 8, 5))),
                 new SourceRef("examples/specs/web01.yaml", 3, 1), Optional.of(Path.of("/etc/xen/web01.cfg"))), web01);
         assertEquals(List.of(new CloneSpec("web01-test1", "web01", "pre-upgrade", Presence.PRESENT, "running",
-                        new SourceRef("examples/specs/app-clones.yaml", 4, 1)),
+                        new SourceRef("examples/specs/app-clones.yaml", 5, 1)),
                 new CloneSpec("web01-test2", "web01", "pre-upgrade", Presence.ABSENT, "shutoff",
-                        new SourceRef("examples/specs/app-clones.yaml", 12, 1))), d.clones());
+                        new SourceRef("examples/specs/app-clones.yaml", 13, 1))), d.clones());
     }
 
     @Test
