@@ -34,6 +34,13 @@ public record Manifest(int formatVersion, String name, String domain, String dri
      */
     public record Disk(String vdev, String mode, String format, String image, String tag, String frozen,
                        String overlay) {
+        /**
+         * A raw disk QEMU does not serve (xl: blkback) kept as a reflink copy: the copy is the frozen file, and no
+         * overlay was put on the domain's disk.
+         */
+        public boolean reflinkCopy() {
+            return "external".equals(mode) && overlay == null && "raw".equals(format);
+        }
     }
 
 }

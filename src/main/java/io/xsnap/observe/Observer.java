@@ -188,9 +188,7 @@ public final class Observer {
         if (i.backingPath() == null || i.backingPath().equals(i.backingPath().normalize())) {
             return i;
         }
-        return new ImageInfo(i.path(), i.format(), i.virtualSize(), i.version(), i.clusterSize(), i.backingFile(),
-                i.backingPath().normalize(), i.backingFormat(), i.dataFile(), i.dirty(), i.corrupt(), i.snapshots(),
-                i.fileSize());
+        return i.withBackingPath(i.backingPath().normalize());
     }
 
     private static List<Path> layers(Path root, List<String> problems) {

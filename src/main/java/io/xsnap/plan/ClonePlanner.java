@@ -93,7 +93,7 @@ public final class ClonePlanner {
         List<String> touches = new ArrayList<>();
         List<String> steps = new ArrayList<>();
         for (Manifest.Disk d : sourceDisks) {
-            Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1." + (isRawCopy(d) ? "raw" : "qcow2"));
+            Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1." + (d.reflinkCopy() ? "raw" : "qcow2"));
             switch (d.mode()) {
                 case DiskChange.EXTERNAL -> {
                     Path frozen = Path.of(d.frozen());
@@ -146,15 +146,6 @@ public final class ClonePlanner {
         }
         return new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
                 runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null);
-    }
-
-    /**
-     * A raw disk's state kept as a reflink copy (xl: a disk on blkback, copied while the domain was paused): the
-     * frozen file is the copy itself, no overlay was put on the domain's disk. A clone gets its own reflink copy of
-     * it, so its disk stays raw on blkback like the source's.
-     */
-    private static boolean isRawCopy(Manifest.Disk d) {
-        return DiskChange.EXTERNAL.equals(d.mode()) && d.overlay() == null && "raw".equals(d.format());
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */

@@ -99,9 +99,7 @@ final class HostIndex {
                 if (img != null) {
                     List<InternalSnapshot> tags = new java.util.ArrayList<>(img.snapshots());
                     tags.add(new InternalSnapshot("planned", dc.tag(), 0, 0, 0, 0, img.virtualSize(), -1));
-                    graph.put(new ImageInfo(img.path(), img.format(), img.virtualSize(), img.version(), img.clusterSize(),
-                            img.backingFile(), img.backingPath(), img.backingFormat(), img.dataFile(), img.dirty(),
-                            img.corrupt(), tags, img.fileSize(), img.allocatedBytes(), img.backingVisibleBytes()));
+                    graph.put(img.withSnapshots(tags));
                 }
                 named(dc.image(), c.address());
                 managedTags.computeIfAbsent(dc.image().toString(), k -> new HashSet<>()).add(dc.tag());

@@ -49,6 +49,18 @@ public record ImageInfo(Path path, String format, long virtualSize, int version,
                 backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes);
     }
 
+    /** The same image with another snapshot table (one a planned change adds a tag to). */
+    public ImageInfo withSnapshots(List<InternalSnapshot> table) {
+        return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath,
+                backingFormat, dataFile, dirty, corrupt, table, fileSize, allocatedBytes, backingVisibleBytes);
+    }
+
+    /** The same image with its backing file named by another path to the same file. */
+    public ImageInfo withBackingPath(Path backing) {
+        return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backing,
+                backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes);
+    }
+
     public boolean hasSnapshot(String name) {
         for (InternalSnapshot s : snapshots) {
             if (s.name().equals(name)) {
