@@ -14,8 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap backup}: export a domain's disks as of one instant, the domain running on, its chain unchanged. */
 @Command(name = "backup", mixinStandardHelpOptions = true,
-        description = "Cut every disk at one instant (disk-only, no pause), export the frozen state to standalone "
-                + "files in DIR with a JSON manifest (sizes, sha256), then merge the temporary snapshot back.")
+        description = "Cut every disk at one instant (disk-only, no pause; xl: a brief pause while a raw blkback disk is "
+                + "copied by reflink), export the frozen state to standalone files in DIR with a JSON manifest (sizes, "
+                + "sha256), then merge the temporary snapshot back.")
 public final class BackupCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -13,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code xsnap clone}: a new domain from a snapshot, on its own overlays over the snapshot's frozen files. */
 @Command(name = "clone", mixinStandardHelpOptions = true,
         description = "Make a new domain from a snapshot: new qcow2 overlays on the snapshot's frozen files (shared by "
-                + "every clone of it), and its start derived from the source's with a new name, disks, MACs and UUID.")
+                + "every clone of it; xl: a raw blkback disk gets its own reflink copy), and its start derived from the "
+                + "source's with a new name, disks, MACs and UUID.")
 public final class CloneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
