@@ -9,13 +9,10 @@ import io.xsnap.spec.SpecLoader;
 import java.io.Console;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap apply}: make the host match the specs. */
 @Command(name = "apply", mixinStandardHelpOptions = true,
@@ -25,16 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:done (or nothing to do)", "1:error, or a change failed", "64:usage", "65:invalid spec",
             "66:missing input", "75:another xsnap run holds the lock", "76:refused (e.g. needs --force)"})
-public final class ApplyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
-
+public final class ApplyCommand extends ChangeCommand {
     @Option(names = "--auto-approve", description = "Apply without asking.")
     boolean autoApprove;
 

@@ -3,30 +3,17 @@ package io.xsnap.cli;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.ClonePlanner;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap backup}: export a domain's disks as of one instant, the domain running on, its chain unchanged. */
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = "Cut every disk at one instant (disk-only, no pause; xl: a brief pause while a raw blkback disk is "
                 + "copied by reflink), export the frozen state to standalone files in DIR with a JSON manifest (sizes, "
                 + "sha256), then merge the temporary snapshot back.")
-public final class BackupCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
-
+public final class BackupCommand extends ChangeCommand {
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
 
@@ -41,7 +28,7 @@ public final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Names.check(spec.commandLine(), "domain", domain);
+        checkName("domain", domain);
         if (!format.equals("qcow2") && !format.equals("raw")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--format must be qcow2 or raw");
         }
@@ -50,9 +37,7 @@ public final class BackupCommand implements Callable<Integer> {
         }
         Change.Export export = new Change.Export(to.toAbsolutePath().normalize(), format, compress);
         HostContext ctx = new HostContext(host);
-        return new ChangeRun(ctx, apply, spec.commandLine()).run(
-                (actual, now) -> new ClonePlanner(ctx.layout, now).backup(actual, domain,
-                        "backup-" + CreateCommand.DEFAULT_NAME.format(now), export),
-                plan -> true, null);
+        return change(ctx, (actual, now) -> new ClonePlanner(ctx.layout, now).backup(actual, domain,
+                        "backup-" + CreateCommand.DEFAULT_NAME.format(now), export));
     }
 }

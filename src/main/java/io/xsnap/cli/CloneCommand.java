@@ -1,30 +1,17 @@
 package io.xsnap.cli;
 
 import io.xsnap.plan.ClonePlanner;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap clone}: a new domain from a snapshot, on its own overlays over the snapshot's frozen files. */
 @Command(name = "clone", mixinStandardHelpOptions = true,
         description = "Make a new domain from a snapshot: new qcow2 overlays on the snapshot's frozen files (shared by "
                 + "every clone of it; xl: a raw blkback disk gets its own reflink copy), and its start derived from the "
                 + "source's with a new name, disks, MACs and UUID.")
-public final class CloneCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
-
+public final class CloneCommand extends ChangeCommand {
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
 
@@ -42,16 +29,14 @@ public final class CloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Names.check(spec.commandLine(), "domain", domain);
-        Names.check(spec.commandLine(), "snapshot", snapshot);
-        Names.check(spec.commandLine(), "--to", to);
+        checkName("domain", domain);
+        checkName("snapshot", snapshot);
+        checkName("--to", to);
         if (paused && !start) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--paused needs --start");
         }
         String runAfter = !start ? "shutoff" : paused ? "paused" : "running";
         HostContext ctx = new HostContext(host);
-        return new ChangeRun(ctx, apply, spec.commandLine()).run(
-                (actual, now) -> new ClonePlanner(ctx.layout, now).clone(actual, domain, snapshot, to, runAfter),
-                plan -> true, null);
+        return change(ctx, (actual, now) -> new ClonePlanner(ctx.layout, now).clone(actual, domain, snapshot, to, runAfter));
     }
 }

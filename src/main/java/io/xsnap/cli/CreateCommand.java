@@ -6,29 +6,17 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap create}: take one snapshot now. */
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = "Take a snapshot of a domain now (memory + disks unless --disk-only).")
-public final class CreateCommand implements Callable<Integer> {
+public final class CreateCommand extends ChangeCommand {
     static final DateTimeFormatter DEFAULT_NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
 
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
@@ -46,10 +34,8 @@ public final class CreateCommand implements Callable<Integer> {
             description = "Mode of one disk: internal, external, exclude or auto (default auto). Repeatable.")
     Map<String, String> disks = new LinkedHashMap<>();
 
-    @Option(names = "--xl-config", paramLabel = "FILE",
-            description = "xl: the domain's xl config file (the one it was created from); a revert restores with a "
-                    + "copy whose disks point at the reverted layers. A snapshot keeps the file's text.")
-    java.nio.file.Path xlConfig;
+    @Mixin
+    XlConfigOption xlConfig;
 
     @Override
     public Integer call() {
@@ -66,15 +52,13 @@ public final class CreateCommand implements Callable<Integer> {
                         "--disk " + vdev + "=" + mode + ": mode must be internal, external, exclude or auto");
             }
         });
-        Names.check(spec.commandLine(), "domain", domain);
+        checkName("domain", domain);
         if (name != null) {
-            Names.check(spec.commandLine(), "--name", name);
+            checkName("--name", name);
         }
         HostContext ctx = new HostContext(host);
-        ctx.xlConfig(domain, xlConfig);
-        return new ChangeRun(ctx, apply, spec.commandLine()).run(
-                (actual, now) -> new Planner(ctx.layout, now).create(actual, domain,
-                        name != null ? name : DEFAULT_NAME.format(now), !diskOnly, live, modes),
-                plan -> true, null);
+        ctx.xlConfig(domain, xlConfig.file);
+        return change(ctx, (actual, now) -> new Planner(ctx.layout, now).create(actual, domain,
+                        name != null ? name : DEFAULT_NAME.format(now), !diskOnly, live, modes));
     }
 }

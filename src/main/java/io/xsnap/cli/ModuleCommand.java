@@ -28,13 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -53,18 +49,9 @@ import tools.jackson.dataformat.yaml.YAMLWriteFeature;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:done (result printed)", "1:error, or a change failed", "64:bad request", "65:invalid spec",
             "66:missing input", "75:another xsnap run holds the lock", "76:refused (e.g. needs force)"})
-public final class ModuleCommand implements Callable<Integer> {
+public final class ModuleCommand extends ChangeCommand {
     /** What problems in module parameters are named after (the planner's reasons cite it). */
     static final String PARAMS = "module parameters";
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
 
     @Option(names = "--input", paramLabel = "FILE", defaultValue = "-",
             description = "Read the request from FILE (default: standard input).")
@@ -167,10 +154,10 @@ public final class ModuleCommand implements Callable<Integer> {
                 Desired desired = new Desired(List.of(new DomainSpec(p.domain(), List.of(new SnapshotSpec(p.name(), null,
                         "absent".equals(state) ? Presence.ABSENT : Presence.PRESENT, memory, live, modes(p.disks()),
                         new SourceRef(PARAMS, 1, 1))), new SourceRef(PARAMS, 1, 1))));
-                yield change(ctx, checkMode, domains, (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
+                yield changeAndReport(ctx, checkMode, domains, (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
                         (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual));
             }
-            case "reverted" -> change(ctx, checkMode, domains, (actual, now) -> new Planner(ctx.layout, now)
+            case "reverted" -> changeAndReport(ctx, checkMode, domains, (actual, now) -> new Planner(ctx.layout, now)
                     .revert(actual, p.domain(), p.name(), p.revertState(), p.force()), null);
             default -> throw new XsnapExit(ExitCodes.USAGE, "state must be present, absent or reverted, not " + state);
         };
@@ -220,7 +207,7 @@ public final class ModuleCommand implements Callable<Integer> {
             domains.add(c.sourceDomain());
         });
         BiFunction<Actual, Instant, Plan> planner = (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual);
-        return change(ctx, checkMode, domains, planner, planner);
+        return changeAndReport(ctx, checkMode, domains, planner, planner);
     }
 
     private ModuleResult info(HostContext ctx, InfoParams p) {
@@ -233,7 +220,7 @@ public final class ModuleCommand implements Callable<Integer> {
     }
 
     /** Check mode plans only; otherwise the CLI's path applies, reporting into the result's log. */
-    private ModuleResult change(HostContext ctx, boolean checkMode, Set<String> domains,
+    private ModuleResult changeAndReport(HostContext ctx, boolean checkMode, Set<String> domains,
                                 BiFunction<Actual, Instant, Plan> planner, BiFunction<Actual, Instant, Plan> verify) {
         ChangeRun run = new ChangeRun(ctx, apply, spec.commandLine());
         if (checkMode) {

@@ -1,10 +1,6 @@
 package io.xsnap.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap recover}: only what every changing run does first. */
 @Command(name = "recover", mixinStandardHelpOptions = true,
@@ -14,18 +10,9 @@ import picocli.CommandLine.Model.CommandSpec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:recovered (or nothing to recover)", "1:error, or a recovery step failed",
             "75:another xsnap run holds the lock"})
-public final class RecoverCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
-
+public final class RecoverCommand extends ChangeCommand {
     @Override
     public Integer call() {
-        return new ChangeRun(new HostContext(host), apply, spec.commandLine()).run(null, plan -> true, null);
+        return change(new HostContext(host), null);
     }
 }

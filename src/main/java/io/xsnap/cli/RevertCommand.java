@@ -1,29 +1,17 @@
 package io.xsnap.cli;
 
 import io.xsnap.plan.Planner;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xsnap revert}: put a domain back to a snapshot. */
 @Command(name = "revert", mixinStandardHelpOptions = true,
         description = "Put a domain back to a snapshot: disks, and memory when the snapshot has it. "
                 + "A disk-only snapshot comes back as a cold start.")
-public final class RevertCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
-
+public final class RevertCommand extends ChangeCommand {
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
 
@@ -44,20 +32,16 @@ public final class RevertCommand implements Callable<Integer> {
         boolean paused;
     }
 
-    @Option(names = "--xl-config", paramLabel = "FILE",
-            description = "xl: the domain's xl config file (the one it was created from); a revert restores with a "
-                    + "copy whose disks point at the reverted layers. A snapshot keeps the file's text.")
-    java.nio.file.Path xlConfig;
+    @Mixin
+    XlConfigOption xlConfig;
 
     @Override
     public Integer call() {
-        Names.check(spec.commandLine(), "domain", domain);
-        Names.check(spec.commandLine(), "snapshot", snapshot);
+        checkName("domain", domain);
+        checkName("snapshot", snapshot);
         String after = runAfter.running ? "running" : runAfter.paused ? "paused" : null;
         HostContext ctx = new HostContext(host);
-        ctx.xlConfig(domain, xlConfig);
-        return new ChangeRun(ctx, apply, spec.commandLine()).run(
-                (actual, now) -> new Planner(ctx.layout, now).revert(actual, domain, snapshot, after, force),
-                plan -> true, null);
+        ctx.xlConfig(domain, xlConfig.file);
+        return change(ctx, (actual, now) -> new Planner(ctx.layout, now).revert(actual, domain, snapshot, after, force));
     }
 }

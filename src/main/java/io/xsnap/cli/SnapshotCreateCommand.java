@@ -10,15 +10,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code xsnap snapshot-create}: the Xen domain-snapshot interface, an alias over the same planner and executor
@@ -32,16 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "CFGFILE: name=\"...\", description=\"...\", memory_path=\"...\" (memory is saved when it is set; xsnap "
                 + "keeps the file in its store), disks=['PATH,FORMAT,VDEV', ...] (empty PATH: internal; else the file "
                 + "the external snapshot creates). PATH (must not exist): the directory for the snapshot's new files."})
-public final class SnapshotCreateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HostOptions host;
-
-    @Mixin
-    ApplyOptions apply;
-
+public final class SnapshotCreateCommand extends ChangeCommand {
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
 
@@ -58,9 +46,8 @@ public final class SnapshotCreateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Kind kind = new Kind();
 
-    @Option(names = "--xl-config", paramLabel = "FILE",
-            description = "xl: the domain's xl config file; the snapshot keeps its text for reverts.")
-    Path xlConfig;
+    @Mixin
+    XlConfigOption xlConfig;
 
     static final class Kind {
         @Option(names = "--internal", description = "Directory form: every disk internal.")
@@ -73,9 +60,9 @@ public final class SnapshotCreateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
-        Names.check(cl, "domain", domain);
+        checkName("domain", domain);
         if (name != null) {
-            Names.check(cl, "--name", name);
+            checkName("--name", name);
         }
         boolean cfgForm = target != null && Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         if (cfgForm && !Files.isRegularFile(target)) {
@@ -90,7 +77,7 @@ public final class SnapshotCreateCommand implements Callable<Integer> {
         Path dir = target == null || cfgForm ? null : target.toAbsolutePath().normalize();
         String snapshot = name != null ? name : cfg != null ? cfg.name() : dir != null ? dir.getFileName().toString() : null;
         if (snapshot != null) {
-            Names.check(cl, "snapshot name", snapshot);
+            checkName("snapshot name", snapshot);
         }
         boolean memory = cfg == null || cfg.memoryPath() != null;
         if (cfg != null && cfg.memoryPath() != null) {
@@ -101,8 +88,8 @@ public final class SnapshotCreateCommand implements Callable<Integer> {
             cl.getErr().println("xsnap: description is not stored yet: " + cfg.description());
         }
         HostContext ctx = new HostContext(host);
-        ctx.xlConfig(domain, xlConfig);
-        return new ChangeRun(ctx, apply, cl).run((actual, now) -> {
+        ctx.xlConfig(domain, xlConfig.file);
+        return change(ctx, (actual, now) -> {
             Map<String, DiskMode> modes = new LinkedHashMap<>();
             Map<String, Path> layers = new LinkedHashMap<>();
             if (cfg != null) {
@@ -112,7 +99,7 @@ public final class SnapshotCreateCommand implements Callable<Integer> {
             }
             return new Planner(ctx.layout, now).create(actual, domain,
                     snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers);
-        }, plan -> true, null);
+        });
     }
 
     /** Listed disks: internal when PATH is empty, else external into PATH; unlisted disks: auto. */
