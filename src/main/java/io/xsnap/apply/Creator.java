@@ -54,6 +54,7 @@ final class Creator {
         String parent = CurrentMarker.read(layout, c.domain());
         String driver = ctx.driver().name();
         Journal journal = ctx.journal();
+        checkSpace(c, domain, dir);
         journal.begin(c, driver, recipe, parent);
         StoreFiles.ensureDir(layout.domainDir(c.domain()));
         journal.step(c, driver, Step.MKDIR, "remove " + dir);
@@ -61,6 +62,7 @@ final class Creator {
         List<Path> overlays = new ArrayList<>();
         Path memFile = c.memory() ? layout.memory(c.domain(), c.snapshot()) : null;
         boolean cut = false;
+        boolean cutBegan = false;
         Pause pause = new Pause(ctx, domain, c.address());
         MemorySave save = MemorySave.of(0);
         try {
@@ -95,6 +97,7 @@ final class Creator {
                             + cuts.size() + " disk(s) in one transaction"));
                 }
                 journal.step(c, driver, Step.SAVE, cutUndo);
+                cutBegan = true;
                 save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
                 if (running) {
                     pause.startedAt(save.stoppedAtNanos());
@@ -107,6 +110,7 @@ final class Creator {
                 ctx.reporter().say("  cutting " + cuts.size() + " disk(s) in one transaction"
                         + (copies ? " (raw disks copied by reflink)" : ""));
                 journal.step(c, driver, Step.CUT, cutUndo);
+                cutBegan = true;
                 ctx.driver().snapshotDisks(domain, cuts);
             }
             cut = true;
@@ -114,14 +118,90 @@ final class Creator {
                     ctx.json().createObjectNode().put("bytes", save.bytes()));
         } catch (RuntimeException | IOException e) {
             pause.resumeQuietly();
-            if (!cut && undo(overlays, memFile, dir)) {
+            if (cutBegan && !cut) {
+                // the hypervisor may have cut the disks before it failed (QEMU cuts inside the migration): what
+                // the host shows decides, as after a crash
+                undoCut(c, e);
+            } else if (!cut && undo(overlays, memFile, dir)) {
                 journal.step(c, driver, Step.UNDONE, null);
             }
             throw e;
         }
         long paused = pause.resume();
-        finish(c, recipe, parent, memFile == null ? -1 : save.bytes(), Math.max(paused, 0));
+        try {
+            if (memFile != null) {
+                // durable before the manifest names it; after the resume, so the guest never waits for the disk. A
+                // failure here (a full disk found at writeback) is a failed save: the cut is taken back
+                StoreFiles.sync(memFile);
+            }
+            finish(c, recipe, parent, memFile == null ? -1 : save.bytes(), Math.max(paused, 0));
+        } catch (RuntimeException | IOException e) {
+            if (Files.exists(layout.manifest(c.domain(), c.snapshot()), LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            io.xsnap.host.HostException failed = new io.xsnap.host.HostException("create " + c.address()
+                    + ": writing the snapshot to the store failed after the cut (" + e.getMessage() + ")", e);
+            undoCut(c, failed);
+            throw failed;
+        }
         return new Taken(paused, save.downtimeMillis());
+    }
+
+    /**
+     * Before the change touches anything: the store must hold the memory save (the driver's bound of it), the
+     * manifest, and every new overlay.
+     */
+    private void checkSpace(Change c, DomainInfo domain, Path dir) throws IOException {
+        SpaceCheck space = new SpaceCheck();
+        if (c.memory()) {
+            long bound = ctx.driver().memorySaveBound(domain);
+            if (bound > 0) {
+                space.add(dir, bound, "the memory save of " + domain.name());
+            }
+        }
+        space.add(dir, SpaceCheck.MANIFEST, "the manifest");
+        for (DiskChange d : c.disks()) {
+            if (DiskChange.EXTERNAL.equals(d.mode())) {
+                space.add(d.layer(), d.reflinkCopy() ? SpaceCheck.MANIFEST : SpaceCheck.OVERLAY, d.vdev() + "'s new layer");
+            }
+        }
+        space.check("create " + c.address());
+    }
+
+    /**
+     * Takes back a create whose save or cut began and did not end well, the way recovery does after a crash
+     * there: from what the host shows now, the internal snapshots it made are deleted and an overlay that became
+     * the active layer is committed back into the disk (live), then its files are removed. If that fails too, the
+     * journal keeps the change open and the next run's recovery does it.
+     */
+    private void undoCut(Change c, Exception cause) {
+        try {
+            Interrupted open = ctx.journal().interrupted().stream().filter(i -> i.address().equals(c.address()))
+                    .findFirst().orElse(null);
+            if (open == null) {
+                return;
+            }
+            // the save or the cut did not end well: as if it never reported its end
+            List<String> steps = open.steps().stream().filter(s -> !s.equals(Step.CUT_DONE)
+                    && !s.startsWith(Step.CUT_DONE + " ")).toList();
+            Interrupted unended = new Interrupted(open.address(), open.domain(), open.change(), steps, open.recipe(),
+                    open.parent(), -1, false);
+            Actual now = ctx.observer().observe();
+            io.xsnap.plan.Plan undo = new io.xsnap.plan.Planner(ctx.layout(), ctx.clock().instant())
+                    .recover(now, List.of(unended));
+            Change u = undo.changes().stream().filter(x -> x.address().equals(c.address())).findFirst().orElse(null);
+            if (u == null || undo.hasErrors() || u.recovers().outcome() != Change.Outcome.UNDO) {
+                ctx.reporter().say("  the failed create is left to recovery (" + (u == null ? "nothing planned"
+                        : u.recovers().outcome()) + ")");
+                return;
+            }
+            ctx.reporter().say("  taking the cut back: " + String.join("; ", u.steps()));
+            new Deleter(ctx).finish(u, now, Step.UNDONE);
+        } catch (RuntimeException | IOException e) {
+            ctx.reporter().say("  could not take the cut back: " + e.getMessage() + " (the journal keeps the change; "
+                    + "the next xsnap run undoes it)");
+            cause.addSuppressed(e);
+        }
     }
 
     /**
@@ -137,7 +217,7 @@ final class Creator {
         if (!Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
             Path memFile = layout.memory(c.domain(), c.snapshot());
             if (bytes >= 0) {
-                // durable before the manifest names it; after the resume, so the guest never waits for the disk
+                // durable before the manifest names it (run synced it already; recovery has not)
                 StoreFiles.sync(memFile);
             }
             Manifest.Memory memory = bytes < 0 ? null

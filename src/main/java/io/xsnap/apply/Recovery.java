@@ -21,14 +21,36 @@ public final class Recovery {
         this.ctx = ctx;
     }
 
-    /** @return the domains resumed */
+    /**
+     * Settles every memory save an interrupted run left in flight (a domain it paused, or whose memory it
+     * began to save), then resumes every domain it left paused. A domain that cannot be resumed keeps its
+     * journal entry and fails the run: recovery never reports success over a domain it left stopped.
+     *
+     * @return the domains resumed
+     */
     public List<String> resumeLeftPaused() {
         List<Journal.Entry> open = ctx.journal().pausedAndNotResumed();
-        if (open.isEmpty()) {
+        java.util.Set<String> saving = new java.util.TreeSet<>();
+        for (Interrupted i : ctx.journal().interrupted()) {
+            if (i.change() != null && i.change().action() == io.xsnap.plan.Action.CREATE && i.began(Step.SAVE)) {
+                saving.add(i.domain());
+            }
+        }
+        if (open.isEmpty() && saving.isEmpty()) {
             return List.of();
+        }
+        open.forEach(e -> saving.add(e.domain()));
+        for (DomainInfo d : ctx.driver().list()) {
+            if (saving.contains(d.name())) {
+                String settled = ctx.driver().settleMigration(d);
+                if (settled != null) {
+                    ctx.reporter().say("recovery: " + d.name() + ": " + settled);
+                }
+            }
         }
         List<DomainInfo> domains = ctx.driver().list();
         java.util.ArrayList<String> resumed = new java.util.ArrayList<>();
+        java.util.ArrayList<String> failed = new java.util.ArrayList<>();
         for (Journal.Entry e : open) {
             DomainInfo d = domains.stream().filter(x -> x.name().equals(e.domain())).findFirst().orElse(null);
             if (d != null && d.state() == RunState.PAUSED) {
@@ -38,10 +60,15 @@ public final class Recovery {
                     resumed.add(d.name());
                 } catch (HostException ex) {
                     ctx.reporter().say("recovery: could not resume " + d.name() + ": " + ex.getMessage());
+                    failed.add(d.name() + ": " + ex.getMessage());
                     continue;
                 }
             }
             ctx.journal().append(new Journal.Entry(e.change(), Journal.Steps.RESUMED, e.domain(), e.driver(), null));
+        }
+        if (!failed.isEmpty()) {
+            throw new HostException("recovery could not resume what an interrupted run paused ("
+                    + String.join("; ", failed) + "); the journal keeps the pause, the next run tries again");
         }
         return resumed;
     }

@@ -21,6 +21,7 @@ import java.util.Map;
  * the only way out is forward.
  */
 final class Reverter {
+    private static final System.Logger LOG = System.getLogger(Reverter.class.getName());
     private final ApplyContext ctx;
 
     Reverter(ApplyContext ctx) {
@@ -59,6 +60,58 @@ final class Reverter {
             }
         }
         ctx.driver().checkStart(c.domain(), m.restart(), files, memory(m));
+        checkSpace(c);
+        checkMemory(m);
+    }
+
+    /** The new layers a revert lays, and the internal snapshots it applies, need room before the stop. */
+    private void checkSpace(Change c) {
+        try {
+            SpaceCheck space = new SpaceCheck();
+            for (DiskChange d : c.disks()) {
+                if (DiskChange.EXTERNAL.equals(d.mode())) {
+                    space.add(d.layer(), SpaceCheck.OVERLAY, d.vdev() + "'s new layer");
+                } else if (DiskChange.INTERNAL.equals(d.mode())) {
+                    space.add(d.image(), SpaceCheck.OVERLAY, d.vdev() + "'s image (applying '" + d.tag() + "')");
+                }
+            }
+            space.add(ctx.layout().domainDir(c.domain()), SpaceCheck.MANIFEST, "the current marker");
+            space.check("revert " + c.address());
+        } catch (IOException e) {
+            throw new io.xsnap.host.HostException("revert " + c.address() + ": cannot check free space: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The memory file is the one the manifest describes, byte for byte (size and sha256), before the domain is
+     * stopped: a damaged file would otherwise load into different RAM, or fail the load once the domain is gone.
+     */
+    private void checkMemory(Manifest m) {
+        Path file = memory(m);
+        if (file == null) {
+            return;
+        }
+        String what = "snapshot " + m.domain() + "/" + m.name() + ": memory file " + file;
+        try {
+            long size = Files.size(file);
+            if (size != m.memory().size()) {
+                throw new io.xsnap.host.HostException(what + " is " + size + " bytes, its manifest says "
+                        + m.memory().size() + "; the file is damaged, nothing was changed");
+            }
+            if (m.memory().sha256() == null) {
+                throw new io.xsnap.host.HostException(what + ": its manifest has no sha256 to check it against; "
+                        + "nothing was changed");
+            }
+            long t0 = System.nanoTime();
+            String sha = Digests.sha256(file);
+            LOG.log(System.Logger.Level.DEBUG, what + ": sha256 checked in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            if (!sha.equalsIgnoreCase(m.memory().sha256())) {
+                throw new io.xsnap.host.HostException(what + " does not match its manifest (sha256 " + sha
+                        + ", expected " + m.memory().sha256() + "); the file is damaged, nothing was changed");
+            }
+        } catch (IOException e) {
+            throw new io.xsnap.host.HostException(what + ": cannot read: " + e.getMessage(), e);
+        }
     }
 
     private static StoredSnapshot stored(Change c, Actual actual) {
@@ -81,10 +134,38 @@ final class Reverter {
         DomainInfo domain = domain(actual, c.domain());
         if (started || domain != null && domain.state().active()) {
             ctx.reporter().say("  " + c.domain() + " was started again already");
+            if (domain != null) {
+                bringToPlannedState(c, domain);
+            }
             closeOut(c);
             return;
         }
+        Manifest m = stored(c, actual).manifest();
+        checkMemory(m);
         layAndStart(c, actual, true);
+    }
+
+    /**
+     * The interrupted run started the domain but may have died (or failed: {@code cont} refused by a lock)
+     * before it let it run: a memory load still running is awaited, then the domain is resumed or paused as
+     * the plan said. A domain that cannot be resumed fails the recovery; the journal keeps the change.
+     */
+    private void bringToPlannedState(Change c, DomainInfo domain) {
+        String settled = ctx.driver().settleMigration(domain);
+        if (settled != null) {
+            ctx.reporter().say("  " + c.domain() + ": " + settled);
+        }
+        DomainInfo now = ctx.driver().list().stream().filter(d -> d.name().equals(c.domain())).findFirst()
+                .orElseThrow(() -> new io.xsnap.host.HostException("domain " + c.domain() + " exited while recovery "
+                        + "settled its start; start it by hand from " + ctx.layout().manifest(c.domain(), c.snapshot())));
+        boolean paused = "paused".equals(c.runAfter());
+        if (!paused && now.state() == io.xsnap.host.RunState.PAUSED) {
+            ctx.reporter().say("  resuming " + c.domain() + ", started paused by the interrupted run");
+            ctx.driver().resume(now);
+        } else if (paused && now.state() == io.xsnap.host.RunState.RUNNING) {
+            ctx.reporter().say("  pausing " + c.domain() + ", as its revert planned");
+            ctx.driver().pause(now);
+        }
     }
 
     private void layAndStart(Change c, Actual actual, boolean recovering) throws IOException {

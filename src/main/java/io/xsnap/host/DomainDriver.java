@@ -79,6 +79,27 @@ public interface DomainDriver {
         return false;
     }
 
+    /**
+     * Brings to its end a memory save or load an interrupted xsnap run left in the domain: a save still
+     * copying or waiting at its switch-over is cancelled (QEMU then keeps or resumes the guest as before the
+     * save) and its end awaited; a load still reading is awaited. Afterwards {@link #resume} works. The
+     * default: the driver leaves no such thing behind.
+     *
+     * @return what was done, for the report; null when there was nothing to settle
+     */
+    default String settleMigration(DomainInfo domain) {
+        return null;
+    }
+
+    /**
+     * At most how many bytes a memory save of this domain writes (its RAM, the stream's framing and the
+     * device state), so a change can check the store's free space before it touches the domain; -1 when
+     * the driver cannot tell.
+     */
+    default long memorySaveBound(DomainInfo domain) {
+        return -1;
+    }
+
     /** What {@link #start} needs later to bring this domain back. */
     RestartRecipe restartRecipe(DomainInfo domain);
 

@@ -141,6 +141,27 @@ public final class QemuDriver implements DomainDriver {
     }
 
     @Override
+    public String settleMigration(DomainInfo domain) {
+        try (QmpClient qmp = open(domain)) {
+            return QmpMigration.settle(qmp, domain);
+        }
+    }
+
+    /**
+     * The guest's RAM ({@code query-memory-size-summary}: base and hot-plugged) plus what the stream adds:
+     * 8 bytes of framing per 4 KiB page (rounded up to 1/256) and 4 MiB for the device state and its
+     * description.
+     */
+    @Override
+    public long memorySaveBound(DomainInfo domain) {
+        try (QmpClient qmp = open(domain)) {
+            JsonNode summary = qmp.execute("query-memory-size-summary");
+            long ram = summary.path("base-memory").asLong(0) + summary.path("plugged-memory").asLong(0);
+            return ram + ram / 256 + (4L << 20);
+        }
+    }
+
+    @Override
     public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         return saveMemoryAndSnapshotDisks(domain, file, live, List.of());
     }

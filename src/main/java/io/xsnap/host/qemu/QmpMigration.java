@@ -85,11 +85,15 @@ final class QmpMigration {
             }
             long completedAt = System.nanoTime();
             awaitWriters(domain, writersBefore);
+            MigrationStream.checkWhole(target);
             long downtime = live ? downtime(qmp, migration) : -1;
             if (live) {
                 stoppedAt = stoppedAt(qmp, completedAt, downtime);
             }
             long bytes = Files.size(target);
+            if (!status.equals("running")) {
+                reactivateDisks(qmp, domain);
+            }
             saved = true;
             return new MemorySave(bytes, downtime, stoppedAt);
         } catch (IOException e) {
@@ -100,6 +104,53 @@ final class QmpMigration {
             }
             before.restore(qmp);
         }
+    }
+
+    /**
+     * A guest paused before the save (by someone else) ends it in {@code postmigrate}: QEMU has deactivated
+     * its disks, so no disk can be cut nor written until {@code cont}. QEMU 7.2 has no command that activates
+     * them alone, so the guest is continued and stopped again at once: it ends paused, as it was, its disks
+     * usable. It runs for the moment between the two commands (about a millisecond), after its snapshot.
+     */
+    private static void reactivateDisks(QmpClient qmp, DomainInfo domain) {
+        if (qmp.execute("query-status").path("status").asString("").equals("postmigrate")) {
+            LOG.log(System.Logger.Level.DEBUG, "domain " + domain.name() + ": cont + stop to reactivate its disks");
+            qmp.execute("cont");
+            qmp.execute("stop");
+        }
+    }
+
+    /** The migration states that are an end: nothing runs any more. */
+    private static final Set<String> ENDED = Set.of("completed", "failed", "cancelled");
+
+    /**
+     * What {@link io.xsnap.host.DomainDriver#settleMigration} does on QEMU: a load still running is awaited;
+     * an outgoing migration that has not ended (copying, waiting at {@code pre-switchover}, in the device
+     * phase) is cancelled and its end awaited, then the capability {@code pause-before-switchover} is set
+     * back to QEMU's default (the interrupted save could not put it back).
+     *
+     * @return what was done, or null when nothing was in flight
+     */
+    static String settle(QmpClient qmp, DomainInfo domain) {
+        String vm = qmp.execute("query-status").path("status").asString("");
+        if (vm.equals("inmigrate")) {
+            awaitIncoming(qmp, domain.name(), null);
+            return "waited for its memory load to end";
+        }
+        String status = status(qmp.execute("query-migrate"));
+        if (status.isEmpty() || ENDED.contains(status)) {
+            return null;
+        }
+        try {
+            qmp.execute("migrate_cancel");
+        } catch (HostException e) {
+            // it may have ended between the query and the cancel: the wait below tells
+        }
+        JsonNode end = awaitMigration(qmp, domain, Progress.NONE, ENDED);
+        ArrayNode caps = JsonNodeFactory.instance.arrayNode();
+        caps.addObject().put("capability", "pause-before-switchover").put("state", false);
+        qmp.execute("migrate-set-capabilities", QmpClient.args().set("capabilities", caps));
+        return "cancelled the memory save left " + status + " (it ended " + status(end) + ")";
     }
 
     /**
@@ -272,7 +323,7 @@ final class QmpMigration {
         long pause = 2;
         while (qmp.execute("query-status").path("status").asString("").equals("inmigrate")) {
             if (System.nanoTime() > deadline) {
-                throw new HostException("domain " + name + ": loading memory from " + memory + " not done after "
+                throw new HostException("domain " + name + ": loading memory" + (memory == null ? "" : " from " + memory) + " not done after "
                         + TIMEOUT.toMinutes() + " min");
             }
             QemuProcess.sleep(pause);
@@ -280,7 +331,8 @@ final class QmpMigration {
         }
         String migration = status(qmp.execute("query-migrate"));
         if (!migration.equals("completed")) {
-            throw new HostException("domain " + name + ": loading memory from " + memory + " ended as " + migration);
+            throw new HostException("domain " + name + ": loading memory" + (memory == null ? "" : " from " + memory)
+                    + " ended as " + migration);
         }
     }
 
