@@ -84,6 +84,21 @@ public final class XsnapProcess {
             this.err = err;
         }
 
+        /** SIGKILLs the process now, wherever it is, and waits until it is gone. */
+        public void kill() {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
         /** Waits until the process reports it stopped at its kill point, and leaves it there (holding the lock). */
         public String awaitStopped() {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -1,0 +1,207 @@
+package io.xsnap.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xsnap.host.qmp.QmpClient;
+import io.xsnap.observe.Json;
+import io.xsnap.observe.StoreLayout;
+import io.xsnap.testing.Cli;
+import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.RamGuest;
+import io.xsnap.testing.XsnapProcess;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Faults an outside tester found on real guests (issue #13): xsnap killed while QEMU writes the memory file or
+ * while a reverted guest's new QEMU loads it, a damaged memory
+ * file, a memory snapshot of a guest someone else paused. Each guest has 64 MiB of random RAM and a known
+ * region in it ({@link RamGuest}), so "reverts to its exact RAM" is checked byte for byte.
+ */
+class OutsideFaultsOnGuestsTest {
+    static final String[] DISKS = {"--disk", "xvda=internal", "--disk", "xvdb=external"};
+
+    @TempDir
+    Path tmp;
+    GuestLab lab;
+    Path store;
+    Cli cli;
+    XsnapProcess xsnap;
+    StoreLayout layout;
+
+    @BeforeEach
+    void lab() {
+        lab = new GuestLab(tmp);
+        store = tmp.resolve("store");
+        cli = new Cli(store, lab.qemuDir());
+        xsnap = new XsnapProcess(store, lab.qemuDir(), tmp);
+        layout = new StoreLayout(store);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        lab.close();
+    }
+
+    /**
+     * Killed while QEMU writes the memory file: QEMU goes on to its switch-over and waits there (pause before
+     * switch-over) with the guest stopped; {@code cont} alone is refused. Recovery cancels the save, waits for
+     * its end, resumes the guest, and takes back whatever the save made.
+     */
+    @Test
+    void killedWhileQemuWritesTheMemoryFileRecoverySettlesTheSaveAndResumes() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 3);
+        g.write(0x11);
+        XsnapProcess.Started create = xsnap.start(null, "create", args("web01", "--name", "s1"));
+        Path mem = layout.memory("web01", "s1");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && size(mem) < 4 << 20 && create.isAlive()) {
+            Thread.onSpinWait();
+        }
+        create.kill();
+        assertTrue(size(mem) > 0, "killed while the memory file was written");
+        Cli.Run recover = cli.host("recover");
+        ok(recover);
+        assertConverged(g);
+        assertFalse(Files.exists(layout.snapshotDir("web01", "s1")), "the interrupted snapshot was taken back");
+        assertTrue(g.holds(0x11));
+        ok(cli.host("create", args("web01", "--name", "s1")));
+        g.write(0x22);
+        ok(cli.host("revert", "--force", "web01", "s1"));
+        assertTrue(g.holds(0x11), "a snapshot taken afterwards reverts to its exact RAM and disk bytes");
+    }
+
+    /**
+     * Killed once the reverted guest's new QEMU is up, loading the memory file, before {@code cont}: recovery
+     * waits for the load and resumes the guest, as the revert planned.
+     */
+    @Test
+    void killedWhileTheRevertedGuestLoadsItsMemoryRecoveryResumesIt() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 4);
+        g.write(0x11);
+        ok(cli.host("create", args("web01", "--name", "s1")));
+        g.write(0x22);
+        long before = g.guest().pid();
+        XsnapProcess.Started revert = xsnap.start(null, "revert", "--force", "web01", "s1");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && revert.isAlive() && !newPid(before)) {
+            Thread.onSpinWait();
+        }
+        revert.kill();
+        assertTrue(newPid(before), "killed after the new QEMU started");
+        ok(cli.host("recover"));
+        assertConverged(g);
+        assertTrue(g.holds(0x11), "the revert was finished: s1's exact RAM and disk bytes");
+    }
+
+    /**
+     * A memory file changed after the snapshot (one byte, or a 4 KiB block) is found before the revert stops
+     * the guest: the revert fails naming the file, the guest runs on untouched, the store is not wedged.
+     */
+    @ParameterizedTest(name = "{0} bytes changed")
+    @ValueSource(ints = {1, 4096})
+    void aDamagedMemoryFileIsRefusedBeforeTheGuestIsStopped(int bytes) throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 6);
+        g.write(0x11);
+        ok(cli.host("create", args("web01", "--name", "s1")));
+        g.write(0x22);
+        Path mem = layout.memory("web01", "s1");
+        try (RandomAccessFile f = new RandomAccessFile(mem.toFile(), "rw")) {
+            long at = f.length() / 2;
+            byte[] b = new byte[bytes];
+            f.seek(at);
+            f.readFully(b);
+            for (int i = 0; i < b.length; i++) {
+                b[i] ^= 0x5a;
+            }
+            f.seek(at);
+            f.write(b);
+        }
+        long pid = g.guest().pid();
+        Cli.Run revert = cli.host("revert", "--force", "web01", "s1");
+        assertEquals(1, revert.code(), revert.toString());
+        assertTrue(revert.err().contains("does not match its manifest") && revert.err().contains(mem.toString()),
+                revert.toString());
+        assertEquals(pid, g.guest().pid(), "the guest was never stopped");
+        assertConverged(g);
+        assertTrue(g.holds(0x22), "the guest runs on untouched");
+        ok(cli.host("create", args("web01", "--name", "s2")));
+    }
+
+    /**
+     * A memory snapshot of a guest someone else had paused leaves it paused, as it was, with its disks active:
+     * a disk-only snapshot right after works (QEMU would refuse it in postmigrate).
+     */
+    @Test
+    void aMemorySnapshotOfAPausedGuestLeavesItPausedWithUsableDisks() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 7);
+        g.write(0x11);
+        try (QmpClient qmp = g.guest().qmp()) {
+            qmp.execute("stop");
+        }
+        ok(cli.host("create", args("web01", "--name", "s1")));
+        assertEquals("paused", g.guest().status());
+        ok(cli.host("create", args("web01", "--name", "s2", "--disk-only")));
+        assertEquals("paused", g.guest().status());
+        try (QmpClient qmp = g.guest().qmp()) {
+            qmp.execute("cont");
+        }
+        g.write(0x22);
+        ok(cli.host("revert", "--force", "--running", "web01", "s1"));
+        assertTrue(g.holds(0x11));
+    }
+
+    private boolean newPid(long before) {
+        try {
+            String text = Files.readString(lab.qemuDir().resolve("web01.pid")).strip();
+            return !text.isEmpty() && Long.parseLong(text) != before && GuestLab.isQemu(Long.parseLong(text));
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The guest runs, nothing is open in the journal, a second recovery finds nothing, no stray layer. */
+    private void assertConverged(RamGuest g) throws IOException {
+        assertEquals("running", g.guest().status(), "the guest runs");
+        Journal journal = new Journal(layout.journal(), Json.mapper());
+        assertEquals(List.of(), journal.interrupted(), "nothing open in the journal");
+        assertEquals(List.of(), journal.pausedAndNotResumed());
+        Cli.Run again = cli.host("recover");
+        ok(again);
+        assertTrue(again.out().contains("Nothing to recover"), again.toString());
+        try (QmpClient qmp = g.guest().qmp()) {
+            assertEquals(0, qmp.execute("query-jobs").size(), "no block job left");
+            String migration = qmp.execute("query-migrate").path("status").asString("");
+            assertTrue(migration.isEmpty() || List.of("completed", "cancelled", "failed").contains(migration), migration);
+        }
+        KillPointsOnGuestsTest.assertPrivate(store);
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String[] args(String... first) {
+        return Stream.concat(Stream.of(first), Stream.of(DISKS)).toArray(String[]::new);
+    }
+
+    private static void ok(Cli.Run r) {
+        assertEquals(0, r.code(), r.toString());
+    }
+}
