@@ -62,7 +62,8 @@ final class Creator {
         List<Path> overlays = new ArrayList<>();
         Path memFile = c.memory() ? layout.memory(c.domain(), c.snapshot()) : null;
         boolean cut = false;
-        boolean cutBegan = false;
+        // the disks may be cut: a memory save began (it cuts them inside, and may fail after), or the transaction returned
+        boolean mayBeCut = false;
         Pause pause = new Pause(ctx, domain, c.address());
         MemorySave save = MemorySave.of(0);
         try {
@@ -97,7 +98,7 @@ final class Creator {
                             + cuts.size() + " disk(s) in one transaction"));
                 }
                 journal.step(c, driver, Step.SAVE, cutUndo);
-                cutBegan = true;
+                mayBeCut = true;
                 save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
                 if (running) {
                     pause.startedAt(save.stoppedAtNanos());
@@ -109,18 +110,19 @@ final class Creator {
                 }
                 ctx.reporter().say("  cutting " + cuts.size() + " disk(s) in one transaction"
                         + (copies ? " (raw disks copied by reflink)" : ""));
+                // one transaction: when it fails, nothing was cut
                 journal.step(c, driver, Step.CUT, cutUndo);
-                cutBegan = true;
                 ctx.driver().snapshotDisks(domain, cuts);
+                mayBeCut = true;
             }
             cut = true;
             journal.step(c, driver, Step.CUT_DONE, "finish: write the manifest",
                     ctx.json().createObjectNode().put("bytes", save.bytes()));
         } catch (RuntimeException | IOException e) {
             pause.resumeQuietly();
-            if (cutBegan && !cut) {
-                // the hypervisor may have cut the disks before it failed (QEMU cuts inside the migration): what
-                // the host shows decides, as after a crash
+            if (mayBeCut && !cut) {
+                // the save may have cut the disks before it failed (QEMU cuts inside the migration, before its
+                // switch-over): what the host shows decides, as after a crash
                 undoCut(c, e);
             } else if (!cut && undo(overlays, memFile, dir)) {
                 journal.step(c, driver, Step.UNDONE, null);

@@ -35,6 +35,12 @@ public final class Recovery {
             if (i.change() != null && i.change().action() == io.xsnap.plan.Action.CREATE && i.began(Step.SAVE)) {
                 saving.add(i.domain());
             }
+            if (i.change() != null && i.change().action() == io.xsnap.plan.Action.REVERT && i.began(Step.START)
+                    && !i.began(Step.STARTED)) {
+                // killed while the hypervisor started the domain: let that start end before anything is observed
+                ctx.driver().awaitStarting(i.domain());
+                saving.add(i.domain());
+            }
         }
         if (open.isEmpty() && saving.isEmpty()) {
             return List.of();

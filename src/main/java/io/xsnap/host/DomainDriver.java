@@ -92,6 +92,14 @@ public interface DomainDriver {
     }
 
     /**
+     * Waits while a domain an interrupted xsnap run was starting under {@code name} is still coming up (qemu: a
+     * QEMU with this domain's pid file on its command line that does not serve its monitor yet), so that what
+     * is observed next shows it, up or gone. The default: a start returns only once the domain is up.
+     */
+    default void awaitStarting(String name) {
+    }
+
+    /**
      * At most how many bytes a memory save of this domain writes (its RAM, the stream's framing and the
      * device state), so a change can check the store's free space before it touches the domain; -1 when
      * the driver cannot tell.

@@ -148,6 +148,38 @@ public final class QemuDriver implements DomainDriver {
     }
 
     /**
+     * A QEMU that an interrupted {@link #start} left daemonizing has no pid file yet, or one but no monitor: the
+     * list hides it, and a recovery that started the domain again would write the images it has open. Waits
+     * (up to the start timeout) until no process with this domain's {@code -pidfile} runs, or the one in the pid
+     * file serves its monitor.
+     */
+    @Override
+    public void awaitStarting(String name) {
+        checkName(name);
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String pidFile = pidFile(name).toString();
+        while (true) {
+            List<Long> starting = QemuProcess.withArgument("-pidfile", pidFile);
+            if (starting.isEmpty()) {
+                return;
+            }
+            Long pid = QemuProcess.readPidFile(pidFile(name)).orElse(null);
+            if (pid != null && starting.size() == 1 && starting.get(0).equals(pid)) {
+                try (QmpClient qmp = QmpClient.connect(socket(name), qmpTimeout)) {
+                    return;
+                } catch (QmpUnreachableException e) {
+                    // its monitor is not up yet
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new HostException("domain " + name + ": the QEMU an interrupted run started (pid " + starting
+                        + ") neither came up nor exited within " + START_TIMEOUT.toSeconds() + " s");
+            }
+            QemuProcess.sleep(20);
+        }
+    }
+
+    /**
      * The guest's RAM ({@code query-memory-size-summary}: base and hot-plugged) plus what the stream adds:
      * 8 bytes of framing per 4 KiB page (rounded up to 1/256) and 4 MiB for the device state and its
      * description.

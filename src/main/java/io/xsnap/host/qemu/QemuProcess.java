@@ -38,6 +38,31 @@ final class QemuProcess {
         return argv;
     }
 
+    /** Every live process whose argv holds {@code option} directly followed by {@code value}, sorted. */
+    static List<Long> withArgument(String option, String value) {
+        List<Long> found = new ArrayList<>();
+        try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                String n = p.getFileName().toString();
+                if (n.isEmpty() || !n.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long pid = Long.parseLong(n);
+                List<String> argv = cmdline(pid);
+                for (int i = 0; i + 1 < argv.size(); i++) {
+                    if (argv.get(i).equals(option) && argv.get(i + 1).equals(value) && alive(pid)) {
+                        found.add(pid);
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new io.xsnap.host.HostException("/proc: cannot list: " + e.getMessage(), e);
+        }
+        found.sort(null);
+        return found;
+    }
+
     /** The pid runs (exists and is not a zombie). */
     static boolean alive(long pid) {
         String stat;
