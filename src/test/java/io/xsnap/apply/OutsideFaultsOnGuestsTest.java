@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Faults an outside tester found on real guests (issue #13): xsnap killed while QEMU writes the memory file or
- * while a reverted guest's new QEMU loads it, a damaged memory
+ * while a reverted guest's new QEMU loads it, a revert whose {@code cont} a lock refused, a damaged memory
  * file, a memory snapshot of a guest someone else paused. Each guest has 64 MiB of random RAM and a known
  * region in it ({@link RamGuest}), so "reverts to its exact RAM" is checked byte for byte.
  */
@@ -104,6 +104,52 @@ class OutsideFaultsOnGuestsTest {
         ok(cli.host("recover"));
         assertConverged(g);
         assertTrue(g.holds(0x11), "the revert was finished: s1's exact RAM and disk bytes");
+    }
+
+    /**
+     * A revert whose {@code cont} failed: another process opened the new layer the moment the revert made it,
+     * so QEMU, which loads memory with its disks inactive, could not take their write lock afterwards
+     * ("Failed to get "write" lock"). The guest is left paused: the revert fails, and so does recovery while
+     * the lock is held (it never reports success over a paused guest); once the lock is gone recovery resumes
+     * it, with the snapshot's exact RAM and disk bytes.
+     */
+    @Test
+    void aRevertWhoseContFailedIsResumedByRecovery() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 5);
+        g.write(0x11);
+        ok(cli.host("create", args("web01", "--name", "s1")));
+        g.write(0x22);
+        Path layer = layout.layersDir("web01").resolve("xvdb.2.qcow2");
+        java.util.concurrent.CompletableFuture<Process> holder = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (size(layer) < 196608 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            try {
+                Thread.sleep(20);
+                return new ProcessBuilder("qemu-io", "-f", "qcow2", layer.toString())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            Cli.Run revert = cli.host("revert", "--force", "web01", "s1");
+            org.junit.jupiter.api.Assumptions.assumeTrue(revert.code() == 1,
+                    "the lock was taken too late to stage the refused cont: " + revert);
+            assertTrue(revert.err().contains("lock"), revert.toString());
+            assertEquals("paused", g.guest().status(), "QEMU refused cont");
+            Cli.Run locked = cli.host("recover");
+            assertEquals(1, locked.code(), "recovery does not report success over a paused guest: " + locked);
+            assertEquals("paused", g.guest().status());
+        } finally {
+            holder.get().destroyForcibly();
+            holder.get().waitFor();
+        }
+        ok(cli.host("recover"));
+        assertConverged(g);
+        assertTrue(g.holds(0x11), "s1's exact RAM and disk bytes");
     }
 
     /**

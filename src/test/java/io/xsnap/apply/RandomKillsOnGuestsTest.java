@@ -28,7 +28,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Faults at random moments, not only at step boundaries: on a guest whose RAM and disks hold known data, with a
  * complete memory snapshot s1, xsnap (a separate JVM) runs a create (memory, live, disk-only; xvdb external),
- * a revert or a delete and is SIGKILLed after a random delay; in one run of four the guest's QEMU is killed too.
+ * a revert or a delete and is SIGKILLed a random 0-700 ms (revert, delete: 0-500 ms) after the change's first journal entry; in one run of
+ * four the guest's QEMU is killed too.
  * Then {@code recover} runs, and the invariants are checked: recover exits 0 and a second one finds nothing; the
  * journal has nothing open; the guest runs (unless its QEMU was killed), no migration or block job is left;
  * every snapshot directory is complete; no internal tag, layer or memory file that no snapshot or the guest
@@ -56,9 +57,9 @@ class RandomKillsOnGuestsTest {
         for (int run = 0; run < runs; run++) {
             Random random = new Random(seed + run);
             Op op = Op.values()[random.nextInt(Op.values().length)];
-            long delay = 300 + random.nextInt(2200);
+            long delay = random.nextInt(op == Op.REVERT || op == Op.DELETE ? 500 : 700);
             boolean killQemu = random.nextInt(4) == 0;
-            String what = "run " + run + " (seed " + (seed + run) + "): " + op + " killed after " + delay + " ms"
+            String what = "run " + run + " (seed " + (seed + run) + "): " + op + " killed " + delay + " ms after its begin"
                     + (killQemu ? ", QEMU killed too" : "");
             List<String> found = new ArrayList<>();
             try {
@@ -92,7 +93,13 @@ class RandomKillsOnGuestsTest {
                 case DELETE -> new String[] {"delete", "web01", "s1"};
             };
             XsnapProcess xsnap = new XsnapProcess(store, lab.qemuDir(), dir);
+            long journalBefore = size(layout.journal());
             XsnapProcess.Started started = xsnap.start(null, argv[0], java.util.Arrays.copyOfRange(argv, 1, argv.length));
+            // the delay counts from the change's begin entry, not from the JVM's start
+            long giveUp = System.nanoTime() + 60_000_000_000L;
+            while (size(layout.journal()) == journalBefore && started.isAlive() && System.nanoTime() < giveUp) {
+                Thread.sleep(1);
+            }
             long until = System.nanoTime() + delay * 1_000_000;
             while (System.nanoTime() < until && started.isAlive()) {
                 Thread.sleep(1);
@@ -200,6 +207,14 @@ class RandomKillsOnGuestsTest {
             }
         }
         return "";
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private static boolean running(GuestLab lab) {
