@@ -120,19 +120,25 @@ class OutsideFaultsOnGuestsTest {
         ok(cli.host("create", args("web01", "--name", "s1")));
         g.write(0x22);
         Path layer = layout.layersDir("web01").resolve("xvdb.2.qcow2");
+        // qemu-io exits at once when it cannot open the layer (qemu-img still writes it): try again until one holds it
         java.util.concurrent.CompletableFuture<Process> holder = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (size(layer) < 196608 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
             try {
-                Thread.sleep(20);
-                return new ProcessBuilder("qemu-io", "-f", "qcow2", layer.toString())
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                        .start();
+                while (System.nanoTime() < deadline) {
+                    if (size(layer) > 0) {
+                        Process p = new ProcessBuilder("qemu-io", "-f", "qcow2", "-c", "sleep 120000", layer.toString())
+                                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                        if (!p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                            return p;
+                        }
+                    }
+                    Thread.sleep(2);
+                }
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
+            throw new IllegalStateException("the revert never made " + layer);
         });
         try {
             Cli.Run revert = cli.host("revert", "--force", "web01", "s1");
