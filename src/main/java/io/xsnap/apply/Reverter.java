@@ -61,7 +61,7 @@ final class Reverter {
         }
         ctx.driver().checkStart(c.domain(), m.restart(), files, memory(m));
         checkSpace(c);
-        checkMemory(m);
+        checkMemory(m, "nothing was changed");
     }
 
     /** The new layers a revert lays, and the internal snapshots it applies, need room before the stop. */
@@ -86,7 +86,7 @@ final class Reverter {
      * The memory file is the one the manifest describes, byte for byte (size and sha256), before the domain is
      * stopped: a damaged file would otherwise load into different RAM, or fail the load once the domain is gone.
      */
-    private void checkMemory(Manifest m) {
+    private void checkMemory(Manifest m, String outcome) {
         Path file = memory(m);
         if (file == null) {
             return;
@@ -96,18 +96,18 @@ final class Reverter {
             long size = Files.size(file);
             if (size != m.memory().size()) {
                 throw new io.xsnap.host.HostException(what + " is " + size + " bytes, its manifest says "
-                        + m.memory().size() + "; the file is damaged, nothing was changed");
+                        + m.memory().size() + "; the file is damaged, " + outcome);
             }
             if (m.memory().sha256() == null) {
                 throw new io.xsnap.host.HostException(what + ": its manifest has no sha256 to check it against; "
-                        + "nothing was changed");
+                        + outcome);
             }
             long t0 = System.nanoTime();
             String sha = Digests.sha256(file);
             LOG.log(System.Logger.Level.DEBUG, what + ": sha256 checked in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             if (!sha.equalsIgnoreCase(m.memory().sha256())) {
                 throw new io.xsnap.host.HostException(what + " does not match its manifest (sha256 " + sha
-                        + ", expected " + m.memory().sha256() + "); the file is damaged, nothing was changed");
+                        + ", expected " + m.memory().sha256() + "); the file is damaged, " + outcome);
             }
         } catch (IOException e) {
             throw new io.xsnap.host.HostException(what + ": cannot read: " + e.getMessage(), e);
@@ -140,8 +140,8 @@ final class Reverter {
             closeOut(c);
             return;
         }
-        Manifest m = stored(c, actual).manifest();
-        checkMemory(m);
+        checkMemory(stored(c, actual).manifest(), c.domain() + " stays stopped: start it by hand (from another "
+                + "snapshot, or cold), then remove " + ctx.layout().journal());
         layAndStart(c, actual, true);
     }
 
