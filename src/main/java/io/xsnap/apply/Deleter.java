@@ -77,6 +77,12 @@ final class Deleter {
             ctx.reporter().say("  " + d.vdev() + ": " + frozen + " has left the chain already");
             return;
         }
+        if (journalledMerged(c, d)) {
+            // the host cannot show it once the domain is gone (its QEMU killed) and the layer removed
+            ctx.reporter().say("  " + d.vdev() + ": the interrupted run ended this merge (journal: "
+                    + Step.MERGED + ")");
+            return;
+        }
         ctx.journal().step(c, ctx.driver().name(), Step.MERGE + " " + d.vdev(), d.merge().name().toLowerCase(java.util.Locale.ROOT)
                 + " again: the data is in both files until it ends");
         if (d.merge() == DiskChange.Merge.COMMIT) {
@@ -109,6 +115,12 @@ final class Deleter {
             }
         }
         ctx.journal().step(c, ctx.driver().name(), Step.MERGED + " " + d.vdev(), null);
+    }
+
+    /** Whether an interrupted run of {@code c} journalled the end of {@code d}'s merge. */
+    private boolean journalledMerged(Change c, DiskChange d) {
+        return ctx.journal().interrupted().stream().filter(i -> i.address().equals(c.address()))
+                .anyMatch(i -> i.began(Step.MERGED + " " + d.vdev()));
     }
 
     /**

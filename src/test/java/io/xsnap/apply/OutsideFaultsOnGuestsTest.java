@@ -215,6 +215,31 @@ class OutsideFaultsOnGuestsTest {
         assertTrue(g.holds(0x11));
     }
 
+    /**
+     * Found by the random kills: a delete killed while it removed files, after its live commit ended, with the
+     * guest's QEMU killed too. The host no longer shows the commit (no domain runs the chain, the layer is gone),
+     * so recovery ran it again offline on a missing file, failing on every run. The journal's {@code merged}
+     * entry now decides.
+     */
+    @Test
+    void aDeleteKilledAfterItsMergeWithTheGuestGoneIsFinished() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 8);
+        g.write(0x11);
+        ok(cli.host("create", args("web01", "--name", "s1")));
+        g.write(0x22);
+        // killed once the layer above was removed, before the memory file is
+        XsnapProcess.Run killed = xsnap.run("remove " + layout.memory("web01", "s1"), "delete", "web01", "s1");
+        assertEquals(137, killed.code(), killed.toString());
+        g.guest().quit();
+        Cli.Run recover = cli.host("recover");
+        ok(recover);
+        assertFalse(Files.exists(layout.snapshotDir("web01", "s1")), "s1 is deleted");
+        Journal journal = new Journal(layout.journal(), Json.mapper());
+        assertEquals(List.of(), journal.interrupted(), "nothing open in the journal");
+        assertTrue(cli.host("recover").out().contains("Nothing to recover"));
+        lab.assertReadsOffline(lab.root().resolve("web01-b.raw"), "raw", 0x22, 0, RamGuest.K64);
+    }
+
     private boolean newPid(long before) {
         try {
             String text = Files.readString(lab.qemuDir().resolve("web01.pid")).strip();
