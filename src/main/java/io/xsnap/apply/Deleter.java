@@ -25,9 +25,28 @@ final class Deleter {
     }
 
     long run(Change c, Actual actual) throws IOException {
+        refuseStrayFiles(c);
         ctx.journal().begin(c, ctx.driver().name(), null, null);
         finish(c, actual, Step.DONE);
         return -1;
+    }
+
+    /**
+     * A file in the snapshot's directory that the plan does not remove (a note someone left there) would stop the
+     * delete half way, at the directory: refuse before the first step instead, naming it.
+     */
+    private void refuseStrayFiles(Change c) throws IOException {
+        Path dir = ctx.layout().snapshotDir(c.domain(), c.snapshot());
+        if (!c.removes().contains(dir) || !java.nio.file.Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        java.util.List<String> stray = StoreFiles.names(dir).stream()
+                .filter(n -> !c.removes().contains(dir.resolve(n))).toList();
+        if (!stray.isEmpty()) {
+            throw new io.xsnap.host.HostException("refusing to delete " + c.address() + ": its directory " + dir
+                    + " holds " + String.join(", ", stray) + ", which xsnap did not make; move "
+                    + (stray.size() == 1 ? "it" : "them") + " out of the store, then delete again (nothing was changed)");
+        }
     }
 
     /**

@@ -154,6 +154,9 @@ public final class Planner {
         for (SnapshotSpec snap : spec.snapshots()) {
             StoredSnapshot stored = s.index.snapshot(spec.domain(), snap.name());
             if (snap.state() == Presence.ABSENT) {
+                if (stored == null && damaged(s, spec.domain(), snap.name())) {
+                    continue;
+                }
                 if (stored != null) {
                     s.add(delete(s, stored, "spec says state: absent (" + snap.source() + ")"));
                 } else {
@@ -313,6 +316,9 @@ public final class Planner {
     public Plan delete(Actual actual, String domainName, String name) {
         Session s = new Session(actual);
         StoredSnapshot stored = s.index.snapshot(domainName, name);
+        if (stored == null && damaged(s, domainName, name)) {
+            return s.toPlan();
+        }
         if (stored == null) {
             s.error(domainName, name, "snapshot " + domainName + "/" + name + " does not exist in the store "
                     + layout.root(), "xsnap list " + domainName);
@@ -331,6 +337,9 @@ public final class Planner {
     public Plan revert(Actual actual, String domainName, String name, String runAfter, boolean force) {
         Session s = new Session(actual);
         StoredSnapshot stored = s.index.snapshot(domainName, name);
+        if (stored == null && damaged(s, domainName, name)) {
+            return s.toPlan();
+        }
         if (stored == null) {
             s.error(domainName, name, "snapshot " + domainName + "/" + name + " does not exist in the store "
                     + layout.root(), "xsnap list " + domainName);
@@ -340,11 +349,28 @@ public final class Planner {
         return s.toPlan();
     }
 
+    /**
+     * Whether the store's record of {@code domain/name} is damaged (invariant 8); if so the error names the record
+     * and what is wrong, and nothing is planned for it.
+     */
+    private static boolean damaged(Session s, String domain, String name) {
+        io.xsnap.observe.Damaged d = s.actual.damaged(domain, name);
+        if (d == null) {
+            return false;
+        }
+        s.error(domain, name, "snapshot " + d.address() + " is not touched: " + d.file() + " is damaged: " + d.why(),
+                "repair or move away " + d.file() + " by hand (see \"A damaged store\" in the README)");
+        return true;
+    }
+
     // ---------------------------------------------------------------- create
 
     private Change create(Session s, DomainInfo domain, String name, boolean memory, boolean live,
                           Map<String, DiskMode> modes, String reason) {
         String dn = domain.name();
+        if (damaged(s, dn, name)) {
+            return null;
+        }
         int errors = s.errorCount();
         if (!domain.state().active()) {
             s.error(dn, name, dn + " is " + domain.state().word() + "; a snapshot needs a running or paused domain",
