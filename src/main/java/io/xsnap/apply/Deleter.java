@@ -61,8 +61,32 @@ final class Deleter {
                 merge(c, d, actual);
             }
         }
+        reparentChildren(c, actual);
         new Remover(ctx).remove(c, c.address());
         ctx.journal().step(c, ctx.driver().name(), closeStep, null);
+    }
+
+    /**
+     * The snapshots taken after the deleted one (its children) take its parent, as libvirt does; done before its
+     * manifest goes, so a run interrupted after it finds the children already moved.
+     */
+    private void reparentChildren(Change c, Actual actual) throws IOException {
+        io.xsnap.observe.StoredSnapshot gone = actual.snapshots().stream()
+                .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst().orElse(null);
+        if (gone == null) {
+            return;
+        }
+        for (io.xsnap.observe.StoredSnapshot child : actual.snapshots()) {
+            io.xsnap.observe.Manifest m = child.manifest();
+            if (m.domain().equals(c.domain()) && c.snapshot().equals(m.parent())) {
+                io.xsnap.observe.Manifest moved = new io.xsnap.observe.Manifest(m.formatVersion(), m.name(), m.domain(),
+                        m.driver(), m.created(), m.description(), m.state(), m.memory(), m.disks(),
+                        gone.manifest().parent(), m.restart());
+                ctx.reporter().say("  " + m.domain() + "/" + m.name() + ": parent " + c.snapshot() + " -> "
+                        + (moved.parent() == null ? "none" : moved.parent()));
+                StoreFiles.writeAtomically(ctx.layout().manifest(m.domain(), m.name()), ctx.json().writeValueAsBytes(moved));
+            }
+        }
     }
 
     private void deleteInternal(Change c, DiskChange d, Actual actual) {
