@@ -61,7 +61,7 @@ public final class Observer {
         Map<Path, ImageInfo> seen = new HashMap<>();
         java.util.Set<Path> tried = new java.util.HashSet<>();
         readGraph(roots, problems, seen, tried);
-        StorePaths trust = new StorePaths(store.layout(), seen.keySet());
+        StorePaths trust = new StorePaths(store.layout(), seen.keySet(), domains.stream().map(DomainInfo::name).toList());
 
         List<Manifest> manifests = new ArrayList<>();
         for (Manifest m : contents.manifests()) {

@@ -18,19 +18,45 @@ import java.util.Set;
 public final class StorePaths {
     private final StoreLayout layout;
     private final Set<Path> chainFiles;
+    private final Set<String> observedDomains;
 
     /**
-     * @param chainFiles the files of the chains observed without help from any record: the domains' disks, the
-     *                   store's own images, and their backing files
+     * @param chainFiles      the files of the chains observed without help from any record: the domains' disks, the
+     *                        store's own images, and their backing files
+     * @param observedDomains the domains the driver reports (running or paused): their chains are known
      */
-    public StorePaths(StoreLayout layout, Collection<Path> chainFiles) {
+    public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains) {
         this.layout = layout;
         this.chainFiles = Set.copyOf(chainFiles);
+        this.observedDomains = Set.copyOf(observedDomains);
     }
 
     /** Trust built from a finished observation: every image in it was reached from a trusted root. */
     public static StorePaths of(StoreLayout layout, Actual actual) {
-        return new StorePaths(layout, actual.images().stream().map(i -> i.path()).toList());
+        return new StorePaths(layout, actual.images().stream().map(i -> i.path()).toList(),
+                actual.domains().stream().map(d -> d.name()).toList());
+    }
+
+    /**
+     * A file a record of {@code domain} names: as {@link #file}, when the driver reports the domain. A domain it does
+     * not report (stopped, or stopped by an interrupted revert) has no chain to hold the path against; then a path
+     * outside the store is accepted when it is absolute, normal, and a regular file (no link, no device) or missing.
+     */
+    public Path fileOf(String domain, String raw, Path record, String field) {
+        if (observedDomains.contains(domain)) {
+            return file(raw, record, field);
+        }
+        Path p = normal(raw, record, field);
+        if (chainFiles.contains(p) || underStore(p) || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+                || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return p;
+        }
+        throw new DamagedRecord(record, field + " " + Printable.of(raw) + " is not a regular file");
+    }
+
+    /** A path object of a record of {@code domain}: checked as {@link #fileOf(String, String, Path, String)}. */
+    public Path fileOf(String domain, Path p, Path record, String field) {
+        return fileOf(domain, p == null ? null : p.toString(), record, field);
     }
 
     public StoreLayout layout() {

@@ -40,13 +40,13 @@ final class StoreRecords {
             }
             switch (mode) {
                 case "internal" -> {
-                    trust.file(d.image(), file, at + "image");
+                    trust.fileOf(m.domain(), d.image(), file, at + "image");
                     StorePaths.required(d.tag(), file, at + "tag");
                 }
                 case "external" -> {
-                    trust.file(d.frozen(), file, at + "frozen");
+                    trust.fileOf(m.domain(), d.frozen(), file, at + "frozen");
                     if (d.overlay() != null) {
-                        trust.file(d.overlay(), file, at + "overlay");
+                        trust.fileOf(m.domain(), d.overlay(), file, at + "overlay");
                     }
                 }
                 default -> {
@@ -71,7 +71,7 @@ final class StoreRecords {
                         + own + ")");
             }
             if (d.base() != null) {
-                trust.file(d.base(), file, at + "base");
+                trust.fileOf(c.sourceDomain(), d.base(), file, at + "base");
             }
         }
         if (c.memory() != null) {

@@ -103,10 +103,10 @@ final class RecoveryPlanner {
                 StorePaths.plainName(d.vdev(), record, "disks.vdev");
                 StorePaths.required(d.mode(), record, "disks.mode");
                 if (d.image() != null) {
-                    trust.file(d.image(), record, "disks.image");
+                    trust.fileOf(c.domain(), d.image(), record, "disks.image");
                 }
                 if (d.layer() != null && c.action() != Action.CREATE) {
-                    trust.file(d.layer(), record, "disks.layer");
+                    trust.fileOf(c.domain(), d.layer(), record, "disks.layer");
                 }
             }
             return null;

@@ -198,6 +198,7 @@ class HostileStoreOnGuestsTest extends OnGuests {
     private void heal() {
         try {
             for (Map.Entry<Path, byte[]> e : pristine.entrySet()) {
+                Files.createDirectories(e.getKey().getParent());
                 Files.write(e.getKey(), e.getValue());
             }
             Files.deleteIfExists(store.resolve(".journal"));
