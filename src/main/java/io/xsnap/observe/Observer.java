@@ -38,8 +38,8 @@ public final class Observer {
     }
 
     /**
-     * Observes in two rounds so that no record of the store steers a read (invariant 8): first the chains of the
-     * domains' disks and of the store's own layers; then each manifest and clone record is checked against the store
+     * Observes in rounds so that no record of the store steers a read (invariant 8): first the chains of the
+     * domains' disks (the only files outside the store a record may name), then the store's own layers; then each manifest and clone record is checked against the store
      * and those chains ({@link StorePaths}), and only the files of the records that pass are read. A record that
      * fails is {@link Damaged}: listed, acted on by nothing.
      */
@@ -54,14 +54,18 @@ public final class Observer {
                 roots.putIfAbsent(disk.path(), disk.format());
             }
         }
-        Path storeRoot = store.layout().root();
-        for (Path layer : layers(storeRoot, problems)) {
-            roots.putIfAbsent(layer, "qcow2");
-        }
         Map<Path, ImageInfo> seen = new HashMap<>();
         java.util.Set<Path> tried = new java.util.HashSet<>();
         readGraph(roots, problems, seen, tried);
-        StorePaths trust = new StorePaths(store.layout(), seen.keySet(), domains.stream().map(DomainInfo::name).toList());
+        // the domains' chains vouch for files outside the store; a layer file of the store does not
+        StorePaths trust = new StorePaths(store.layout(), java.util.Set.copyOf(seen.keySet()),
+                domains.stream().map(DomainInfo::name).toList());
+        Path storeRoot = store.layout().root();
+        Map<Path, String> layers = new java.util.LinkedHashMap<>();
+        for (Path layer : layers(storeRoot, problems)) {
+            layers.putIfAbsent(layer, "qcow2");
+        }
+        readGraph(layers, problems, seen, tried);
 
         List<Manifest> manifests = new ArrayList<>();
         for (Manifest m : contents.manifests()) {

@@ -21,8 +21,8 @@ public final class StorePaths {
     private final Set<String> observedDomains;
 
     /**
-     * @param chainFiles      the files of the chains observed without help from any record: the domains' disks, the
-     *                        store's own images, and their backing files
+     * @param chainFiles      the files of the chains observed without help from any record: the domains' disks and
+     *                        their backing files
      * @param observedDomains the domains the driver reports (running or paused): their chains are known
      */
     public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains) {
@@ -31,10 +31,19 @@ public final class StorePaths {
         this.observedDomains = Set.copyOf(observedDomains);
     }
 
-    /** Trust built from a finished observation: every image in it was reached from a trusted root. */
+    /** Trust built from a finished observation: the chains of the domains it holds. */
     public static StorePaths of(StoreLayout layout, Actual actual) {
-        return new StorePaths(layout, actual.images().stream().map(i -> i.path()).toList(),
-                actual.domains().stream().map(d -> d.name()).toList());
+        java.util.Map<Path, Path> backing = new java.util.HashMap<>();
+        actual.images().forEach(i -> backing.put(i.path(), i.backingPath()));
+        java.util.Set<Path> chains = new java.util.HashSet<>();
+        for (var domain : actual.domains()) {
+            for (var disk : domain.disks()) {
+                for (Path p = disk.path(); p != null && chains.add(p); p = backing.get(p)) {
+                    // follows the observed chain down to its base
+                }
+            }
+        }
+        return new StorePaths(layout, chains, actual.domains().stream().map(d -> d.name()).toList());
     }
 
     /**
