@@ -181,6 +181,11 @@ public final class ImageReader {
     private static ImageInfo qcow2(ImageFile f, String name) {
         Qcow2Header h = Qcow2Header.read(f);
         List<InternalSnapshot> snapshots = SnapshotTable.read(f, h);
+        if ((h.incompatibleFeatures() & Qcow2Header.INCOMPAT_DATA_FILE) != 0) {
+            // qemu reads and checks the table on open but lists no snapshots of an image with an external data
+            // file (qcow2_snapshot_list: -ENOTSUP), and cannot apply or take any
+            snapshots = List.of();
+        }
         ImageDetails details = new ImageDetails(name, fullBackingName(name, h.backingFile()), h.cryptMethod() != 0,
                 (h.compatibleFeatures() & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0, 1 << h.refcountOrder(),
                 h.extendedL2(), h.compressionType() == 1 ? "zstd" : "zlib",
