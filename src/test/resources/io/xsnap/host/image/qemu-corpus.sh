@@ -211,6 +211,9 @@ case_ missing-backing.qcow2
 q create -f qcow2 -u -b loop-b.qcow2 -F qcow2 loop-a.qcow2 4M
 q create -f qcow2 -u -b loop-a.qcow2 -F qcow2 loop-b.qcow2 4M
 case_ loop-a.qcow2
+# a loop qemu-img does not see: the name grows ("./././loop-self.qcow2") until it is too long
+q create -f qcow2 -u -b ./loop-self.qcow2 -F qcow2 loop-self.qcow2 4M
+case_ loop-self.qcow2
 
 # --- damaged images: one header field each, on a copy of an overlay with two snapshots -------------------------
 q create -f qcow2 -b base.qcow2 -F qcow2 good.qcow2
