@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param path            the file, as given (absolute when the caller passed an absolute path)
  * @param format          "qcow2" or "raw"
- * @param virtualSize     guest-visible size in bytes
+ * @param virtualSize     guest-visible size in bytes, in whole 512-byte sectors as qemu counts it (a raw file
+ *                        rounded up, a qcow2 header's value rounded down)
  * @param version         qcow2 version (2 or 3), 0 for raw
  * @param clusterSize     bytes per cluster, 0 for raw
  * @param backingFile     the backing name exactly as stored, or null
