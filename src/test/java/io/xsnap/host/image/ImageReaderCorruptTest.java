@@ -109,10 +109,13 @@ class ImageReaderCorruptTest {
                 "qcow2 header too short (header_length 96)"),
             set("header_length beyond the cluster", b -> b.putInt(100, 1 << 17),
                 "qcow2 header exceeds cluster size (header_length 131072, cluster size 65536)"),
-            set("refcount_order 7", b -> b.putInt(96, 7), "Reference count entry width too large; may not exceed 64 bits (refcount_order 7)"),
+            set("refcount_order 7", b -> b.putInt(96, 7),
+                "Reference count entry width too large; may not exceed 64 bits (refcount_order 7)"),
             set("crypt_method 7", b -> b.putInt(32, 7), "Unsupported encryption method 7"),
-            set("virtual size 2^63", b -> b.putLong(24, Long.MIN_VALUE), "Image is too big (virtual size 9223372036854775808)"),
-            set("backing_file_size 5000", b -> b.putInt(16, 5000), () -> "Backing file name too long (5000 bytes at offset " + backingOffset + ")"),
+            set("virtual size 2^63", b -> b.putLong(24, Long.MIN_VALUE),
+                "Image is too big (virtual size 9223372036854775808)"),
+            set("backing_file_size 5000", b -> b.putInt(16, 5000),
+                () -> "Backing file name too long (5000 bytes at offset " + backingOffset + ")"),
             set("backing_file_offset 2^64-1", b -> b.putLong(8, -1),
                 "Invalid backing file offset (18446744073709551615, the cluster size is 65536)"),
             set("backing name past the first cluster", b -> b.putLong(8, 65530).putInt(16, 10),
@@ -132,8 +135,10 @@ class ImageReaderCorruptTest {
             set("extension longer than its area", b -> b.putInt(116, 0x7FFFFFF0),
                 () -> "Header extension too large (type 0xe2792aca, 2147483632 bytes at offset 112; the extension area"
                         + " ends at " + backingOffset + ")"),
-            set("backing format name 16 bytes", b -> b.putInt(116, 16), "ERROR: ext_backing_format: len=16 too large (>=16)"),
-            set("nb_snapshots 2^32-1", b -> b.putInt(60, -1), "Snapshot table too large (4294967295 entries, at most 65536)"),
+            set("backing format name 16 bytes", b -> b.putInt(116, 16),
+                "ERROR: ext_backing_format: len=16 too large (>=16)"),
+            set("nb_snapshots 2^32-1", b -> b.putInt(60, -1),
+                "Snapshot table too large (4294967295 entries, at most 65536)"),
             set("nb_snapshots 65536", b -> b.putInt(60, 65536),
                 () -> "truncated: snapshot table of 65536 entries needs bytes " + snapshotsOffset + ".."
                         + (snapshotsOffset + 65536 * 40) + " but the file has " + image.length),
@@ -210,8 +215,8 @@ class ImageReaderCorruptTest {
     /** Odd values qemu-img opens (ImageReaderCorpusTest holds the same against qemu-img itself). */
     @Test
     void oddValuesQemuAcceptsAreRead() throws IOException {
-        ImageInfo nul = reader.read(write("nul-in-backing", set("nul", b -> b.put((int) backingOffset + 2, (byte) 0), "")
-                .mutation().apply(image)), "qcow2");
+        ImageInfo nul = reader.read(write("nul-in-backing",
+                set("nul", b -> b.put((int) backingOffset + 2, (byte) 0), "").mutation().apply(image)), "qcow2");
         assertEquals("ba", nul.backingFile(), "qemu keeps the backing name as a C string: up to the NUL");
         ImageInfo noDataFile = reader.read(write("data-file-bit", set("bit", b -> b.putLong(72, 1L << 2), "")
                 .mutation().apply(image)), "qcow2");
@@ -219,8 +224,8 @@ class ImageReaderCorruptTest {
         ImageInfo state = reader.read(write("vm-state", set("state", b -> b.putLong((int) snapshotsOffset + 40, -1), "")
                 .mutation().apply(image)), "qcow2");
         assertEquals(-1, state.snapshots().get(0).vmStateSize(), "qemu-img prints the u64 as a signed number");
-        ImageInfo inHeader = reader.read(write("backing-in-header", set("offset", b -> b.putLong(8, 1).putInt(16, 3), "")
-                .mutation().apply(image)), "qcow2");
+        ImageInfo inHeader = reader.read(write("backing-in-header",
+                set("offset", b -> b.putLong(8, 1).putInt(16, 3), "").mutation().apply(image)), "qcow2");
         assertEquals("FI\uFFFD", inHeader.backingFile(),
                 "the name is read where the offset says, even inside the header; the magic's 0xFB is no UTF-8");
     }
