@@ -80,6 +80,9 @@ public final class XsnapCommand implements Runnable {
         cl.setExitCodeExceptionMapper(new ErrorHandler());
         cl.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes:%n");
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, args) -> ex.getCommandLine().getCommand() instanceof ModuleCommand
+                ? ModuleCommand.badOption(ex) : usage.handleParseException(ex, args));
         return cl;
     }
 }

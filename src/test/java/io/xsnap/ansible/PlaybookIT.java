@@ -240,6 +240,14 @@ class PlaybookIT {
                       xsnap.xen.snapshot: {domain: web01, name: pre, lock_timeout: 1s}
                       register: locked
                       ignore_errors: true
+                    - name: Waits for the lock longer than the timeout
+                      xsnap.xen.snapshot: {domain: web01, name: pre, lock_timeout: 5m, timeout: 3}
+                      register: timed_out
+                      ignore_errors: true
+                    - name: No java there
+                      xsnap.xen.snapshot_info: {java_executable: /nonexistent/java}
+                      register: no_java
+                      ignore_errors: true
                     - name: Each failed with what went wrong
                       ansible.builtin.assert:
                         that:
@@ -253,6 +261,15 @@ class PlaybookIT {
                           - locked.rc == 75
                           - locked.rc_meaning == 'another xsnap run holds the lock'
                           - "'another xsnap run holds' in locked.msg"
+                          - "'raise lock_timeout' in locked.msg"
+                          - timed_out is failed
+                          - timed_out.rc == 124
+                          - timed_out.rc_meaning == 'timed out'
+                          - "'did not finish within timeout=3 s (stopped after 3.' in timed_out.msg"
+                          - no_java is failed
+                          - no_java.rc == 127
+                          - no_jar.rc == 127
+                          - "'java_executable /nonexistent/java is not an executable file' == no_java.msg"
                     - name: Make the host match the specs
                       xsnap.xen.reconcile:
                         spec:
@@ -268,7 +285,7 @@ class PlaybookIT {
         }
         assertEquals(2, r.code(), r.toString());
         assertEquals(1, r.recap("localhost").failed(), r.toString());
-        assertEquals(3, r.recap("localhost").ignored(), r.toString());
+        assertEquals(5, r.recap("localhost").ignored(), r.toString());
         assertTrue(r.output().contains("TASK [Each failed with what went wrong]"), r.toString());
         assertTrue(r.output().contains(bad + ":6:13: snapshots[0].memory: "), r.toString());
         assertTrue(r.output().contains("spec[1]:5:9: snapshots[0].name: "), r.toString());
@@ -276,6 +293,98 @@ class PlaybookIT {
         try (Stream<Path> files = Files.list(store)) {
             assertEquals(List.of(store.resolve(".lock")), files.toList(), "nothing changed");
         }
+    }
+
+    private static final String DIFFS = """
+            - hosts: localhost
+              gather_facts: false
+              module_defaults:
+                group/xsnap.xen.all: {xsnap_jar: "%s", store: "%s", driver: qemu, qemu_dir: "%s"}
+              tasks:
+                - name: Three snapshots in a loop
+                  xsnap.xen.snapshot: {domain: web01, name: "{{ item }}", memory: false}
+                  loop: [one, two, three]
+                  when: step == 'loop'
+                - name: Back to one
+                  xsnap.xen.snapshot: {domain: web01, name: one, state: reverted, force: true}
+                  register: back
+                  when: step == 'revert'
+                - name: No diff is returned without --diff
+                  ansible.builtin.assert:
+                    that: [back.diff is not defined, back.changes | length == 1, back.rc_meaning == 'ok']
+                  when: step == 'revert' and not ansible_diff_mode and not ansible_check_mode
+                - name: A misspelt domain
+                  xsnap.xen.snapshot: {domain: web1, name: one, state: "{{ item }}"}
+                  loop: [present, absent, reverted]
+                  register: typo
+                  ignore_errors: true
+                  when: step == 'errors'
+                - name: A lock timeout that is no duration
+                  xsnap.xen.snapshot: {domain: web01, name: one, lock_timeout: soon}
+                  register: soon
+                  ignore_errors: true
+                  when: step == 'errors'
+                - name: An option the state does not use
+                  xsnap.xen.snapshot: {domain: web01, name: four, force: true}
+                  register: unused
+                  ignore_errors: true
+                  when: step == 'errors'
+                - name: The specs as one string, not a list
+                  xsnap.xen.reconcile:
+                    spec: "%s"
+                  register: one_string
+                  check_mode: true
+                  when: step == 'errors'
+                - name: Each failed in the modules' terms, on one line
+                  ansible.builtin.assert:
+                    that:
+                      - typo.results | map(attribute='failed') | list == [true, true, true]
+                      - typo.results | map(attribute='rc') | list == [1, 1, 1]
+                      - "typo.results[0].msg == 'web1/one: domain web1 does not exist on this host and has no snapshots in the store %s; the qemu driver knows web01 (check the domain option)'"
+                      - soon is failed
+                      - soon.rc == 64
+                      - 'soon.msg == "lock_timeout: ''soon'' is not a duration (e.g. 30s, 5m, 2h, 7d)"'
+                      - soon.stderr is not defined and soon.cmd is not defined
+                      - unused is failed
+                      - "unused.msg == 'force: not used with state=present'"
+                      - one_string is not failed
+                      - one_string is changed
+                  when: step == 'errors'
+            """;
+
+    /** The "+" and "-" lines of every diff Ansible printed. */
+    private static List<String> diffLines(Ansible.Run r) {
+        return r.output().lines().filter(l -> l.matches("^[-+] .*|^[-+]\\s+\".*")).toList();
+    }
+
+    @Test
+    void diffsShowInLoopsAreTheSameInCheckModeAndNameTheCurrentSnapshotBeforeAndAfter() throws IOException {
+        web01();
+        Path specs = Files.createDirectories(tmp.resolve("specs"));
+        Files.writeString(specs.resolve("web01.yaml"), "apiVersion: xsnap/v1\nkind: DomainSnapshots\ndomain: web01\n"
+                + "snapshots: [{name: four, memory: false}]\n");
+        Path playbook = write("diffs.yml", DIFFS.formatted(JAR, store, lab.qemuDir(), specs, store));
+        String[] run = {"-i", "localhost,", "-c", "local", playbook.toString()};
+
+        Ansible.Run loop = ansible.playbook(concat(run, "-e", "step=loop", "--diff"));
+        ok(loop);
+        assertEquals(3, loop.output().split("\\+\\+\\+ after", -1).length - 1, "three diffs:\n" + loop);
+        assertTrue(loop.output().contains("+        \"current\": \"three\","), loop.toString());
+
+        Ansible.Run check = ansible.playbook(concat(run, "-e", "step=revert", "--diff", "--check"));
+        ok(check);
+        Ansible.Run revert = ansible.playbook(concat(run, "-e", "step=revert", "--diff"));
+        ok(revert);
+        assertEquals(List.of("-        \"current\": \"three\",", "+        \"current\": \"one\","), diffLines(revert),
+                revert.toString());
+        assertEquals(diffLines(revert), diffLines(check), "check mode shows the diff the real run shows");
+        assertEquals("one", Files.readString(store.resolve("web01/.current")).strip());
+        ok(ansible.playbook(concat(run, "-e", "step=revert")));
+
+        Ansible.Run errors = ansible.playbook(concat(run, "-e", "step=errors"));
+        ok(errors);
+        assertEquals(1, errors.output().split("lock_timeout: 'soon' is not a duration", -1).length - 1,
+                "said once, no usage text:\n" + errors);
     }
 
     /** The "Done when" story of a new user: the upgrade playbook in check mode, for real, again; then a failure. */
