@@ -30,6 +30,23 @@ class CommandLineTest {
     }
 
     @Test
+    void hostOptionsComeBeforeOrAfterTheSubcommand() {
+        String store = tmp.resolve("store").toString();
+        Cli.Run before = Cli.run("--store", store, "--driver=qemu", "--qemu-dir", tmp.toString(), "list", "--json");
+        assertEquals(0, before.code(), before.toString());
+        assertTrue(before.out().contains("\"snapshots\" : [ ]"), before.out());
+        Cli.Run after = Cli.run("list", "--json", "--store", store, "--driver=qemu", "--qemu-dir", tmp.toString());
+        assertEquals(before.out(), after.out());
+        Cli.Run mixed = Cli.run("--store", store, "list", "--driver", "qemu", "--qemu-dir", tmp.toString(), "--json");
+        assertEquals(before.out(), mixed.out());
+        Cli.Run notHere = Cli.run("--store", store, "schema");
+        assertEquals(ExitCodes.USAGE, notHere.code(), "a command without host options refuses them: " + notHere);
+        assertTrue(notHere.err().contains("Unknown option: '--store'"), notHere.err());
+        assertEquals(ExitCodes.USAGE, Cli.run("--store", store).code(), "no subcommand");
+        assertTrue(Cli.run("--help").out().contains("xsnap --store DIR list"));
+    }
+
+    @Test
     void versionAndCompletion() {
         Cli.Run v = Cli.run("--version");
         assertEquals(0, v.code());
