@@ -444,6 +444,8 @@ class PlaybookIT {
         assertEquals("running", back.status());
         back.assertReads("xvda", 0x11, 0, K64);
         assertTrue(Files.isRegularFile(store.resolve("web01/pre-upgrade/snapshot.json")), "the snapshot is kept");
+        assertTrue(Files.readString(store.resolve("web01/pre-upgrade/snapshot.json"))
+                .contains("\"description\" : \"before the upgrade to 3.0\""), "the description option is kept");
     }
 
     @Test

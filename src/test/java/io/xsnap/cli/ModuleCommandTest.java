@@ -70,10 +70,14 @@ class ModuleCommandTest extends OnGuests {
         assertFalse(again.path("changed").asBoolean(), again.toString());
         assertTrue(again.path("warnings").path(0).asString().contains("taken with other settings"), again.toString());
 
-        JsonNode post = module(snapshot(false, "\"domain\": \"web01\", \"name\": \"post\", \"memory\": false"));
+        JsonNode post = module(snapshot(false, "\"domain\": \"web01\", \"name\": \"post\", \"memory\": false, "
+                + "\"description\": \"after the upgrade\""));
         assertEquals("pre", post.path("diff").path("before").path("web01").path("current").asString(),
                 "before is read before the create: " + post);
         assertEquals("post", post.path("diff").path("after").path("web01").path("current").asString(), post.toString());
+        JsonNode listed = Json.mapper().readTree(cli.host("list", "--json").out()).path("snapshots");
+        assertEquals("after the upgrade", listed.path(1).path("description").asString(), listed.toString());
+        assertTrue(listed.path(0).path("description").isMissingNode() || listed.path(0).path("description").isNull());
 
         g.write("xvda", 0x22, 0, K64);
         JsonNode refused = module(snapshot(false, pre + ", \"state\": \"reverted\""));
@@ -139,7 +143,7 @@ class ModuleCommandTest extends OnGuests {
         String spec = """
                 {"module": "reconcile", "check_mode": false, "params": {"spec": [
                   {"apiVersion": "xsnap/v1", "kind": "DomainSnapshots", "domain": "db01",
-                   "snapshots": [{"name": "one", "memory": false}]}]}}""";
+                   "snapshots": [{"name": "one", "memory": false, "description": "from the spec"}]}]}}""";
         assertTrue(module(spec).path("changed").asBoolean());
         assertFalse(module(spec).path("changed").asBoolean(), "a second run changes nothing");
         assertTrue(module(snapshot(false, "\"domain\": \"db01\", \"name\": \"two\", \"memory\": false"))
@@ -153,6 +157,7 @@ class ModuleCommandTest extends OnGuests {
         assertEquals("[\"one\",\"two\"]", db01.path("snapshots").toString());
         assertEquals("two", db01.path("tree").path(0).path("children").path(0).path("name").asString(), db01.toString());
         assertFalse(info.path("snapshots").path(0).path("memory").asBoolean());
+        assertEquals("from the spec", info.path("snapshots").path(0).path("description").asString(), info.toString());
 
         assertEquals(64, module("{\"module\": \"nope\"}").path("rc").asInt());
         assertEquals(64, module("not json").path("rc").asInt());
