@@ -493,6 +493,96 @@ class PlaybookIT {
         }
     }
 
+    private static final String INSTALL = """
+            - hosts: localhost
+              gather_facts: false
+              roles:
+                - role: xsnap.xen.install
+                  vars: %s
+              tasks:
+                - name: The modules work with what the role installed
+                  xsnap.xen.snapshot_info: %s
+                  register: info
+                - name: They see the guest
+                  ansible.builtin.assert:
+                    that: [info.domains.web01.state == 'running']
+            """;
+
+    @Test
+    void installRoleCopiesTheJarOnceAndTheModulesWork() throws IOException {
+        web01();
+        Path jar = tmp.resolve("opt/xsnap/xsnap.jar");
+        Path playbook = write("install.yml", INSTALL.formatted(
+                Json.mapper().writeValueAsString(Map.of("xsnap_install_from", "jar", "xsnap_jar_src", JAR.toString(),
+                        "xsnap_jar_path", jar.toString())),
+                Json.mapper().writeValueAsString(Map.of("xsnap_jar", jar.toString(), "store", store.toString(),
+                        "driver", "qemu", "qemu_dir", lab.qemuDir().toString()))));
+        Ansible.Run first = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+        ok(first);
+        assertEquals(2, first.recap("localhost").changed(), "the jar's directory and the jar:\n" + first);
+        assertEquals(Files.size(JAR), Files.size(jar));
+        Ansible.Run second = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+        ok(second);
+        assertEquals(0, second.recap("localhost").changed(), second.toString());
+    }
+
+    /**
+     * The Debian package the build makes, installed by the role with apt as a fleet would (root only, and only
+     * when no xsnap package is installed): xsnap runs from the PATH and the modules find the jar without being
+     * told where. The package is purged afterwards.
+     */
+    @Test
+    void installRoleInstallsTheDebianPackage() throws Exception {
+        Path deb = REPO.resolve("target/xsnap_" + version() + "_all.deb");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(deb), deb + " is built where dpkg-deb is");
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "installs a package: root only");
+        org.junit.jupiter.api.Assumptions.assumeTrue(sh("dpkg-query", "-W", "xsnap").code() != 0,
+                "an xsnap package is installed already: left alone");
+        web01();
+        Path debDir = tmp.resolve("deb");
+        Path playbook = write("install-deb.yml", INSTALL.formatted(
+                Json.mapper().writeValueAsString(Map.of("xsnap_install_from", "deb", "xsnap_deb_src", deb.toString(),
+                        "xsnap_deb_dir", debDir.toString())),
+                Json.mapper().writeValueAsString(Map.of("store", store.toString(), "driver", "qemu",
+                        "qemu_dir", lab.qemuDir().toString()))));
+        try {
+            Ansible.Run first = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+            ok(first);
+            assertEquals(3, first.recap("localhost").changed(), "directory, file, package:\n" + first);
+            Ansible.Run second = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+            ok(second);
+            assertEquals(0, second.recap("localhost").changed(), second.toString());
+            Sh version = sh("bash", "-c", "cd / && xsnap --version && ls /var/cache/xsnap && man -w xsnap"
+                    + " && test -s /usr/share/bash-completion/completions/xsnap");
+            assertEquals(0, version.code(), version.out());
+            assertTrue(version.out().startsWith("xsnap " + version() + "\n"), version.out());
+            assertTrue(version.out().contains("xsnap.jsa"), "the launcher made its class-data archive: " + version.out());
+            assertTrue(version.out().contains("/usr/share/man/man1/xsnap.1.gz"), version.out());
+        } finally {
+            Sh purge = sh("apt-get", "purge", "-y", "-q", "-o", "DPkg::Lock::Timeout=300", "xsnap");
+            assertEquals(0, purge.code(), purge.out());
+        }
+        assertFalse(Files.exists(Path.of("/usr/bin/xsnap")));
+        assertFalse(Files.exists(Path.of("/var/cache/xsnap")), "purge removes the archives");
+    }
+
+    private record Sh(int code, String out) {
+    }
+
+    private static Sh sh(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        return new Sh(p.waitFor(), out);
+    }
+
+    private static String version() throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>xsnap</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(REPO.resolve("pom.xml")));
+        assertTrue(m.find());
+        return m.group(1);
+    }
+
     @Test
     void ansibleDocRendersEveryModule() {
         Ansible.Run doc = ansible.run(List.of("ansible-doc", "xsnap.xen.snapshot", "xsnap.xen.reconcile",
