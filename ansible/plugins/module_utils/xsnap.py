@@ -152,9 +152,9 @@ class Xsnap(object):
         started = time.time()
         rc, out, err, timed_out = self.execute(argv, request)
         if timed_out:
+            waited = time.time() - started
             self.fail('xsnap did not finish within timeout=%d s (stopped after %.1f s); a change it had begun is '
-                      'finished or undone by the next xsnap run on this host' % (self.module.params['timeout'],
-                                                                                   time.time() - started),
+                      'finished or undone by the next xsnap run on this host' % (self.module.params['timeout'], waited),
                       RC_TIMED_OUT, cmd=argv, stderr=err)
         result = parse_result(out)
         if result is None:

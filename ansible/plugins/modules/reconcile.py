@@ -124,7 +124,7 @@ errors:
   returned: on failure
   type: list
   elements: str
-  sample: ["/etc/xsnap/specs/web01.yaml:6:13: snapshots[0].memory: must be a boolean (true or false), not the string 'maybe'"]
+  sample: ['/etc/xsnap/specs/web01.yaml:6:13: snapshots[0].memory: must be true or false, not "maybe"']
 rc:
   description:
     - The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input, 75 another

@@ -200,7 +200,9 @@ errors:
   returned: on failure
   type: list
   elements: str
-  sample: ["web01/pre: web01 is running; reverting loses its current memory and every disk write since it was last snapshotted (add --force (Ansible: force: true) to revert anyway, or take a snapshot first)"]
+  sample:
+    - "web01/pre: web01 is running; reverting loses its current memory and every disk write since it was last
+      snapshotted (add --force (Ansible: force: true) to revert anyway, or take a snapshot first)"
 rc:
   description:
     - The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input, 75 another
