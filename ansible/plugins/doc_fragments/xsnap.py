@@ -27,8 +27,8 @@ options:
     description:
       - How many seconds the jar may run. When they have passed the module stops it (SIGTERM, then SIGKILL
         10 seconds later) and fails with rc 124, saying how long it waited.
-      - A change stopped half way is finished or undone by the next xsnap run on the host (its journal);
-        a domain it paused is resumed then.
+      - A change stopped half way is finished or undone by the next xsnap run that changes the host, or by
+        C(xsnap recover) (from its journal); a domain it paused is resumed then.
       - When not set, no limit. Waiting for the lock (C(lock_timeout)) counts.
     type: int
   store:

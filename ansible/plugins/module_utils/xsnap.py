@@ -154,8 +154,8 @@ class Xsnap(object):
         if timed_out:
             waited = time.time() - started
             self.fail('xsnap did not finish within timeout=%d s (stopped after %.1f s); a change it had begun is '
-                      'finished or undone by the next xsnap run on this host' % (self.module.params['timeout'], waited),
-                      RC_TIMED_OUT, cmd=argv, stderr=err)
+                      'finished or undone by the next changing xsnap run on this host (or xsnap recover)'
+                      % (self.module.params['timeout'], waited), RC_TIMED_OUT, cmd=argv, stderr=err)
         result = parse_result(out)
         if result is None:
             self.fail('xsnap exited %d without a result: %s' % (rc, first_line(err or out)), rc, cmd=argv, stderr=err)
