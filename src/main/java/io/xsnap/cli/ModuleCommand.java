@@ -179,9 +179,10 @@ public final class ModuleCommand extends ChangeCommand {
                 Desired desired = new Desired(List.of(new DomainSpec(p.domain(), List.of(new SnapshotSpec(p.name(),
                         p.description(), "absent".equals(state) ? Presence.ABSENT : Presence.PRESENT, memory, live,
                         modes(p.disks()), new SourceRef(PARAMS, 1, 1))), new SourceRef(PARAMS, 1, 1))));
-                BiFunction<Actual, Instant, Plan> planner = checked(ctx, p, state,
-                        (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual));
-                yield changeAndReport(ctx, checkMode, domains, planner, planner);
+                BiFunction<Actual, Instant, Plan> planner = (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual);
+                // the check is of the request, before the change: after deleting the last snapshot of a domain
+                // that is gone, the re-plan that verifies the change must not find the domain missing
+                yield changeAndReport(ctx, checkMode, domains, checked(ctx, p, state, planner), planner);
             }
             case "reverted" -> changeAndReport(ctx, checkMode, domains, checked(ctx, p, state, (actual, now) ->
                     new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(), p.revertState(), p.force())), null);
@@ -202,7 +203,7 @@ public final class ModuleCommand extends ChangeCommand {
                     .map(s -> s.name()).toList();
             Finding missing = null;
             if (!running && (stored.isEmpty() || "present".equals(state) && !stored.contains(p.name()))) {
-                List<String> known = new TreeSet<>(actual.domains().stream().map(d -> d.name()).toList()).stream().toList();
+                Set<String> known = new TreeSet<>(actual.domains().stream().map(d -> d.name()).toList());
                 missing = new Finding(Finding.Kind.ERROR, p.domain(), p.name(), "domain " + p.domain()
                         + " does not exist on this host and has no snapshots in the store " + ctx.layout.root()
                         + "; the " + actual.driver() + " driver knows " + (known.isEmpty() ? "no domains"

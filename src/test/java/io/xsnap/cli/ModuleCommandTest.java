@@ -98,6 +98,14 @@ class ModuleCommandTest extends OnGuests {
         assertFalse(Files.exists(store.resolve("web01/pre")));
         assertEquals("[\"post\"]", delete.path("diff").path("after").path("web01").path("snapshots").toString());
         assertFalse(module(snapshot(false, pre + ", \"state\": \"absent\"")).path("changed").asBoolean());
+
+        lab.guest("web01").quit();
+        String postAbsent = "\"domain\": \"web01\", \"name\": \"post\", \"state\": \"absent\"";
+        JsonNode lastOfAGoneDomain = module(snapshot(false, postAbsent));
+        assertTrue(lastOfAGoneDomain.path("changed").asBoolean() && !lastOfAGoneDomain.path("failed").asBoolean(),
+                "a domain that is gone can have its snapshots deleted: " + lastOfAGoneDomain);
+        JsonNode nothingLeft = module(snapshot(false, postAbsent));
+        assertTrue(nothingLeft.path("msg").asString().contains("domain web01 does not exist on this host"), nothingLeft.toString());
     }
 
     @Test
