@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -44,6 +45,21 @@ class CommandLineTest {
         assertTrue(notHere.err().contains("Unknown option: '--store'"), notHere.err());
         assertEquals(ExitCodes.USAGE, Cli.run("--store", store).code(), "no subcommand");
         assertTrue(Cli.run("--help").out().contains("xsnap --store DIR list"));
+    }
+
+    @Test
+    void theManPageHasEveryVisibleCommandInRoff() {
+        java.io.StringWriter page = new java.io.StringWriter();
+        ManPage.write(XsnapCommand.commandLine(), "xsnap 9.9", new java.io.PrintWriter(page));
+        String roff = page.toString();
+        assertTrue(roff.startsWith(".TH XSNAP 1 \"\" \"xsnap 9.9\""), roff.substring(0, 80));
+        for (String name : List.of("validate", "plan", "apply", "create", "revert", "delete", "list", "completion")) {
+            assertTrue(roff.contains("\n.SS " + name.replace("-", "\\-") + "\n"), name);
+        }
+        assertTrue(!roff.contains(".SS module") && !roff.contains(".SS generate"), "hidden commands are left out");
+        assertTrue(roff.contains("\\-\\-store"), "dashes are escaped");
+        assertTrue(roff.lines().noneMatch(l -> l.startsWith(".") && !l.matches("^\\.(TH|SH|SS|B|PP|nf|fi|TP|I|BR) ?.*")),
+                "no line of text starts a roff request");
     }
 
     @Test
