@@ -46,6 +46,20 @@ class StorePathsTest {
     }
 
     @Test
+    void aRemovalResolvesUnderTheStoreEvenWhenTheRootLiesUnderALink() throws IOException {
+        Path real = Files.createDirectories(tmp.resolve("real/store/web01/s1"));
+        Files.writeString(real.resolve("memory.save"), "");
+        Path linked = Files.createSymbolicLink(tmp.resolve("var"), tmp.resolve("real"));
+        Path root = linked.resolve("store");
+        StorePaths trust = new StorePaths(new StoreLayout(root), Set.of(), Set.of());
+        assertEquals(true, trust.resolvesInStore(root.resolve("web01/s1/memory.save")), "the root's ancestor may be a link");
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createSymbolicLink(real.resolve("escape"), outside);
+        assertEquals(false, trust.resolvesInStore(root.resolve("web01/s1/escape/x")), "a link inside may not redirect");
+        assertEquals(false, trust.resolvesInStore(tmp.resolve("outside/x")));
+    }
+
+    @Test
     void plainNames() {
         Path record = Path.of("/s/d/x/snapshot.json");
         assertEquals("memory.save", StorePaths.plainName("memory.save", record, "memory.file"));
