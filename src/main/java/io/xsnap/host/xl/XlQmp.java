@@ -70,7 +70,11 @@ final class XlQmp {
                 inserted.path("drv").asString(""), chain);
     }
 
-    /** The qdev path names the vdev as a device id, or the device has a "vdev" property (xen-block) equal to it. */
+    /**
+     * The qdev path names the vdev as a device id, or the device has a "vdev" property (xen-block) naming it: on Xen
+     * 4.17 that property of disk xvda reads "xvda0" (QEMU prints the disk and its partition number, 0 for the whole
+     * disk) and the qdev path is "/machine/unattached/device[N]".
+     */
     private static boolean isDevice(QmpClient qmp, String qdev, String vdev) {
         if (qdev.isEmpty()) {
             return false;
@@ -79,8 +83,10 @@ final class XlQmp {
             return true;
         }
         try {
-            return vdev.equals(qmp.execute("qom-get", QmpClient.args().put("path", qdev).put("property", "vdev"))
-                    .asString(""));
+            String property = qmp.execute("qom-get", QmpClient.args().put("path", qdev).put("property", "vdev"))
+                    .asString("");
+            boolean wholeDisk = !vdev.isEmpty() && Character.isLetter(vdev.charAt(vdev.length() - 1));
+            return property.equals(vdev) || (wholeDisk && property.equals(vdev + "0"));
         } catch (QmpException e) {
             return false;
         }
