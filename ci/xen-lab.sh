@@ -26,8 +26,9 @@ suite=bookworm
 log() { echo "xen-lab: $*" >&2; }
 now() { date +%s; }
 
+pkg_key() { sha256sum < "$recipe/packages.txt" | cut -c1-16; }
 root_key() { cat "$recipe/packages.txt" "$recipe/dom0-rc.sh" | sha256sum | cut -c1-16; }
-guest_key() { { root_key; cat "$recipe/guest-init.sh"; } | sha256sum | cut -c1-16; }
+guest_key() { { pkg_key; cat "$recipe/guest-init.sh"; } | sha256sum | cut -c1-16; }
 
 need_root() {
   [ "$(id -u)" -eq 0 ] || { log "build needs root (debootstrap, mkfs)"; exit 1; }
@@ -46,19 +47,17 @@ build_xen() {
 }
 
 build_rootfs() {
-  local key; key="$(root_key)"
-  local dir="$cache/rootfs-$key"
-  if [ -s "$dir.img" ] && [ -f "$dir.done" ]; then
+  local dir; dir="$cache/rootfs-$(pkg_key)"
+  if [ -d "$dir" ]; then
     echo "$dir"; return 0
   fi
   local started; started="$(now)"
-  rm -rf "$dir" "$dir.img" "$dir.done"
+  rm -rf "$dir.tmp"
   local pkgs; pkgs="$(grep -v '^#' "$recipe/packages.txt" | tr '\n' ',' | sed 's/,,*/,/g; s/,$//')"
   log "debootstrap $suite (minbase) with $pkgs"
   debootstrap --variant=minbase --include="$pkgs" "$suite" "$dir.tmp" "$mirror" > "$cache/debootstrap.log" 2>&1 \
     || { tail -30 "$cache/debootstrap.log" >&2; exit 1; }
   local r="$dir.tmp"
-  install -m 0755 "$recipe/dom0-rc.sh" "$r/usr/local/sbin/xsnap-rc"
   ln -sf /bin/busybox "$r/usr/local/sbin/init"
   printf '::sysinit:/usr/local/sbin/xsnap-rc\n::ctrlaltdel:/bin/busybox poweroff -f\n' > "$r/etc/inittab"
   echo dom0 > "$r/etc/hostname"
@@ -106,7 +105,7 @@ build_guest() {
     esac
   done
   install -m 0755 "$recipe/guest-init.sh" "$g/init"
-  (cd "$g" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out.tmp"
+  (cd "$g" && find . | "$rootdir/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) > "$out.tmp"
   mv "$out.tmp" "$out"
   rm -rf "$g"
   echo "$out"
@@ -115,12 +114,13 @@ build_guest() {
 # The dom0 disk: the root filesystem as ext4 with room for the test's images, read-only in the cache
 # (the boot puts a throw-away overlay on top).
 build_image() {
-  local dir="$1"
-  [ -s "$dir.img" ] && [ -f "$dir.done" ] && return 0
-  rm -f "$dir.img"
-  mkfs.ext4 -q -F -L dom0 -d "$dir" "$dir.img.tmp" 8G
-  mv "$dir.img.tmp" "$dir.img"
-  touch "$dir.done"
+  local dir="$1" img; img="$cache/dom0-$(root_key).img"
+  [ -s "$img" ] && { echo "$img"; return 0; }
+  install -m 0755 "$recipe/dom0-rc.sh" "$dir/usr/local/sbin/xsnap-rc"
+  mkfs.ext4 -q -F -L dom0 -d "$dir" "$img.tmp" 8G >/dev/null
+  mv "$img.tmp" "$img"
+  find "$cache" -maxdepth 1 -name 'dom0-*.img' ! -name "$(basename "$img")" -delete  # older recipes
+  echo "$img"
 }
 
 cmd_build() {
@@ -131,12 +131,11 @@ cmd_build() {
   flock 9
   build_xen
   local dir; dir="$(build_rootfs)"
-  build_image "$dir"
-  build_guest "$dir" >/dev/null
+  local img; img="$(build_image "$dir")"
   local kver; kver="$(ls "$dir/lib/modules" | head -1)"
   ln -sfn "$dir/boot/vmlinuz-$kver" "$cache/vmlinuz"
   ln -sfn "$dir/boot/initrd.img-$kver" "$cache/initrd.img"
-  ln -sfn "$dir.img" "$cache/dom0.img"
+  ln -sfn "$img" "$cache/dom0.img"
   ln -sfn "$(build_guest "$dir")" "$cache/guest.cpio.gz"
   ln -sfn "$dir/boot/vmlinuz-$kver" "$cache/guest-vmlinuz"
   log "build ready in $(( $(now) - started )) s (cache $cache)"

@@ -16,8 +16,10 @@ for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-ne
 done
 mountpoint -q /proc/xen || mount -t xenfs xenfs /proc/xen
 ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0
+# the initramfs' udev may have renamed eth0 (ens3): take the first interface that is not lo
+nic=$(ls /sys/class/net | grep -v '^lo$' | head -1)
+ip link set "$nic" up
+ip addr add 10.0.2.15/24 dev "$nic"
 ip route add default via 10.0.2.2
 mkdir -p /run/sshd /var/log/xen /var/lib/xen /run/xen /lab /mnt/labkeys
 # the second disk (made by ci/xen-lab.sh boot) brings this boot's ssh key and the guest's initramfs
