@@ -34,7 +34,11 @@ import java.util.TreeMap;
  * domain's xl config file whose disk targets point at the reverted layers.
  */
 public final class XlDriver implements DomainDriver {
-    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Per QMP reply. Xen's QEMU can be slow to answer (nested in TCG on a loaded machine it took over 10 s for a
+     * transaction with an internal snapshot), and a reply given up on is a command that may still complete.
+     */
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
     /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */

@@ -24,6 +24,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class XlQmp {
     private static final Duration JOB_TIMEOUT = Duration.ofHours(6);
+    /**
+     * The snapshot transaction's reply. QEMU finishes a transaction it has started whether or not anyone waits: on
+     * real Xen (nested, loaded) a transaction given up on after 10 s had still made its internal snapshot, which the
+     * undo then did not know of. So wait long; the guest is paused or the cut is crash-consistent anyway.
+     */
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<String> FORMATS = Set.of("qcow2", "raw", "qcow", "vhd", "qed", "vpc");
 
     private XlQmp() {
@@ -127,7 +133,7 @@ final class XlQmp {
             }
         }
         try {
-            qmp.execute("transaction", QmpClient.args().set("actions", actions));
+            qmp.execute("transaction", QmpClient.args().set("actions", actions), TRANSACTION_TIMEOUT);
         } catch (QmpException e) {
             throw new HostException("domain " + domain + ": the disk snapshot transaction failed, no disk was "
                     + "changed: " + e.desc(), e);
