@@ -226,17 +226,21 @@ cmd_status() {
 
 cmd_test() {
   local jar="$repo/target/xsnap.jar"
-  [ -f "$jar" ] || (cd "$repo" && mvn -B -q -ntp -DskipTests package)
+  (cd "$repo" && mvn -B -q -ntp -DskipTests package)
   cmd_build
   trap cmd_stop EXIT
   cmd_boot
   cmd_put "$jar" /lab/xsnap.jar
   cmd_put "$recipe/story.sh" /lab/story.sh
   mkdir -p "$repo/target/xen-lab"
-  local rc=0
-  cmd_run 'sh /lab/story.sh' 2>&1 | tee "$repo/target/xen-lab/story.log" || rc=$?
+  local rc
+  set +e
+  cmd_run 'sh /lab/story.sh' 2>&1 | tee "$repo/target/xen-lab/story.log"
   rc=${PIPESTATUS[0]}
+  set -e
   cp "$run/serial.log" "$repo/target/xen-lab/serial.log" 2>/dev/null || true
+  echo "TIMING boot $(cat "$run/boot-seconds" 2>/dev/null)" >> "$repo/target/xen-lab/story.log"
+  log "story exited $rc; log in target/xen-lab/story.log"
   return "$rc"
 }
 
