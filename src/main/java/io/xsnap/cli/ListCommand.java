@@ -43,7 +43,7 @@ public final class ListCommand implements Callable<Integer> {
 
     /** One listed snapshot. */
     record Entry(String domain, String name, String parent, boolean current, Instant created, String state,
-                 boolean memory, long memoryBytes, long diskBytes, List<String> disks) {
+                 boolean memory, long memoryBytes, long diskBytes, List<String> disks, String description) {
     }
 
     @Override
@@ -61,16 +61,20 @@ public final class ListCommand implements Callable<Integer> {
                                 : " on " + d.base())).toList()));
             }
         }
+        List<io.xsnap.observe.Damaged> damaged = actual.damaged().stream()
+                .filter(d -> domain == null || domain.equals(d.domain())).toList();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("format_version", 1);
             doc.put("snapshots", entries);
             doc.put("clones", clones);
+            doc.put("damaged", damaged);
             out.println(ctx.json().writeValueAsString(doc));
         } else {
-            printTree(entries, out);
+            printTree(entries, damaged.isEmpty(), out);
             printClones(entries, clones, out);
+            printDamaged(damaged, out);
         }
         out.flush();
         return ExitCodes.OK;
@@ -95,7 +99,8 @@ public final class ListCommand implements Callable<Integer> {
                 }
             }
             entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(layout, m.domain())),
-                    m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks));
+                    m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks,
+                    m.description()));
         }
         return entries;
     }
@@ -141,9 +146,23 @@ public final class ListCommand implements Callable<Integer> {
         }
     }
 
-    private static void printTree(List<Entry> entries, PrintWriter out) {
+    /** The store's records xsnap cannot trust (invariant 8), each with its file and what is wrong. */
+    static void printDamaged(List<io.xsnap.observe.Damaged> damaged, PrintWriter out) {
+        if (damaged.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("Damaged (xsnap lists these and touches none of them; repair or move the file away by hand):");
+        for (io.xsnap.observe.Damaged d : damaged) {
+            out.printf("  ! %s%s: %s is damaged: %s%n", d.snapshot() == null ? "clone " : "", d.address(), d.file(), d.why());
+        }
+    }
+
+    private static void printTree(List<Entry> entries, boolean nothingElse, PrintWriter out) {
         if (entries.isEmpty()) {
-            out.println("No snapshots.");
+            if (nothingElse) {
+                out.println("No snapshots.");
+            }
             return;
         }
         Instant now = Instant.now();
@@ -158,9 +177,10 @@ public final class ListCommand implements Callable<Integer> {
     }
 
     private static void print(Entry e, List<Entry> all, String indent, PrintWriter out, Instant now) {
-        out.printf("%s%s %s  %s, %s, memory %s, disks %s, taken %s ago (%s)%n", indent, e.current() ? "*" : "-", e.name(),
+        out.printf("%s%s %s  %s, %s, memory %s, disks %s, taken %s ago (%s)%s%n", indent, e.current() ? "*" : "-", e.name(),
                 String.join(" ", e.disks()), e.state(), e.memory() ? human(e.memoryBytes()) : "no", human(e.diskBytes()),
-                age(Duration.between(e.created(), now)), e.created());
+                age(Duration.between(e.created(), now)), e.created(),
+                e.description() == null ? "" : ": " + e.description().replaceAll("\\s+", " "));
         for (Entry child : all) {
             if (e.name().equals(child.parent())) {
                 print(child, all, indent + "  ", out, now);

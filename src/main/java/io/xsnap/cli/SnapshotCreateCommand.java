@@ -62,7 +62,7 @@ public final class SnapshotCreateCommand extends ChangeCommand {
         CommandLine cl = spec.commandLine();
         checkName("domain", domain);
         if (name != null) {
-            checkName("--name", name);
+            checkSnapshotName("--name", name);
         }
         boolean cfgForm = target != null && Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         if (cfgForm && !Files.isRegularFile(target)) {
@@ -77,15 +77,12 @@ public final class SnapshotCreateCommand extends ChangeCommand {
         Path dir = target == null || cfgForm ? null : target.toAbsolutePath().normalize();
         String snapshot = name != null ? name : cfg != null ? cfg.name() : dir != null ? dir.getFileName().toString() : null;
         if (snapshot != null) {
-            checkName("snapshot name", snapshot);
+            checkSnapshotName("snapshot name", snapshot);
         }
         boolean memory = cfg == null || cfg.memoryPath() != null;
         if (cfg != null && cfg.memoryPath() != null) {
             cl.getErr().println("xsnap: memory_path " + cfg.memoryPath() + ": guest memory is kept in the store, as "
                     + "<store>/" + domain + "/<snapshot>/memory.save (mode 0600)");
-        }
-        if (cfg != null && cfg.description() != null) {
-            cl.getErr().println("xsnap: description is not stored yet: " + cfg.description());
         }
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);
@@ -98,7 +95,8 @@ public final class SnapshotCreateCommand extends ChangeCommand {
                 inDirectory(actual, dir, modes, layers);
             }
             return new Planner(ctx.layout, now).create(actual, domain,
-                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers);
+                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers)
+                    .describing(cfg == null ? null : cfg.description());
         });
     }
 
