@@ -69,7 +69,6 @@ build_rootfs() {
   rm -rf "$r"/var/lib/apt/lists/*
   mkdir -p "$r/root/.ssh" "$r/lab"
   chmod 700 "$r/root/.ssh"
-  # the xl toolstack of the package lives under /usr/lib/xen-4.17/bin; /usr/sbin/xl is Debian's wrapper
   mv "$r" "$dir"
   log "rootfs built in $(( $(now) - started )) s: $(du -sh "$dir" | cut -f1)"
   echo "$dir"
@@ -172,14 +171,13 @@ cmd_boot() {
   mkdir -p "$run"
   rm -f "$run/qemu.pid" "$run/serial.log"
   [ -f "$run/id" ] || ssh-keygen -q -t ed25519 -N '' -f "$run/id"
-  # the key goes in through a small second disk? no: a per-boot overlay of the root image gets it
+  # dom0 writes to a per-boot overlay: the cached image stays as built
   local overlay="$run/dom0-overlay.qcow2"
   rm -f "$overlay"
   qemu-img create -q -f qcow2 -F raw -b "$(readlink -f "$cache/dom0.img")" "$overlay"
   local port; port="$(free_port)"
   echo "$port" > "$run/port"
-  # authorized_keys through the overlay: write it with qemu-io? simpler: guestfs is not here, so the key
-  # travels on the kernel command line's sibling, a tiny ext4 second disk read by xsnap-rc (see there)
+  # the ssh key and the guest's initramfs travel on a tiny ext4 second disk that dom0-rc.sh copies from
   local keydisk="$run/keys.img"
   rm -rf "$run/keys" "$keydisk"
   mkdir -p "$run/keys"
