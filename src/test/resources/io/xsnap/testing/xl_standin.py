@@ -10,14 +10,20 @@ drive xsnap's xl driver for real:
   create [-p] CFG        a domain from an xl config file (name, uuid, memory, disk = [...], vif = [...], type,
                          device_model_stubdomain_override); without uuid= a random one, as xl does
   save [-p|-c] DOM FILE  the real xl save header (magic, byte order, flags, config JSON with its NUL), then
-                         QEMU's migration stream; -p leaves the domain paused, -c running, neither destroys it
+                         QEMU's migration stream; -p leaves the domain paused, -c running, neither destroys it.
+                         A paused domain cannot be saved: a PV guest suspends cooperatively, and on real Xen 4.17
+                         (ci/xen-lab.sh) the save waited ~60 s and failed with "guest didn't acknowledge suspend,
+                         cancelling request", the domain left paused; the stand-in fails the same way at once
+                         (after XL_STANDIN_SUSPEND_WAIT seconds, default 0)
   restore [-p] [CFG] F   reads the header back and loads the stream into a new domain; with CFG the whole config
                          (name, uuid, devices) comes from CFG, as in xl's create_domain, else from the header
   pause | unpause | destroy DOM
 
 Each domain is a real QEMU process (TCG, no guest OS) whose disks are served the way Xen's QEMU serves qdisk
-disks: -blockdev nodes named <vdev>-<format> over a file node opened with locking=off, no BlockBackend name, and
-a QMP socket at <run-dir>/qmp-libxl-<domid>. Raw disks are attached too (in Xen the kernel's blkback serves
+disks: -blockdev nodes named <vdev>-<format> over a file node opened with locking=off, no BlockBackend name
+(query-block "device": ""), and a QMP socket at <run-dir>/qmp-libxl-<domid>. The device is a virtio-blk-pci with
+id <vdev> (qdev /machine/peripheral/<vdev>/...) where Xen 4.17 shows a xen-disk at /machine/unattached/device[N]
+whose "vdev" property reads "xvda0"; the tests' XenGuest finds disks by that id. Raw disks are attached too (in Xen the kernel's blkback serves
 them; xsnap must not use QMP for them and does not). Differences from Xen, on purpose or by necessity:
   * pause/unpause stop and continue QEMU (in Xen the vCPUs stop and QEMU runs on);
   * after a save QEMU has deactivated its disks, so the stand-in continues and stops it again at once to get
@@ -367,6 +373,13 @@ def cmd_save(host, args):
     flags = [a for a in args if a.startswith("-")]
     rest = [a for a in args if not a.startswith("-")]
     dom, target = host.find(rest[0]), rest[1]
+    if dom.get("paused"):
+        time.sleep(float(os.environ.get("XL_STANDIN_SUSPEND_WAIT", "0")))
+        with open(target, "wb"):
+            pass
+        die("libxl: error: libxl_dom_suspend.c: domain %d: guest didn't acknowledge suspend, cancelling request\n"
+            "libxl: error: libxl_stream_write.c: save/migration stream failed\n"
+            "Failed to save domain, resuming domain" % dom["domid"])
     data = json.dumps(dom["config"], indent=4).encode() + b"\0"
     optional = struct.pack("=I", len(data)) + data
     header = MAGIC + struct.pack("=IIII", BYTEORDER, FLAG_JSON | FLAG_STREAM_V2, 0, len(optional))

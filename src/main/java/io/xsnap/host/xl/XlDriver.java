@@ -34,7 +34,11 @@ import java.util.TreeMap;
  * domain's xl config file whose disk targets point at the reverted layers.
  */
 public final class XlDriver implements DomainDriver {
-    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Per QMP reply. Xen's QEMU can be slow to answer (nested in TCG on a loaded machine it took over 10 s for a
+     * transaction with an internal snapshot), and a reply given up on is a command that may still complete.
+     */
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
     /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */
@@ -142,25 +146,28 @@ public final class XlDriver implements DomainDriver {
     }
 
     /**
-     * {@code xl save -p} into a file made 0600 first (xl truncates it and keeps its mode); the domain ends paused.
-     * A running domain is paused just before the save ({@code xl pause}; the pause is counted from there) and
-     * unpaused again when the save fails, so a failed save leaves the domain as it was. xl reports no downtime of
-     * its own, so the save gives none.
+     * {@code xl save -p} of the running domain into a file made 0600 first (xl truncates it and keeps its mode); the
+     * domain ends paused. A PV guest suspends cooperatively, so the save must find it running: on real Xen 4.17 a
+     * save of a paused domain waits ~60 s and fails ("guest didn't acknowledge suspend"), which is why there is no
+     * {@code xl pause} before it and why a paused domain is refused here at once. The pause is counted from the start
+     * of {@code xl save} (the suspend comes early in it). When the save fails xl resumes the domain itself; the
+     * unpause in the failure path only acts if it is still paused. xl reports no downtime of its own.
      */
     @Override
     public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         if (live) {
             throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
         }
+        if (domain.state() != RunState.RUNNING) {
+            throw new HostException("domain " + domain.name() + " is " + domain.state().word() + ": xl save needs the "
+                    + "guest running to acknowledge its suspend (Xen fails the save of a paused domain after a minute); "
+                    + "unpause it first, or take a disk-only snapshot");
+        }
         Path target = file.toAbsolutePath().normalize();
         MemoryFile.create(target);
-        long stoppedAt = -1;
+        long stoppedAt = System.nanoTime();
         boolean saved = false;
         try {
-            if (domain.state() == RunState.RUNNING) {
-                stoppedAt = System.nanoTime();
-                xl.pause(domain.id());
-            }
             xl.save(domain.id(), target);
             XlSaveFile header = XlSaveFile.read(target);
             if (!header.domainName().equals(domain.name())) {
@@ -174,12 +181,10 @@ public final class XlDriver implements DomainDriver {
         } finally {
             if (!saved) {
                 deleteQuietly(target);
-                if (stoppedAt >= 0) {
-                    try {
-                        resume(domain);
-                    } catch (HostException e) {
-                        // the save's own failure is the one to report; the caller's journalled pause resumes again
-                    }
+                try {
+                    resume(domain);
+                } catch (HostException e) {
+                    // the save's own failure is the one to report; the caller's journalled pause resumes again
                 }
             }
         }

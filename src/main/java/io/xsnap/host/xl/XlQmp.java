@@ -24,6 +24,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class XlQmp {
     private static final Duration JOB_TIMEOUT = Duration.ofHours(6);
+    /**
+     * The snapshot transaction's reply. QEMU finishes a transaction it has started whether or not anyone waits: on
+     * real Xen (nested, loaded) a transaction given up on after 10 s had still made its internal snapshot, which the
+     * undo then did not know of. So wait long; the guest is paused or the cut is crash-consistent anyway.
+     */
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<String> FORMATS = Set.of("qcow2", "raw", "qcow", "vhd", "qed", "vpc");
 
     private XlQmp() {
@@ -70,7 +76,11 @@ final class XlQmp {
                 inserted.path("drv").asString(""), chain);
     }
 
-    /** The qdev path names the vdev as a device id, or the device has a "vdev" property (xen-block) equal to it. */
+    /**
+     * The qdev path names the vdev as a device id, or the device has a "vdev" property (xen-block) naming it: on Xen
+     * 4.17 that property of disk xvda reads "xvda0" (QEMU prints the disk and its partition number, 0 for the whole
+     * disk) and the qdev path is "/machine/unattached/device[N]".
+     */
     private static boolean isDevice(QmpClient qmp, String qdev, String vdev) {
         if (qdev.isEmpty()) {
             return false;
@@ -79,8 +89,10 @@ final class XlQmp {
             return true;
         }
         try {
-            return vdev.equals(qmp.execute("qom-get", QmpClient.args().put("path", qdev).put("property", "vdev"))
-                    .asString(""));
+            String property = qmp.execute("qom-get", QmpClient.args().put("path", qdev).put("property", "vdev"))
+                    .asString("");
+            boolean wholeDisk = !vdev.isEmpty() && Character.isLetter(vdev.charAt(vdev.length() - 1));
+            return property.equals(vdev) || (wholeDisk && property.equals(vdev + "0"));
         } catch (QmpException e) {
             return false;
         }
@@ -121,7 +133,7 @@ final class XlQmp {
             }
         }
         try {
-            qmp.execute("transaction", QmpClient.args().set("actions", actions));
+            qmp.execute("transaction", QmpClient.args().set("actions", actions), TRANSACTION_TIMEOUT);
         } catch (QmpException e) {
             throw new HostException("domain " + domain + ": the disk snapshot transaction failed, no disk was "
                     + "changed: " + e.desc(), e);

@@ -118,4 +118,33 @@ class XlListTest {
         assertTrue(assertThrows(HostException.class, () -> XlList.parse(noVdev, TABLE)).getMessage()
                 .contains("domain web01 has a disk without vdev"));
     }
+
+    /**
+     * Verbatim from real Xen 4.17 in the lab (ci/xen-lab.sh, docs/xen-lab.md): a PV domain with a qcow2 disk and a raw
+     * disk. libxl leaves {@code backend} out for both (qdisk for the qcow2 one, phy/blkback for the raw one: xenstore
+     * showed {@code backend/qdisk/<id>/51712 type "qdisk"} and {@code backend/vbd/<id>/51728 type "phy"}), writes
+     * {@code c_info.domid} 4294967295 and {@code colo_restore_enable "False"}; the State column of a domain waiting
+     * for a CPU under load was {@code ------}.
+     */
+    @Test
+    void whatXen417PrintedForAPvDomainWithAQcow2AndARawDisk() throws java.io.IOException {
+        String longList = resource("xl-list-l-xen-4.17-pv.json");
+        String table = resource("xl-list-xen-4.17-pv.txt");
+        List<XlDomain> domains = XlList.parse(longList, table);
+        assertEquals(1, domains.size());
+        XlDomain web = domains.get(0);
+        assertEquals("web02", web.name());
+        assertEquals(4, web.domid());
+        assertEquals(RunState.RUNNING, web.state());
+        assertEquals(List.of(
+                new XlDomain.Disk("xvda", Path.of("/lab/xfs/web02-a.qcow2"), "qcow2", "qdisk", false),
+                new XlDomain.Disk("xvdb", Path.of("/lab/xfs/web02-b.raw"), "raw", "phy", false)), web.disks());
+        assertEquals("xvda-qcow2", web.disks().get(0).nodeName());
+    }
+
+    private static String resource(String name) throws java.io.IOException {
+        try (java.io.InputStream in = XlListTest.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
 }
