@@ -86,7 +86,7 @@ final class Creator {
                 pause.expect(running);
                 if (c.live()) {
                     ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
-                            + cuts.size() + " disk(s) at the switch-over"));
+                            + cuts.size() + " disk(s) at the same instant"));
                 } else {
                     if (running) {
                         ctx.reporter().say("  pausing " + domain.name());
@@ -98,6 +98,16 @@ final class Creator {
                 save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
                 if (running) {
                     pause.startedAt(save.stoppedAtNanos());
+                    if (save.resumedAtNanos() >= 0) {
+                        pause.resumedAt(save.resumedAtNanos());
+                    }
+                }
+                if (c.live()) {
+                    ctx.reporter().say("  memory saved " + switch (save.way()) {
+                        case BACKGROUND -> "in the background: the memory of the instant the disks were cut";
+                        case PRE_COPY -> "with pre-copy: the memory of the end of the copy, when the disks were cut";
+                        case STOPPED -> "while the guest stood still";
+                    });
                 }
             } else if (!cuts.isEmpty()) {
                 boolean copies = c.disks().stream().anyMatch(DiskChange::reflinkCopy);

@@ -31,6 +31,16 @@ public final class Recovery {
         java.util.ArrayList<String> resumed = new java.util.ArrayList<>();
         for (Journal.Entry e : open) {
             DomainInfo d = domains.stream().filter(x -> x.name().equals(e.domain())).findFirst().orElse(null);
+            if (d != null && d.state().active()) {
+                try {
+                    if (ctx.driver().endMemorySave(d)) {
+                        ctx.reporter().say("recovery: ended the memory save an interrupted run left in " + d.name()
+                                + " (" + e.change() + ")");
+                    }
+                } catch (HostException ex) {
+                    ctx.reporter().say("recovery: could not end the memory save in " + d.name() + ": " + ex.getMessage());
+                }
+            }
             if (d != null && d.state() == RunState.PAUSED) {
                 ctx.reporter().say("recovery: resuming " + d.name() + ", left paused by an interrupted run (" + e.change() + ")");
                 try {

@@ -79,6 +79,17 @@ public interface DomainDriver {
         return false;
     }
 
+    /**
+     * Ends a memory save an interrupted xsnap run left running in the domain (QEMU writes on after xsnap
+     * died), cancelled or, where cancelling would harm the guest, waited for, so its file can be removed and
+     * the domain resumed.
+     *
+     * @return whether there was such a save
+     */
+    default boolean endMemorySave(DomainInfo domain) {
+        return false;
+    }
+
     /** What {@link #start} needs later to bring this domain back. */
     RestartRecipe restartRecipe(DomainInfo domain);
 
