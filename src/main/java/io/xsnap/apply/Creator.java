@@ -38,11 +38,13 @@ final class Creator {
      *
      * @param pauseMillis    how long the domain stood still, or -1 when it was not paused
      * @param downtimeMillis a live save: the hypervisor's measure of the switch-over, else -1
+     * @param memorySave     how memory was saved, or null when it was not
+     * @param saveMillis     the memory save from its start until the file was complete and fsynced, or -1
      */
-    record Taken(long pauseMillis, long downtimeMillis) {
+    record Taken(long pauseMillis, long downtimeMillis, MemorySave.Way memorySave, long saveMillis) {
         /** A change that may pause the domain but saves no memory (revert, delete, ...): no downtime to report. */
         static Taken paused(long pauseMillis) {
-            return new Taken(pauseMillis, -1);
+            return new Taken(pauseMillis, -1, null, -1);
         }
     }
 
@@ -63,6 +65,7 @@ final class Creator {
         boolean cut = false;
         Pause pause = new Pause(ctx, domain, c.address());
         MemorySave save = MemorySave.of(0);
+        long saveStart = -1;
         try {
             List<DiskCut> cuts = new ArrayList<>();
             for (DiskChange d : c.disks()) {
@@ -95,6 +98,7 @@ final class Creator {
                             + cuts.size() + " disk(s) in one transaction"));
                 }
                 journal.step(c, driver, Step.SAVE, cutUndo);
+                saveStart = System.nanoTime();
                 save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
                 if (running) {
                     pause.startedAt(save.stoppedAtNanos());
@@ -130,8 +134,14 @@ final class Creator {
             throw e;
         }
         long paused = pause.resume();
+        long saveMillis = -1;
+        if (memFile != null) {
+            // durable before the manifest names it (finish syncs again: free), timed as part of the save
+            StoreFiles.sync(memFile);
+            saveMillis = (System.nanoTime() - saveStart) / 1_000_000;
+        }
         finish(c, recipe, parent, memFile == null ? -1 : save.bytes(), Math.max(paused, 0));
-        return new Taken(paused, save.downtimeMillis());
+        return new Taken(paused, save.downtimeMillis(), memFile == null ? null : save.way(), saveMillis);
     }
 
     /**
