@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Samples the busy test guest's pass counter (src/test/resources/io/xsnap/testing/busy_guest.S: one count per
-64 KiB chunk written) through a QMP monitor of its own, every 20 ms, until killed.
+64 KiB chunk written) and QEMU's migration state through a QMP monitor of its own, every 20 ms, until killed.
 
-usage: bench/guest_counter.py SOCKET OUT     OUT gets lines "<unix time, s> <counter>"
+usage: bench/guest_counter.py SOCKET OUT     OUT gets lines "<unix time, s> <counter> <migration state>"
 """
 import json
 import socket
@@ -28,8 +28,9 @@ def main():
     with open(sys.argv[2], 'w', buffering=1) as out:
         while True:
             text = execute('human-monitor-command', **{'command-line': 'xp /1wx 0x500'}).get('return', '')
+            state = execute('query-migrate').get('return', {}).get('status', 'none')
             if ':' in text:
-                out.write('%.4f %d\n' % (time.time(), int(text.split(':')[1].strip(), 16)))
+                out.write('%.4f %d %s\n' % (time.time(), int(text.split(':')[1].strip(), 16), state))
             time.sleep(0.02)
 
 

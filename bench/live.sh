@@ -10,8 +10,9 @@
 # low memory (up to 3 GiB) as fast as it can; the idle one has no bootable disk and halts in the firmware.
 # Reported per size, load and way: the pause (xsnap's pause_millis: stop until the guest runs again), the
 # total (save_millis: from the start of the save until the memory file is complete and fsynced, the disk cut
-# included) and, busy, the guest's slowdown during the save (its memory-writing rate before the save over its
-# mean rate during it, from its counter sampled through a second QMP monitor). Baseline: `dd if=/dev/zero bs=1M conv=fsync` of the memory file's
+# included) and, busy, the guest's slowdown during the save (its memory-writing rate in the second before the
+# start of xsnap over its mean rate while the migration was active, both sampled through a second QMP
+# monitor; the JVM's own start competes for the CPU too). Baseline: `dd if=/dev/zero bs=1M conv=fsync` of the memory file's
 # size into the store's file system (median of 3). Targets: the background total of a busy guest at most
 # 1.3x that dd; the background pause at most the pre-copy pause of the same guest.
 #
@@ -81,21 +82,19 @@ rate() {
         END { print (n > 1 && t1 > t0) ? (c1 - c0) / (t1 - t0) : 0 }' "$work/counter.txt"
 }
 
-# how many times slower the guest wrote memory during the save: its rate in the second before xsnap started
-# gives the chunks it would have written over the whole run [T0, T1]; what it did not write is the time it
-# lost, all of it within the save (SAVE_MS)
+# how many times slower the guest wrote memory while QEMU saved it: its rate in the second before xsnap
+# started (T0) over its rate while the migration was active (both from the watcher's samples)
 slowdown() {
-    local t0=$1 t1=$2 save_ms=$3 before
-    before=$(rate "$(awk -v t="$t0" 'BEGIN {print t - 1}')" "$t0")
-    awk -v r="$before" -v a="$t0" -v b="$t1" -v s="$save_ms" -f /dev/stdin "$work/counter.txt" <<'AWK'
-$1 >= a && $1 <= b { if (!n++) { c0 = $2; t0 = $1 } c1 = $2; t1 = $1 }
-END {
-    lost = (t1 - t0) - (c1 - c0) / r          # seconds the guest did not write at its full rate
-    speed = 1 - lost / (s / 1000)             # its share of full speed during the save
-    if (speed < 0.001) speed = 0.001
-    printf "%.1f\n", (speed > 1) ? 1 : 1 / speed
-}
-AWK
+    awk -v x0="$1" '$3 == "active" || $3 == "setup" { if (!n++) { s0 = $1; d0 = $2 } s1 = $1; d1 = $2 }
+         { t[NR] = $1; c[NR] = $2 }
+         END {
+             for (i = 1; i <= NR; i++) if (t[i] >= x0 - 1 && t[i] < x0) { if (!m++) { b0 = t[i]; e0 = c[i] } b1 = t[i]; e1 = c[i] }
+             before = (b1 > b0) ? (e1 - e0) / (b1 - b0) : 0
+             during = (s1 > s0) ? (d1 - d0) / (s1 - s0) : 0
+             if (n < 2 || before <= 0) print "-"
+             else if (during <= 0) print "stalled"
+             else printf "%.1f\n", before / during
+         }' "$work/counter.txt"
 }
 
 # busy: wait until the guest has written all its memory once (the counter passed the chunks of its region)
@@ -143,7 +142,7 @@ for mib in "${sizes[@]}"; do
                     watcher=
                 fi
                 if [[ $rc == 137 ]]; then
-                    [[ $load == busy ]] && slows+=("$(slowdown "$t0" "$t1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%d", (b - a) * 1000}')")")
+                    [[ $load == busy ]] && slows+=("$(slowdown "$t0")")
                     # killed at the cap: the next run must end the save the killed one left (recovery)
                     totals+=("DNF")
                     pauses+=("DNF")
@@ -159,7 +158,7 @@ for mib in "${sizes[@]}"; do
                 fi
                 pauses+=("$(jq -r '.results[0].pause_millis' "$work/out.json")")
                 totals+=("$(jq -r '.results[0].save_millis' "$work/out.json")")
-                [[ $load == busy ]] && slows+=("$(slowdown "$t0" "$t1" "${totals[-1]}")")
+                [[ $load == busy ]] && slows+=("$(slowdown "$t0")")
                 used+=("$(jq -r '.results[0].memory_save' "$work/out.json")")
                 files+=("$(stat -c %s "$store/$name/s$r/memory.save")")
                 stop_guest
@@ -172,7 +171,7 @@ for mib in "${sizes[@]}"; do
                 TOTAL[$key]=$(printf '%s\n' "${totals[@]}" | median)
                 FILES[$key]=$(printf '%s\n' "${files[@]}" | median)
             fi
-            SLOW[$key]=$([[ ${#slows[@]} -gt 0 ]] && printf '%s\n' "${slows[@]}" | median || echo -)
+            SLOW[$key]=$([[ ${#slows[@]} -gt 0 ]] && printf '%s\n' "${slows[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' || echo -)
             WAYS[$key]="${used[*]}"
             note "live $mib MiB $load $way: saved as ${used[*]:-?}; pauses ${pauses[*]} ms, totals ${totals[*]} ms," \
                 "slowdown ${slows[*]:--}x, memory files ${files[*]:-} bytes"
