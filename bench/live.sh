@@ -177,7 +177,8 @@ for mib in "${sizes[@]}"; do
                 TOTAL[$key]=$(printf '%s\n' "${totals[@]}" | median)
                 FILES[$key]=$(printf '%s\n' "${files[@]}" | median)
             fi
-            SLOW[$key]=$([[ ${#slows[@]} -gt 0 ]] && printf '%s\n' "${slows[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' || echo -)
+            SLOW[$key]=$([[ ${#slows[@]} -gt 0 ]] && printf '%s\n' "${slows[@]}" | grep -E '^[0-9.]+$' | median || true)
+            SLOW[$key]=${SLOW[$key]:--}
             WAYS[$key]="${used[*]}"
             note "live $mib MiB $load $way: saved as ${used[*]:-?}; pauses ${pauses[*]} ms, totals ${totals[*]} ms," \
                 "slowdown ${slows[*]:--}x, memory files ${files[*]:-} bytes"
