@@ -15,9 +15,21 @@ public final class CurrentMarker {
         return layout.currentMarker(domain);
     }
 
+    /**
+     * The name in the marker, or null when there is none. The marker is store data (invariant 8): a marker that is
+     * not a link-free small file holding one plain name counts as none, so it cannot become a new snapshot's parent.
+     */
     public static String read(StoreLayout layout, String domain) throws IOException {
         Path f = file(layout, domain);
-        return Files.isRegularFile(f) ? Files.readString(f, StandardCharsets.UTF_8).strip() : null;
+        if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.size(f) > 256) {
+            return null;
+        }
+        String name = Files.readString(f, StandardCharsets.UTF_8).strip();
+        try {
+            return io.xsnap.observe.StorePaths.plainName(name, f, "the current snapshot");
+        } catch (io.xsnap.observe.StorePaths.DamagedRecord e) {
+            return null;
+        }
     }
 
     static void write(StoreLayout layout, String domain, String snapshot) throws IOException {

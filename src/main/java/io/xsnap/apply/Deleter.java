@@ -25,9 +25,28 @@ final class Deleter {
     }
 
     long run(Change c, Actual actual) throws IOException {
+        refuseStrayFiles(c);
         ctx.journal().begin(c, ctx.driver().name(), null, null);
         finish(c, actual, Step.DONE);
         return -1;
+    }
+
+    /**
+     * A file in the snapshot's directory that the plan does not remove (a note someone left there) would stop the
+     * delete half way, at the directory: refuse before the first step instead, naming it.
+     */
+    private void refuseStrayFiles(Change c) throws IOException {
+        Path dir = ctx.layout().snapshotDir(c.domain(), c.snapshot());
+        if (!c.removes().contains(dir) || !java.nio.file.Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        java.util.List<String> stray = StoreFiles.names(dir).stream()
+                .filter(n -> !c.removes().contains(dir.resolve(n))).toList();
+        if (!stray.isEmpty()) {
+            throw new io.xsnap.host.HostException("refusing to delete " + c.address() + ": its directory " + dir
+                    + " holds " + String.join(", ", stray) + ", which xsnap did not make; move "
+                    + (stray.size() == 1 ? "it" : "them") + " out of the store, then delete again (nothing was changed)");
+        }
     }
 
     /**
@@ -42,8 +61,32 @@ final class Deleter {
                 merge(c, d, actual);
             }
         }
+        reparentChildren(c, actual);
         new Remover(ctx).remove(c, c.address());
         ctx.journal().step(c, ctx.driver().name(), closeStep, null);
+    }
+
+    /**
+     * The snapshots taken after the deleted one (its children) take its parent, as libvirt does; done before its
+     * manifest goes, so a run interrupted after it finds the children already moved.
+     */
+    private void reparentChildren(Change c, Actual actual) throws IOException {
+        io.xsnap.observe.StoredSnapshot gone = actual.snapshots().stream()
+                .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst().orElse(null);
+        if (gone == null) {
+            return;
+        }
+        for (io.xsnap.observe.StoredSnapshot child : actual.snapshots()) {
+            io.xsnap.observe.Manifest m = child.manifest();
+            if (m.domain().equals(c.domain()) && c.snapshot().equals(m.parent())) {
+                io.xsnap.observe.Manifest moved = new io.xsnap.observe.Manifest(m.formatVersion(), m.name(), m.domain(),
+                        m.driver(), m.created(), m.description(), m.state(), m.memory(), m.disks(),
+                        gone.manifest().parent(), m.restart());
+                ctx.reporter().say("  " + m.domain() + "/" + m.name() + ": parent " + c.snapshot() + " -> "
+                        + (moved.parent() == null ? "none" : moved.parent()));
+                StoreFiles.writeAtomically(ctx.layout().manifest(m.domain(), m.name()), ctx.json().writeValueAsBytes(moved));
+            }
+        }
     }
 
     private void deleteInternal(Change c, DiskChange d, Actual actual) {

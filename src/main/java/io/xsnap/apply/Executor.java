@@ -70,6 +70,12 @@ public final class Executor {
                         + result.saveMillis() + " ms"));
             } catch (HostException | UncheckedIOException e) {
                 result = new ChangeResult(change, false, -1, -1, millisSince(start), e.getMessage());
+            } catch (java.nio.file.FileSystemException e) {
+                // a file of the store that could not be changed: name it and the reason, not the exception class
+                result = new ChangeResult(change, false, -1, -1, millisSince(start), e.getFile() + ": "
+                        + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()
+                        .replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT))
+                        + (e.getOtherFile() != null ? " (" + e.getOtherFile() + ")" : ""));
             } catch (IOException e) {
                 result = new ChangeResult(change, false, -1, -1, millisSince(start), e.toString());
             }

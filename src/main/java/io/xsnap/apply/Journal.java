@@ -146,7 +146,7 @@ public final class Journal {
     public List<Interrupted> interrupted() {
         Map<String, Open> open = new LinkedHashMap<>();
         for (Entry e : read()) {
-            if (e.change() == null) {
+            if (e.change() == null || e.step() == null) {
                 continue;
             }
             Open o = open.get(e.change());
@@ -165,7 +165,7 @@ public final class Journal {
         List<Interrupted> out = new ArrayList<>();
         for (Map.Entry<String, Open> e : open.entrySet()) {
             Interrupted i = e.getValue().toInterrupted(e.getKey());
-            if (i.change() != null || i.pauseOpen()) {
+            if (i.change() != null || i.pauseOpen() || i.damage() != null) {
                 out.add(i);
             }
         }
@@ -212,13 +212,23 @@ public final class Journal {
             Change change = null;
             RestartRecipe recipe = null;
             String parent = null;
+            String damage = null;
             if (begin != null && begin.data() != null) {
                 JsonNode d = begin.data();
-                change = d.hasNonNull("change") ? json.treeToValue(d.get("change"), Change.class) : null;
-                recipe = d.hasNonNull("recipe") ? json.treeToValue(d.get("recipe"), RestartRecipe.class) : null;
-                parent = d.hasNonNull("parent") ? d.get("parent").asString() : null;
+                try {
+                    change = d.hasNonNull("change") ? json.treeToValue(d.get("change"), Change.class) : null;
+                    recipe = d.hasNonNull("recipe") ? json.treeToValue(d.get("recipe"), RestartRecipe.class) : null;
+                    parent = d.hasNonNull("parent") ? d.get("parent").asString() : null;
+                } catch (tools.jackson.core.JacksonException | IllegalArgumentException | NullPointerException e) {
+                    change = null;
+                    damage = "its begin entry does not hold a readable change: " + (e instanceof tools.jackson.core.JacksonException j
+                            ? j.getOriginalMessage() : e.getMessage());
+                }
+                if (change != null && !address.equals(change.address())) {
+                    damage = "its begin entry holds the change of " + change.address();
+                }
             }
-            return new Interrupted(address, domain, change, steps, recipe, parent, bytes, paused);
+            return new Interrupted(address, domain, change, steps, recipe, parent, bytes, paused, damage);
         }
     }
 

@@ -2,11 +2,13 @@ package io.xsnap.apply;
 
 import io.xsnap.host.HostException;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.StorePaths;
 import io.xsnap.plan.Change;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Deletes exactly the paths a change listed in {@code removes} (invariant 5), each image only after
@@ -26,18 +28,34 @@ final class Remover {
             return;
         }
         Actual fresh = ctx.observer().observe();
+        StorePaths trust = StorePaths.of(ctx.layout(), fresh);
         Path snapshotDir = ctx.layout().snapshotDir(c.domain(), c.snapshot());
-        for (Path p : c.removes()) {
+        for (Path listed : c.removes()) {
+            // the change may come from the journal: its paths are data until they pass here (invariant 8)
+            Path p = trust.inStore(listed, ctx.layout().journal(), "a path " + c.address() + " removes");
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
             if (Files.isSymbolicLink(p)) {
                 throw new HostException("refusing to delete " + p + ": a symbolic link in the store");
             }
+            Path real = trust.resolvedInStore(p);
+            if (real == null || !real.equals(p)) {
+                throw new HostException("refusing to delete " + p + ": it resolves to " + p.toRealPath()
+                        + ", outside the store " + ctx.layout().root());
+            }
             boolean ownFile = p.startsWith(snapshotDir);
             String why = ownFile ? null : guard.refusal(p, fresh, owner);
             if (why != null) {
                 throw new HostException("refusing to delete " + p + ": " + why);
+            }
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                List<String> left = StoreFiles.names(p);
+                if (!left.isEmpty()) {
+                    throw new HostException("cannot remove " + p + ": it holds " + String.join(", ", left)
+                            + ", which xsnap did not make; move " + (left.size() == 1 ? "it" : "them")
+                            + " out of the store, then run xsnap again");
+                }
             }
             ctx.journal().append(new Journal.Entry(c.address(), "remove " + p, c.domain(), ctx.driver().name(), null));
             ctx.reporter().say("  removing " + p);

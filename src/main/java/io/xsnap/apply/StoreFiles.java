@@ -66,4 +66,11 @@ public final class StoreFiles {
             ch.force(true);
         }
     }
+
+    /** The names in directory {@code dir}, sorted (for messages about what a directory still holds). */
+    public static java.util.List<String> names(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
 }

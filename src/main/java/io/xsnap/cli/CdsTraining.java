@@ -100,12 +100,14 @@ public final class CdsTraining {
 
     /**
      * A minimal qcow2 version 3 image of 1 MiB with 512-byte clusters: the header, an optional backing file
-     * name, and an optional one-entry snapshot table in the second cluster. No data.
+     * name, an optional one-entry snapshot table in the second cluster, an empty refcount table in the third
+     * and an empty active L1 table (32 entries, what 1 MiB needs) in the fourth. No data.
      */
     static byte[] qcow2(String backing, String snapshot) {
-        ByteBuffer b = ByteBuffer.allocate(1024);
+        ByteBuffer b = ByteBuffer.allocate(2048);
         b.putInt(0, 0x514649fb).putInt(4, 3);
         b.putInt(20, 9).putLong(24, 1 << 20);
+        b.putInt(36, 32).putLong(40, 1536).putLong(48, 1024).putInt(56, 1);
         b.putInt(96, 4).putInt(100, 112);
         if (backing != null) {
             byte[] name = backing.getBytes(StandardCharsets.UTF_8);

@@ -28,6 +28,11 @@ abstract class ChangeCommand implements Callable<Integer> {
         Names.check(spec.commandLine(), field, value);
     }
 
+    /** A snapshot name typed on the command line: as {@link #checkName}, and none of the store's own names. */
+    void checkSnapshotName(String field, String value) {
+        Names.checkSnapshot(spec.commandLine(), field, value);
+    }
+
     /**
      * Plans the one change asked for and applies it: the command is the confirmation, and no spec is
      * planned again afterwards (see {@link ChangeRun#run}).

@@ -30,7 +30,7 @@ public final class CloneCommand extends ChangeCommand {
     @Override
     public Integer call() {
         checkName("domain", domain);
-        checkName("snapshot", snapshot);
+        checkSnapshotName("snapshot", snapshot);
         checkName("--to", to);
         if (paused && !start) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--paused needs --start");

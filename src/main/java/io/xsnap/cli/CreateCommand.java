@@ -54,7 +54,7 @@ public final class CreateCommand extends ChangeCommand {
         });
         checkName("domain", domain);
         if (name != null) {
-            checkName("--name", name);
+            checkSnapshotName("--name", name);
         }
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);

@@ -18,7 +18,7 @@ public final class DeleteCommand extends ChangeCommand {
     @Override
     public Integer call() {
         checkName("domain", domain);
-        checkName("snapshot", snapshot);
+        checkSnapshotName("snapshot", snapshot);
         HostContext ctx = new HostContext(host);
         return change(ctx, (actual, now) -> new Planner(ctx.layout, now).delete(actual, domain, snapshot));
     }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
                 + "headers without starting qemu-img. An xl save file (guest memory) shows the domain and disks its "
                 + "header names.",
             "With --json each chain element has the keys of `qemu-img info --output=json --backing-chain` "
-                + "(format-specific holds only compat, corrupt and data-file)."},
+                + "(format-specific holds what the qcow2 header says; not bitmaps nor the details of encrypt)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {
             "0:every image and backing file was read",
@@ -79,7 +79,7 @@ public final class ImagesCommand implements Callable<Integer> {
                     view.saveFile(arg, XlSaveFile.read(Path.of(arg)));
                     continue;
                 }
-                ImageChain chain = reader.readChain(Path.of(arg), format.readerFormat);
+                ImageChain chain = reader.readChain(Path.of(arg), arg, format.readerFormat);
                 error = chain.complete() ? null : chain.error().getMessage();
                 view.image(arg, chain.images(), error);
             } catch (ImageException e) {

@@ -61,16 +61,20 @@ public final class ListCommand implements Callable<Integer> {
                                 : " on " + d.base())).toList()));
             }
         }
+        List<io.xsnap.observe.Damaged> damaged = actual.damaged().stream()
+                .filter(d -> domain == null || domain.equals(d.domain())).toList();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("format_version", 1);
             doc.put("snapshots", entries);
             doc.put("clones", clones);
+            doc.put("damaged", damaged);
             out.println(ctx.json().writeValueAsString(doc));
         } else {
-            printTree(entries, out);
+            printTree(entries, damaged.isEmpty(), out);
             printClones(entries, clones, out);
+            printDamaged(damaged, out);
         }
         out.flush();
         return ExitCodes.OK;
@@ -141,9 +145,23 @@ public final class ListCommand implements Callable<Integer> {
         }
     }
 
-    private static void printTree(List<Entry> entries, PrintWriter out) {
+    /** The store's records xsnap cannot trust (invariant 8), each with its file and what is wrong. */
+    static void printDamaged(List<io.xsnap.observe.Damaged> damaged, PrintWriter out) {
+        if (damaged.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("Damaged (xsnap lists these and touches none of them; repair or move the file away by hand):");
+        for (io.xsnap.observe.Damaged d : damaged) {
+            out.printf("  ! %s%s: %s is damaged: %s%n", d.snapshot() == null ? "clone " : "", d.address(), d.file(), d.why());
+        }
+    }
+
+    private static void printTree(List<Entry> entries, boolean nothingElse, PrintWriter out) {
         if (entries.isEmpty()) {
-            out.println("No snapshots.");
+            if (nothingElse) {
+                out.println("No snapshots.");
+            }
             return;
         }
         Instant now = Instant.now();

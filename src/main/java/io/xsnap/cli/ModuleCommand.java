@@ -139,6 +139,10 @@ public final class ModuleCommand extends ChangeCommand {
     private ModuleResult snapshot(HostContext ctx, SnapshotParams p, boolean checkMode) {
         requireName("domain", p.domain());
         requireName("name", p.name());
+        String reserved = Names.snapshotProblem("name", p.name());
+        if (reserved != null) {
+            throw new XsnapExit(ExitCodes.USAGE, reserved);
+        }
         String state = p.state() == null ? "present" : p.state();
         boolean memory = p.memory() == null || p.memory();
         boolean live = p.live() != null && p.live();

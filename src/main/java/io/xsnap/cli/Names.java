@@ -27,6 +27,24 @@ final class Names {
         return null;
     }
 
+    /** What is wrong with {@code value} as a snapshot name (also one of the store's own names), or null. */
+    static String snapshotProblem(String what, String value) {
+        String problem = problem(what, value);
+        if (problem == null && io.xsnap.observe.StoreLayout.RESERVED_SNAPSHOT_NAMES.contains(value)) {
+            return what + " '" + value + "' is reserved: the store keeps its own " + value + " in each domain's directory,"
+                    + " beside the snapshots; choose another name (reserved: "
+                    + String.join(", ", io.xsnap.observe.StoreLayout.RESERVED_SNAPSHOT_NAMES) + ")";
+        }
+        return problem;
+    }
+
+    static void checkSnapshot(CommandLine cl, String what, String value) {
+        String problem = snapshotProblem(what, value);
+        if (problem != null) {
+            throw new CommandLine.ParameterException(cl, problem);
+        }
+    }
+
     static void checkDisk(CommandLine cl, String vdev) {
         if (!VDEV.matcher(vdev).matches()) {
             throw new CommandLine.ParameterException(cl, "--disk '" + printable(vdev) + "' is not a valid disk name: a"

@@ -38,7 +38,7 @@ public final class RevertCommand extends ChangeCommand {
     @Override
     public Integer call() {
         checkName("domain", domain);
-        checkName("snapshot", snapshot);
+        checkSnapshotName("snapshot", snapshot);
         String after = runAfter.running ? "running" : runAfter.paused ? "paused" : null;
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);

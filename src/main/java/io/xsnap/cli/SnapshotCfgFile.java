@@ -104,7 +104,23 @@ record SnapshotCfgFile(String name, String description, String memoryPath, Map<S
                 throw error(lineOf("name"), "name '" + name + "' is not a valid snapshot name: 1-64 of A-Z a-z 0-9 . _ -, "
                         + "starting with a letter or digit, no '..'");
             }
+            if (io.xsnap.observe.StoreLayout.RESERVED_SNAPSHOT_NAMES.contains(name)) {
+                throw errorAtValue("name", "name '" + name + "' is reserved: the store keeps its own " + name
+                        + " in each domain's directory, beside the snapshots; choose another name (reserved: "
+                        + String.join(", ", io.xsnap.observe.StoreLayout.RESERVED_SNAPSHOT_NAMES) + ")");
+            }
             return new SnapshotCfgFile(name, description, memory == null || memory.isEmpty() ? null : memory, disks);
+        }
+
+        /** An error at the value of setting {@code key}: FILE:LINE:COL, the column of its first character. */
+        private XsnapExit errorAtValue(String key, String what) {
+            int line = lineOf(key);
+            String text = this.text.split("\n", -1)[line - 1];
+            int col = text.indexOf('=', Math.max(0, text.indexOf(key))) + 1;
+            while (col > 0 && col < text.length() && Character.isWhitespace(text.charAt(col))) {
+                col++;
+            }
+            return new XsnapExit(ExitCodes.DATAERR, source + ":" + line + ":" + Math.max(1, col + 1) + ": " + what);
         }
 
         private int lineOf(String key) {

@@ -62,7 +62,7 @@ public final class SnapshotCreateCommand extends ChangeCommand {
         CommandLine cl = spec.commandLine();
         checkName("domain", domain);
         if (name != null) {
-            checkName("--name", name);
+            checkSnapshotName("--name", name);
         }
         boolean cfgForm = target != null && Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         if (cfgForm && !Files.isRegularFile(target)) {
@@ -77,7 +77,7 @@ public final class SnapshotCreateCommand extends ChangeCommand {
         Path dir = target == null || cfgForm ? null : target.toAbsolutePath().normalize();
         String snapshot = name != null ? name : cfg != null ? cfg.name() : dir != null ? dir.getFileName().toString() : null;
         if (snapshot != null) {
-            checkName("snapshot name", snapshot);
+            checkSnapshotName("snapshot name", snapshot);
         }
         boolean memory = cfg == null || cfg.memoryPath() != null;
         if (cfg != null && cfg.memoryPath() != null) {

@@ -14,11 +14,13 @@ import java.util.List;
  * @param problems   things observed that could not be read (a corrupt image, a bad manifest), for people
  * @param appliedReverts the one-shot revert requests already carried out, as "domain/id", sorted
  * @param clones     the clones the store records, sorted by name
+ * @param damaged    the store's records that cannot be trusted (invariant 8), sorted by address: acted on by nothing
  */
 public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
                      List<String> incomplete, List<String> problems, List<String> appliedReverts,
-                     List<CloneRecord> clones) {
+                     List<CloneRecord> clones, List<Damaged> damaged) {
     public Actual {
+        damaged = damaged == null ? List.of() : List.copyOf(damaged);
         domains = List.copyOf(domains);
         images = List.copyOf(images);
         snapshots = List.copyOf(snapshots);
@@ -26,6 +28,19 @@ public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> im
         problems = List.copyOf(problems);
         appliedReverts = appliedReverts == null ? List.of() : List.copyOf(appliedReverts);
         clones = clones == null ? List.of() : List.copyOf(clones);
+    }
+
+    /** A state without damaged records. */
+    public Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
+                  List<String> incomplete, List<String> problems, List<String> appliedReverts,
+                  List<CloneRecord> clones) {
+        this(driver, domains, images, snapshots, incomplete, problems, appliedReverts, clones, List.of());
+    }
+
+    /** The damaged record of snapshot {@code domain/snapshot} (or of clone {@code domain}, snapshot null), or null. */
+    public Damaged damaged(String domain, String snapshot) {
+        return damaged.stream().filter(d -> d.domain().equals(domain) && java.util.Objects.equals(d.snapshot(), snapshot))
+                .findFirst().orElse(null);
     }
 
     /** A state without clones. */

@@ -37,47 +37,89 @@ public final class Observer {
         this.store = store;
     }
 
+    /**
+     * Observes in rounds so that no record of the store steers a read (invariant 8): first the chains of the
+     * domains' disks (the only files outside the store a record may name), then the store's own layers; then each manifest and clone record is checked against the store
+     * and those chains ({@link StorePaths}), and only the files of the records that pass are read. A record that
+     * fails is {@link Damaged}: listed, acted on by nothing.
+     */
     public Actual observe() {
         List<DomainInfo> domains = driver.list();
         Contents contents = store.read();
         List<String> problems = new ArrayList<>(contents.problems());
+        List<Damaged> damaged = new ArrayList<>(contents.damaged());
         Map<Path, String> roots = new java.util.LinkedHashMap<>();
         for (DomainInfo d : domains) {
             for (DiskInfo disk : d.disks()) {
                 roots.putIfAbsent(disk.path(), disk.format());
             }
         }
+        Map<Path, ImageInfo> seen = new HashMap<>();
+        java.util.Set<Path> tried = new java.util.HashSet<>();
+        readGraph(roots, problems, seen, tried);
+        // the domains' chains vouch for files outside the store; a layer file of the store does not
+        StorePaths trust = new StorePaths(store.layout(), java.util.Set.copyOf(seen.keySet()),
+                domains.stream().map(DomainInfo::name).toList());
+        Path storeRoot = store.layout().root();
+        Map<Path, String> layers = new java.util.LinkedHashMap<>();
+        for (Path layer : layers(storeRoot, problems)) {
+            layers.putIfAbsent(layer, "qcow2");
+        }
+        readGraph(layers, problems, seen, tried);
+
+        List<Manifest> manifests = new ArrayList<>();
         for (Manifest m : contents.manifests()) {
-            for (Manifest.Disk disk : m.disks()) {
-                addRoot(roots, disk.image(), disk.format());
-                addRoot(roots, disk.frozen(), disk.format());
-                addRoot(roots, disk.overlay(), "qcow2");
+            Path file = store.layout().manifest(m.domain(), m.name());
+            try {
+                StoreRecords.manifest(trust, m, file);
+                manifests.add(m);
+            } catch (StorePaths.DamagedRecord e) {
+                damaged.add(new Damaged(m.domain(), m.name(), file.toString(), e.what()));
+                problems.add(e.getMessage());
             }
         }
+        List<CloneRecord> clones = new ArrayList<>();
         for (CloneRecord c : contents.clones()) {
-            for (CloneRecord.Disk disk : c.disks()) {
-                addRoot(roots, disk.overlay(), disk.reflinkCopy() ? "raw" : "qcow2");
+            Path file = store.layout().cloneRecord(c.domain());
+            try {
+                StoreRecords.clone(trust, c, file);
+                clones.add(c);
+            } catch (StorePaths.DamagedRecord e) {
+                damaged.add(new Damaged(c.domain(), null, file.toString(), e.what()));
+                problems.add(e.getMessage());
             }
         }
-        for (Manifest m : contents.manifests()) {
+        Map<Path, String> more = new java.util.LinkedHashMap<>();
+        for (Manifest m : manifests) {
+            for (Manifest.Disk disk : m.disks()) {
+                addRoot(more, disk.image(), disk.format());
+                addRoot(more, disk.frozen(), disk.format());
+                addRoot(more, disk.overlay(), "qcow2");
+            }
+        }
+        for (CloneRecord c : clones) {
+            for (CloneRecord.Disk disk : c.disks()) {
+                addRoot(more, disk.overlay(), disk.reflinkCopy() ? "raw" : "qcow2");
+            }
+        }
+        for (Manifest m : manifests) {
             for (Manifest.Disk disk : m.disks()) {
                 Path copy = store.layout().frozenCopy(m.domain(), m.name(), disk.vdev());
                 if (DISK_INTERNAL.equals(disk.mode()) && Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS)) {
-                    roots.putIfAbsent(copy, "qcow2");
+                    more.putIfAbsent(copy, "qcow2");
                 }
             }
         }
-        Path storeRoot = store.layout().root();
-        for (Path layer : layers(storeRoot, problems)) {
-            roots.putIfAbsent(layer, "qcow2");
-        }
-        List<ImageInfo> images = withMergeCosts(readGraph(roots, problems), storeRoot, problems);
+        readGraph(more, problems, seen, tried);
+        List<ImageInfo> images = withMergeCosts(seen.values().stream().sorted(Comparator.comparing(ImageInfo::path))
+                .toList(), storeRoot, problems);
         List<StoredSnapshot> snapshots = new ArrayList<>();
-        for (Manifest m : contents.manifests()) {
+        for (Manifest m : manifests) {
             snapshots.add(new StoredSnapshot(m, memorySize(m)));
         }
+        damaged.sort(Comparator.comparing(Damaged::domain).thenComparing(d -> d.snapshot() == null ? "" : d.snapshot()));
         return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems,
-                contents.appliedReverts(), contents.clones());
+                contents.appliedReverts(), clones, damaged);
     }
 
     private long memorySize(Manifest m) {
@@ -98,11 +140,10 @@ public final class Observer {
         }
     }
 
-    /** Reads every root and follows backing files; each file is read once. */
-    private List<ImageInfo> readGraph(Map<Path, String> roots, List<String> problems) {
-        Map<Path, ImageInfo> seen = new HashMap<>();
+    /** Reads every root not read yet and follows backing files; each file is read once. */
+    private void readGraph(Map<Path, String> roots, List<String> problems, Map<Path, ImageInfo> seen,
+                           java.util.Set<Path> tried) {
         Deque<Map.Entry<Path, String>> todo = new ArrayDeque<>(roots.entrySet());
-        java.util.Set<Path> tried = new java.util.HashSet<>();
         while (!todo.isEmpty()) {
             Map.Entry<Path, String> next = todo.poll();
             Path path = next.getKey();
@@ -126,7 +167,6 @@ public final class Observer {
                 problems.add(e.getMessage());
             }
         }
-        return seen.values().stream().sorted(Comparator.comparing(ImageInfo::path)).toList();
     }
 
     /**

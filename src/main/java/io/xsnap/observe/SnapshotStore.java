@@ -29,6 +29,7 @@ public final class SnapshotStore {
         List<String> problems = new ArrayList<>();
         List<String> reverts = new ArrayList<>();
         List<CloneRecord> clones = new ArrayList<>();
+        List<Damaged> damaged = new ArrayList<>();
         for (Path domainDir : children(layout.root(), problems)) {
             String domain = domainDir.getFileName().toString();
             Path applied = layout.appliedReverts(domain);
@@ -45,14 +46,18 @@ public final class SnapshotStore {
                 try {
                     CloneRecord c = StateReader.cloneRecord(Files.readAllBytes(cloneFile));
                     if (!domain.equals(c.domain())) {
-                        problems.add(cloneFile + ": names clone " + c.domain() + " but lies in " + domain);
+                        damage(damaged, problems, domain, null, cloneFile, "it names clone " + c.domain() + " but lies in "
+                                + domain);
+                    } else if (c.formatVersion() != CloneRecord.FORMAT_VERSION) {
+                        damage(damaged, problems, domain, null, cloneFile, "format_version " + c.formatVersion()
+                                + " is not supported");
                     } else {
                         clones.add(c);
                     }
                 } catch (JacksonException e) {
-                    problems.add(cloneFile + ": unreadable clone record: " + e.getOriginalMessage());
+                    damage(damaged, problems, domain, null, cloneFile, "unreadable clone record: " + e.getOriginalMessage());
                 } catch (IOException e) {
-                    problems.add(cloneFile + ": cannot read: " + e.getMessage());
+                    damage(damaged, problems, domain, null, cloneFile, "cannot read: " + e.getMessage());
                 }
             }
             for (Path snapDir : children(domainDir, problems)) {
@@ -68,24 +73,33 @@ public final class SnapshotStore {
                 try {
                     Manifest m = StateReader.manifest(Files.readAllBytes(file));
                     if (!domain.equals(m.domain()) || !snapshot.equals(m.name())) {
-                        problems.add(file + ": names " + m.domain() + "/" + m.name() + " but lies in "
-                                + domain + "/" + snapshot);
+                        damage(damaged, problems, domain, snapshot, file, "it names " + m.domain() + "/" + m.name()
+                                + " but lies in " + domain + "/" + snapshot);
                     } else if (m.formatVersion() != Manifest.FORMAT_VERSION) {
-                        problems.add(file + ": format_version " + m.formatVersion() + " is not supported");
+                        damage(damaged, problems, domain, snapshot, file, "format_version " + m.formatVersion()
+                                + " is not supported");
+                    } else if (m.created() == null) {
+                        damage(damaged, problems, domain, snapshot, file, "created is missing");
                     } else {
                         manifests.add(m);
                     }
                 } catch (JacksonException e) {
-                    problems.add(file + ": unreadable manifest: " + e.getOriginalMessage());
+                    damage(damaged, problems, domain, snapshot, file, "unreadable manifest: " + e.getOriginalMessage());
                 } catch (IOException e) {
-                    problems.add(file + ": cannot read: " + e.getMessage());
+                    damage(damaged, problems, domain, snapshot, file, "cannot read: " + e.getMessage());
                 }
             }
         }
         manifests.sort(Comparator.comparing(Manifest::domain).thenComparing(Manifest::created)
                 .thenComparing(Manifest::name));
         reverts.sort(null);
-        return new Contents(manifests, incomplete, problems, reverts, clones);
+        return new Contents(manifests, incomplete, problems, reverts, clones, damaged);
+    }
+
+    private static void damage(List<Damaged> damaged, List<String> problems, String domain, String snapshot, Path file,
+                               String why) {
+        damaged.add(new Damaged(domain, snapshot, file.toString(), why));
+        problems.add(file + " is damaged: " + why);
     }
 
     private static List<Path> children(Path dir, List<String> problems) {
@@ -108,6 +122,6 @@ public final class SnapshotStore {
 
     /** The store's contents, each list sorted. */
     public record Contents(List<Manifest> manifests, List<String> incomplete, List<String> problems,
-                           List<String> appliedReverts, List<CloneRecord> clones) {
+                           List<String> appliedReverts, List<CloneRecord> clones, List<Damaged> damaged) {
     }
 }

@@ -111,10 +111,12 @@ public final class StateReader {
         List<String> problems = null;
         List<String> appliedReverts = null;
         List<CloneRecord> clones = null;
+        List<Damaged> damaged = null;
         for (String name; (name = p.nextName()) != null; ) {
             p.nextToken();
             switch (name) {
                 case "driver" -> driver = string();
+                case "damaged" -> damaged = list(() -> object(this::damaged));
                 case "domains" -> domains = list(() -> object(this::domain));
                 case "images" -> images = list(() -> object(this::image));
                 case "snapshots" -> snapshots = list(() -> object(this::stored));
@@ -127,7 +129,25 @@ public final class StateReader {
         }
         return new Actual(driver, required(domains, "domains"), required(images, "images"),
                 required(snapshots, "snapshots"), required(incomplete, "incomplete"),
-                required(problems, "problems"), appliedReverts, clones);
+                required(problems, "problems"), appliedReverts, clones, damaged);
+    }
+
+    private Damaged damaged() {
+        String domain = null;
+        String snapshot = null;
+        String file = null;
+        String why = null;
+        for (String field; (field = p.nextName()) != null; ) {
+            p.nextToken();
+            switch (field) {
+                case "domain" -> domain = string();
+                case "snapshot" -> snapshot = string();
+                case "file" -> file = string();
+                case "why" -> why = string();
+                default -> p.skipChildren();
+            }
+        }
+        return new Damaged(domain, snapshot, file, why);
     }
 
     private DomainInfo domain() {

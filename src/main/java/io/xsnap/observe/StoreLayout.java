@@ -14,6 +14,11 @@ public record StoreLayout(Path root) {
     public static final String CLONE = "clone.json";
     public static final String XL_START_CONFIG = "xl-restore.cfg";
     public static final String CURRENT = ".current";
+    /**
+     * The names a domain directory holds for the store itself: a snapshot by one of these names would be taken for
+     * them (or collide with them), so no snapshot may have one (the spec schema lists the same ones).
+     */
+    public static final java.util.List<String> RESERVED_SNAPSHOT_NAMES = java.util.List.of(CLONE, LAYERS, XL_START_CONFIG);
 
     public StoreLayout {
         root = root.toAbsolutePath().normalize();

@@ -158,6 +158,12 @@ public final class ClonePlanner {
         HostIndex index = new HostIndex(actual, layout);
         List<Finding> findings = new ArrayList<>();
         CloneRecord rec = index.cloneOf(name);
+        io.xsnap.observe.Damaged damaged = actual.damaged(name, null);
+        if (rec == null && damaged != null) {
+            return error(actual, findings, name, null, "clone " + name + " is not touched: " + damaged.file()
+                    + " is damaged: " + damaged.why(), "repair or move away " + damaged.file()
+                    + " by hand (see \"A damaged store\" in the README)");
+        }
         if (rec == null) {
             return error(actual, findings, name, null, name + " is not a clone recorded in " + layout.root(),
                     "xsnap list shows the clones");

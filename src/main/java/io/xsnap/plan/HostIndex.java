@@ -23,6 +23,8 @@ final class HostIndex {
     private final Map<String, Map<String, StoredSnapshot>> snapshots = new HashMap<>();
     /** Every file a manifest names, with the manifests ("domain/snapshot") that name it. */
     private final Map<Path, Set<String>> namedBy = new HashMap<>();
+    /** Per file, the snapshots that name it as their frozen file (not as the image holding a tag). */
+    private final Map<Path, Set<String>> frozenBy = new HashMap<>();
     /** Every clone overlay, with the clone that owns it. */
     private final Map<Path, String> cloneOverlays = new HashMap<>();
     private final Actual actual;
@@ -54,8 +56,18 @@ final class HostIndex {
                 if (d.image() != null && d.tag() != null) {
                     managedTags.computeIfAbsent(d.image(), k -> new HashSet<>()).add(d.tag());
                 }
+                if (d.frozen() != null) {
+                    frozenBy.computeIfAbsent(Path.of(d.frozen()), k -> new LinkedHashSet<>()).add(label);
+                }
             }
         }
+    }
+
+    /** The snapshots other than {@code except} whose frozen file is {@code path}. */
+    Set<String> frozenByOthers(Path path, String except) {
+        Set<String> s = new LinkedHashSet<>(frozenBy.getOrDefault(path, Set.of()));
+        s.remove(except);
+        return s;
     }
 
     DomainInfo domain(String name) {

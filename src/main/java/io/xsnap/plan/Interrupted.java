@@ -16,9 +16,15 @@ import java.util.List;
  * @param pauseOpen   the run paused the domain and did not resume it
  */
 public record Interrupted(String address, String domain, Change change, List<String> steps, RestartRecipe recipe,
-                          String parent, long memoryBytes, boolean pauseOpen) {
+                          String parent, long memoryBytes, boolean pauseOpen, String damage) {
     public Interrupted {
         steps = List.copyOf(steps);
+    }
+
+    /** A record that could be read. */
+    public Interrupted(String address, String domain, Change change, List<String> steps, RestartRecipe recipe,
+                       String parent, long memoryBytes, boolean pauseOpen) {
+        this(address, domain, change, steps, recipe, parent, memoryBytes, pauseOpen, null);
     }
 
     /** Whether a step whose name is {@code step} or starts with "{@code step} " began. */

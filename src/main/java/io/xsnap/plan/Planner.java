@@ -154,6 +154,9 @@ public final class Planner {
         for (SnapshotSpec snap : spec.snapshots()) {
             StoredSnapshot stored = s.index.snapshot(spec.domain(), snap.name());
             if (snap.state() == Presence.ABSENT) {
+                if (stored == null && damaged(s, spec.domain(), snap.name())) {
+                    continue;
+                }
                 if (stored != null) {
                     s.add(delete(s, stored, "spec says state: absent (" + snap.source() + ")"));
                 } else {
@@ -313,6 +316,9 @@ public final class Planner {
     public Plan delete(Actual actual, String domainName, String name) {
         Session s = new Session(actual);
         StoredSnapshot stored = s.index.snapshot(domainName, name);
+        if (stored == null && damaged(s, domainName, name)) {
+            return s.toPlan();
+        }
         if (stored == null) {
             s.error(domainName, name, "snapshot " + domainName + "/" + name + " does not exist in the store "
                     + layout.root(), "xsnap list " + domainName);
@@ -331,6 +337,9 @@ public final class Planner {
     public Plan revert(Actual actual, String domainName, String name, String runAfter, boolean force) {
         Session s = new Session(actual);
         StoredSnapshot stored = s.index.snapshot(domainName, name);
+        if (stored == null && damaged(s, domainName, name)) {
+            return s.toPlan();
+        }
         if (stored == null) {
             s.error(domainName, name, "snapshot " + domainName + "/" + name + " does not exist in the store "
                     + layout.root(), "xsnap list " + domainName);
@@ -340,11 +349,28 @@ public final class Planner {
         return s.toPlan();
     }
 
+    /**
+     * Whether the store's record of {@code domain/name} is damaged (invariant 8); if so the error names the record
+     * and what is wrong, and nothing is planned for it.
+     */
+    private static boolean damaged(Session s, String domain, String name) {
+        io.xsnap.observe.Damaged d = s.actual.damaged(domain, name);
+        if (d == null) {
+            return false;
+        }
+        s.error(domain, name, "snapshot " + d.address() + " is not touched: " + d.file() + " is damaged: " + d.why(),
+                "repair or move away " + d.file() + " by hand (see \"A damaged store\" in the README)");
+        return true;
+    }
+
     // ---------------------------------------------------------------- create
 
     private Change create(Session s, DomainInfo domain, String name, boolean memory, boolean live,
                           Map<String, DiskMode> modes, String reason) {
         String dn = domain.name();
+        if (damaged(s, dn, name)) {
+            return null;
+        }
         int errors = s.errorCount();
         if (!domain.state().active()) {
             s.error(dn, name, dn + " is " + domain.state().word() + "; a snapshot needs a running or paused domain",
@@ -524,6 +550,11 @@ public final class Planner {
                     } else {
                         touches.add(image + " (internal snapshot '" + d.tag() + "' deleted)");
                         steps.add("delete internal snapshot '" + d.tag() + "' from " + image);
+                        if (onlyHolds(s, self, image, img, d.tag())) {
+                            removes.add(image);
+                            steps.add(d.vdev() + ": remove " + image + ": a layer of the store that only held '" + d.tag()
+                                    + "' (in no chain, backing nothing, named by no other snapshot)");
+                        }
                     }
                 }
                 case DiskChange.EXTERNAL -> deleteExternal(s, self, d, disks, touches, removes, steps);
@@ -545,28 +576,36 @@ public final class Planner {
     }
 
     /**
-     * How the frozen file of an external snapshot leaves the chain (invariants 2 and 3): merge the layer
+     * How the frozen file of an external snapshot leaves the chain (invariants 2, 3 and 10): merge the layer
      * above into it, or stream it into the layer above, and remove only a file the store owns that nothing
      * else uses. Commit writes the frozen file and removes the layer above, so that layer must be the
-     * store's and named by no other snapshot; stream writes the layer above (its guest-visible content
-     * stays the same) and removes the frozen file, so that must be the store's. When both are possible,
-     * the direction that copies fewer bytes wins.
+     * store's, named by no other snapshot and hold no internal snapshot; stream writes the layer above (its
+     * guest-visible content stays the same, but an internal snapshot in it would read its backing data from the new
+     * base), so that layer must hold no internal snapshot either. Stream removes the frozen file only when the store
+     * owns it and it holds no internal snapshot (one of another xsnap snapshot, or one made by hand): else the frozen
+     * file stays, out of the chain and backing nothing, so every internal snapshot in it still reverts. When both
+     * ways are possible, the one that copies fewer bytes wins.
      */
     private void deleteExternal(Session s, String self, Manifest.Disk d, List<DiskChange> disks,
                                 List<String> touches, List<Path> removes, List<String> steps) {
         Path frozen = Path.of(d.frozen());
         List<Path> users = s.index.usersOf(frozen);
         Set<String> others = s.index.namedByOthers(frozen, self);
+        Set<String> frozenByOthers = s.index.frozenByOthers(frozen, self);
         boolean owned = layout.contains(frozen);
-        if (s.index.image(frozen) == null) {
+        ImageInfo frozenInfo = s.index.image(frozen);
+        if (frozenInfo == null) {
             disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
             steps.add(d.vdev() + ": frozen file " + frozen + " is already gone");
             return;
         }
-        if (!others.isEmpty() || !owned && users.isEmpty()) {
+        // the frozen file holds internal snapshots (ours or made by hand): it stays, whichever way it leaves the chain
+        List<String> frozenTags = frozenInfo.snapshots().stream().map(t -> t.name()).toList();
+        boolean removable = owned && others.isEmpty() && frozenTags.isEmpty();
+        if (!frozenByOthers.isEmpty() || !owned && users.isEmpty()) {
             disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
-            steps.add(d.vdev() + ": keep " + frozen + " (" + (others.isEmpty() ? "not in the store"
-                    : "also named by " + String.join(", ", others)) + ")");
+            steps.add(d.vdev() + ": keep " + frozen + " (" + (frozenByOthers.isEmpty() ? "not in the store"
+                    : "also named by " + String.join(", ", frozenByOthers)) + ")");
             return;
         }
         if (users.size() > 1) {
@@ -577,14 +616,28 @@ public final class Planner {
         }
         if (users.isEmpty()) {
             disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
-            removes.add(frozen);
-            steps.add(d.vdev() + ": " + frozen + " is no image's backing file any more");
+            if (removable) {
+                removes.add(frozen);
+                steps.add(d.vdev() + ": " + frozen + " is no image's backing file any more");
+            } else {
+                steps.add(d.vdev() + ": keep " + frozen + " (it holds internal snapshots: " + String.join(", ",
+                        quoted(frozenTags)) + ")");
+            }
             return;
         }
         Path above = users.get(0);
         if (s.index.usersOf(above).size() > 1 || s.index.chainHolders(above) > 1) {
             disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
             steps.add(d.vdev() + ": keep " + frozen + " (" + above + " above it is shared by several chains)");
+            return;
+        }
+        ImageInfo aboveInfo = s.index.image(above);
+        List<String> aboveTags = aboveInfo == null ? List.of() : aboveInfo.snapshots().stream().map(t -> t.name()).toList();
+        if (!aboveTags.isEmpty()) {
+            // a commit would remove them with the layer, a stream would change what they read (invariant 10)
+            disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
+            steps.add(d.vdev() + ": keep " + frozen + " in the chain: " + above + " above it holds internal snapshots ("
+                    + String.join(", ", quoted(aboveTags)) + ") that a commit would remove and a stream would change");
             return;
         }
         boolean aboveOwned = layout.contains(above) && s.index.namedByOthers(above, self).isEmpty();
@@ -596,11 +649,10 @@ public final class Planner {
         long commitCost = s.commitCost(above);
         long streamCost = s.streamCost(frozen, above);
         DiskChange.Merge merge = !aboveOwned ? DiskChange.Merge.STREAM
-                : !owned ? DiskChange.Merge.COMMIT
+                : !owned || !removable ? DiskChange.Merge.COMMIT
                 : streamCost < commitCost ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
-        ImageInfo aboveInfo = s.index.image(above);
         boolean measured = aboveInfo != null && aboveInfo.allocatedBytes() >= 0 && aboveInfo.backingVisibleBytes() >= 0;
-        String why = owned && aboveOwned && measured ? " (copies " + mib(Math.min(commitCost, streamCost))
+        String why = removable && aboveOwned && measured ? " (copies " + mib(Math.min(commitCost, streamCost))
                 + "; the other way " + mib(Math.max(commitCost, streamCost)) + ")" : "";
         disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, above, merge));
         if (merge == DiskChange.Merge.COMMIT) {
@@ -610,10 +662,29 @@ public final class Planner {
                     + why);
         } else {
             touches.add(above + " (receives the data of " + frozen + "; guest-visible content unchanged)");
-            removes.add(frozen);
+            if (removable) {
+                removes.add(frozen);
+            }
             steps.add("stream " + frozen + " into " + above + (s.index.holder(above) != null ? " (live block-stream)" : "")
-                    + why);
+                    + why + (removable ? "" : "; " + frozen + " stays, backing nothing, for the internal snapshots in it"));
         }
+    }
+
+    /**
+     * Whether {@code image} is a layer of the store kept only for the internal snapshot {@code tag} of {@code self}
+     * (a revert left it out of the chain because the tag was in it): no other tag, in no chain, backing nothing, named
+     * by no other snapshot, no clone's overlay. Deleting the snapshot removes it, or it would stay forever.
+     */
+    private boolean onlyHolds(Session s, String self, Path image, ImageInfo img, String tag) {
+        String domain = self.substring(0, self.indexOf('/'));
+        return image.startsWith(layout.layersDir(domain)) && img.snapshots().stream().allMatch(t -> tag.equals(t.name()))
+                && s.index.chainHolders(image) == 0 && s.index.usersOf(image).isEmpty()
+                && s.index.namedByOthers(image, self).isEmpty() && s.actual.clones().stream()
+                .flatMap(c -> c.disks().stream()).noneMatch(c -> image.toString().equals(c.overlay()));
+    }
+
+    private static List<String> quoted(List<String> tags) {
+        return tags.stream().map(t -> "'" + t + "'").toList();
     }
 
     // ---------------------------------------------------------------- revert

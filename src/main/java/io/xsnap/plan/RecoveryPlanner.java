@@ -6,6 +6,7 @@ import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.ImageGraph;
 import io.xsnap.observe.StoreLayout;
+import io.xsnap.observe.StorePaths;
 import io.xsnap.observe.StoredSnapshot;
 import io.xsnap.plan.Change.Outcome;
 import io.xsnap.plan.Change.Recovers;
@@ -49,6 +50,14 @@ final class RecoveryPlanner {
         Set<String> explained = new HashSet<>();
         for (Interrupted i : interrupted) {
             explained.add(i.address());
+            String damage = damage(i);
+            if (damage != null) {
+                findings.add(new Finding(Finding.Kind.ERROR, i.domain(), snapshotOf(i.address()), "the journal "
+                        + layout.journal() + " is damaged: the record of " + i.address() + " " + damage
+                        + "; xsnap recovers nothing from it", "check the host by hand, then remove the lines of "
+                        + i.address() + " from " + layout.journal() + " (or the whole file, once nothing is half done)"));
+                continue;
+            }
             Change c = i.change() == null ? resumeOnly(i) : switch (i.change().action()) {
                 case CREATE -> create(i);
                 case REVERT -> revert(i, findings);
@@ -67,6 +76,43 @@ final class RecoveryPlanner {
             }
         }
         return out;
+    }
+
+    /**
+     * What is wrong with an interrupted change read back from the journal (invariant 8), or null: its names must be
+     * plain, the files it removes must lie in the store, and the files it touches in the store or in an observed chain.
+     */
+    private String damage(Interrupted i) {
+        if (i.damage() != null) {
+            return i.damage();
+        }
+        Change c = i.change();
+        if (c == null) {
+            return null;
+        }
+        Path record = layout.journal();
+        StorePaths trust = StorePaths.of(layout, actual);
+        try {
+            StorePaths.plainName(c.domain(), record, "domain");
+            StorePaths.plainName(c.snapshot(), record, "snapshot");
+            StorePaths.required(c.action(), record, "action");
+            for (Path p : c.removes()) {
+                trust.inStore(p, record, "removes");
+            }
+            for (DiskChange d : c.disks()) {
+                StorePaths.plainName(d.vdev(), record, "disks.vdev");
+                StorePaths.required(d.mode(), record, "disks.mode");
+                if (d.image() != null) {
+                    trust.fileOf(c.domain(), d.image(), record, "disks.image");
+                }
+                if (d.layer() != null && c.action() != Action.CREATE) {
+                    trust.fileOf(c.domain(), d.layer(), record, "disks.layer");
+                }
+            }
+            return null;
+        } catch (StorePaths.DamagedRecord e) {
+            return e.what();
+        }
     }
 
     private Change resumeOnly(Interrupted i) {

@@ -1,5 +1,6 @@
 package io.xsnap.render;
 
+import io.xsnap.host.image.ImageDetails;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.host.xl.XlDomain;
 import io.xsnap.host.xl.XlSaveFile;
@@ -18,7 +19,8 @@ import tools.jackson.core.json.JsonFactory;
  * {@code {"format_version":1,"images":[{"path":…,"chain":[…],"error":…}]}}, compact (pipe it through
  * {@code jq} to read it), streamed as it goes so that thousands of images never sit in memory at once. Each chain element uses the keys of
  * {@code qemu-img info --output=json}, leaving out keys that do not apply as qemu-img does;
- * {@code format-specific} holds only what the header reader knows (compat, corrupt, data-file).
+ * {@code format-specific} holds what the header says (compat, compression-type, lazy-refcounts, refcount-bits,
+ * data-file, data-file-raw, corrupt, extended-l2; not bitmaps nor the LUKS details of encrypt).
  *
  * <p>Written with Jackson's streaming generator rather than a {@code JsonMapper}: building a mapper loads
  * some 450 classes (over 200 ms), which would be most of the run time of {@code xsnap images} over
@@ -33,7 +35,13 @@ public final class ImagesJsonView implements ImagesView {
     private static final SerializableString K_CHAIN = new SerializedString("chain");
     private static final SerializableString K_CLUSTER_SIZE = new SerializedString("cluster-size");
     private static final SerializableString K_COMPAT = new SerializedString("compat");
+    private static final SerializableString K_COMPRESSION_TYPE = new SerializedString("compression-type");
     private static final SerializableString K_CORRUPT = new SerializedString("corrupt");
+    private static final SerializableString K_DATA_FILE_RAW = new SerializedString("data-file-raw");
+    private static final SerializableString K_ENCRYPTED = new SerializedString("encrypted");
+    private static final SerializableString K_EXTENDED_L2 = new SerializedString("extended-l2");
+    private static final SerializableString K_LAZY_REFCOUNTS = new SerializedString("lazy-refcounts");
+    private static final SerializableString K_REFCOUNT_BITS = new SerializedString("refcount-bits");
     private static final SerializableString K_DATA = new SerializedString("data");
     private static final SerializableString K_DATA_FILE = new SerializedString("data-file");
     private static final SerializableString K_DATE_NSEC = new SerializedString("date-nsec");
@@ -141,8 +149,9 @@ public final class ImagesJsonView implements ImagesView {
     /** One image as {@code qemu-img info --output=json} shows it (the facts a header holds). */
     private void writeImage(ImageInfo info) {
         out.writeStartObject();
+        ImageDetails d = info.details();
         out.writeName(K_FILENAME);
-        out.writeString(info.path().toString());
+        out.writeString(info.filename());
         out.writeName(K_FORMAT);
         out.writeString(info.format());
         out.writeName(K_VIRTUAL_SIZE);
@@ -156,9 +165,11 @@ public final class ImagesJsonView implements ImagesView {
         if (info.backingFile() != null) {
             out.writeName(K_BACKING_FILENAME);
             out.writeString(info.backingFile());
-            if (info.backingPath() != null) {
+            String full = d != null ? d.fullBackingFilename()
+                    : info.backingPath() != null ? info.backingPath().toString() : null;
+            if (full != null) {
                 out.writeName(K_FULL_BACKING_FILENAME);
-                out.writeString(info.backingPath().toString());
+                out.writeString(full);
             }
             if (info.backingFormat() != null) {
                 out.writeName(K_BACKING_FILENAME_FORMAT);
@@ -182,16 +193,38 @@ public final class ImagesJsonView implements ImagesView {
             out.writeStartObject();
             out.writeName(K_COMPAT);
             out.writeString(info.version() == 2 ? "0.10" : "1.1");
+            if (d != null) {
+                out.writeName(K_COMPRESSION_TYPE);
+                out.writeString(d.compressionType());
+                if (info.version() >= 3) {
+                    out.writeName(K_LAZY_REFCOUNTS);
+                    out.writeBoolean(d.lazyRefcounts());
+                }
+                out.writeName(K_REFCOUNT_BITS);
+                out.writeNumber(d.refcountBits());
+            }
             if (info.dataFile() != null) {
                 out.writeName(K_DATA_FILE);
                 out.writeString(info.dataFile());
             }
+            if (d != null && d.externalDataFile()) {
+                out.writeName(K_DATA_FILE_RAW);
+                out.writeBoolean(d.dataFileRaw());
+            }
             if (info.version() >= 3) {
                 out.writeName(K_CORRUPT);
                 out.writeBoolean(info.corrupt());
+                if (d != null) {
+                    out.writeName(K_EXTENDED_L2);
+                    out.writeBoolean(d.extendedL2());
+                }
             }
             out.writeEndObject();
             out.writeEndObject();
+        }
+        if (d != null && d.encrypted()) {
+            out.writeName(K_ENCRYPTED);
+            out.writeBoolean(true);
         }
         out.writeEndObject();
     }
@@ -208,10 +241,11 @@ public final class ImagesJsonView implements ImagesView {
         out.writeNumber(s.dateSec());
         out.writeName(K_DATE_NSEC);
         out.writeNumber(s.dateNsec());
+        // qemu divides the u64 clock, then prints the quotient and remainder as signed 64-bit numbers
         out.writeName(K_VM_CLOCK_SEC);
-        out.writeNumber(s.vmClockNsec() / NANOS_PER_SECOND);
+        out.writeNumber(Long.divideUnsigned(s.vmClockNsec(), NANOS_PER_SECOND));
         out.writeName(K_VM_CLOCK_NSEC);
-        out.writeNumber(s.vmClockNsec() % NANOS_PER_SECOND);
+        out.writeNumber(Long.remainderUnsigned(s.vmClockNsec(), NANOS_PER_SECOND));
         if (s.icount() != -1) {
             out.writeName(K_ICOUNT);
             out.writeNumber(s.icount());

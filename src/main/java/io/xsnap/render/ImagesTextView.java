@@ -87,7 +87,7 @@ public final class ImagesTextView implements ImagesView {
 
     private static String describe(ImageInfo info) {
         StringBuilder line = new StringBuilder();
-        line.append(info.path()).append("  ").append(info.format()).append("  ").append(size(info.virtualSize()));
+        line.append(info.filename()).append("  ").append(info.format()).append("  ").append(size(info.virtualSize()));
         List<String> notes = new ArrayList<>();
         if (info.version() == 2) {
             notes.add("compat 0.10");
@@ -163,7 +163,7 @@ public final class ImagesTextView implements ImagesView {
 
     /** Guest run time as qemu-img prints it: hours:minutes:seconds.milliseconds. */
     static String vmClock(long nanos) {
-        long millis = nanos / 1_000_000L;
+        long millis = Long.divideUnsigned(nanos, 1_000_000L); // an unsigned clock, as qemu reads it
         StringBuilder b = new StringBuilder(14);
         digits(b, millis / 3_600_000L, 4).append(':');
         digits(b, millis / 60_000L % 60, 2).append(':');

@@ -54,12 +54,21 @@ final class SchemaMessages {
             case "const" -> constant(at, value, rule);
             case "enum" -> oneOf(value, rule);
             case "pattern" -> pattern(at, value);
+            case "not" -> reserved(value, rule);
             case "maxLength" -> "must be at most " + rule.asInt() + " characters long, not "
                     + value.asString().codePointCount(0, value.asString().length());
             case "minimum" -> "must be at least " + rule.asString() + ", not " + describeValue(value);
             case "maximum" -> "must be at most " + rule.asString() + ", not " + describeValue(value);
             default -> e.getMessage();
         };
+    }
+
+    /** A snapshot name the store keeps for itself (the schema's {@code not: {enum: [...]}}). */
+    private static String reserved(JsonNode value, JsonNode rule) {
+        List<String> names = new ArrayList<>();
+        rule.path("enum").forEach(n -> names.add(n.asString()));
+        return describeValue(value) + " is reserved: the store keeps its own " + value.asString() + " in each domain's"
+                + " directory, beside the snapshots; choose another name (reserved: " + String.join(", ", names) + ")";
     }
 
     private String required(FieldPath at, String property, boolean clone) {

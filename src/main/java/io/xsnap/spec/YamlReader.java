@@ -25,6 +25,8 @@ import tools.jackson.dataformat.yaml.YAMLSchema;
  */
 final class YamlReader {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The longest text value of a spec (xsnap's longest real one, an xl config's text, is far shorter). */
+    static final int MAX_SCALAR_CHARS = 256 * 1024;
 
     private final YAMLMapper mapper =
             YAMLMapper.builder(YAMLFactory.builder().yamlSchema(YAMLSchema.CORE).build()).build();
@@ -89,6 +91,11 @@ final class YamlReader {
                         problems.add(new SpecProblem(at, path.toString(), "YAML aliases (*" + p.getString()
                                 + ") are not supported in xsnap specs; write the value out in full"));
                         return null;
+                    }
+                    if (p.getString().length() > MAX_SCALAR_CHARS) {
+                        problems.add(new SpecProblem(at, path.toString(), "is " + p.getString().length()
+                                + " characters long; a value may hold at most " + MAX_SCALAR_CHARS));
+                        return NODES.stringNode("");
                     }
                     return NODES.stringNode(p.getString());
                 case VALUE_NUMBER_INT:

@@ -128,7 +128,8 @@ class ImagesCommandTest {
         JsonNode chain = json.readTree(r.out()).path("images").get(0).path("chain");
         assertEquals(1, chain.size());
         assertEquals("raw", chain.get(0).path("format").asString());
-        assertEquals(Files.size(img), chain.get(0).path("virtual-size").asLong());
+        assertEquals((Files.size(img) + 511) / 512 * 512, chain.get(0).path("virtual-size").asLong(),
+                "qemu counts a raw file in whole 512-byte sectors");
     }
 
     @Test
@@ -166,5 +167,25 @@ class ImagesCommandTest {
                 assertEquals(qSnaps.get(i).get(key), snaps.get(i).get(key), where + "snapshot " + i + " " + key);
             }
         }
+    }
+
+    @Test
+    void namesArePrintedAsGivenLikeQemuImg() throws Exception {
+        Files.createDirectory(dir.resolve("sub"));
+        qemu.create(dir.resolve("base.qcow2"), "1M");
+        qemu.overlay(dir.resolve("sub/top.qcow2"), "..//base.qcow2", "qcow2");
+        String given = dir + "/sub//./top.qcow2";
+
+        Run r = run("images", "--json", given);
+
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        JsonNode chain = json.readTree(r.out()).path("images").get(0).path("chain");
+        JsonNode q = json.readTree(qemu.run("info", "--output=json", "--backing-chain", given).stdoutText());
+        assertEquals(given, chain.get(0).path("filename").asString());
+        assertEquals(dir + "/sub//./..//base.qcow2", chain.get(0).path("full-backing-filename").asString());
+        for (String key : List.of("filename", "backing-filename", "full-backing-filename")) {
+            assertEquals(q.get(0).path(key), chain.get(0).path(key), key);
+        }
+        assertEquals(q.get(1).path("filename"), chain.get(1).path("filename"));
     }
 }

@@ -42,6 +42,9 @@ class SnapshotCfgFileTest {
         assertError("\nname = '../x'\n", "s.cfg:2: name '../x' is not a valid snapshot name: 1-64 of A-Z a-z 0-9 . _ -, "
                 + "starting with a letter or digit, no '..'");
         assertError("name 'a'\n", "s.cfg:1: expected '=' after name");
+        assertError("# seed\nname = \"layers\"\n", "s.cfg:2:8: name 'layers' is reserved: the store keeps its own layers in"
+                + " each domain's directory, beside the snapshots; choose another name (reserved: clone.json, layers,"
+                + " xl-restore.cfg)");
         assertError("name = 'a' 'b'\n", "s.cfg:1: unexpected ''' after the value");
         assertError("name = 'a'\nname = 'b'\n", "s.cfg:2: name is set twice");
     }

@@ -27,11 +27,22 @@ final class FormatProbe {
     private FormatProbe() {
     }
 
-    /** "qcow2" or "raw"; throws when the file looks like another image format. */
+    /**
+     * "qcow2" or "raw"; throws when the file looks like another image format. Like qemu's qcow2_probe, the
+     * qcow2 magic counts only with a version of 2 or more (qemu probes a zero-padded buffer, so a file that
+     * ends before the version has version 0: raw); version 1 is qemu's older "qcow" format.
+     */
     static String detect(ImageFile f) {
         ByteBuffer p = f.prefix(512);
         if (p.limit() >= 4 && p.getInt(0) == Qcow2Header.MAGIC) {
-            return "qcow2";
+            long version = p.limit() >= 8 ? Integer.toUnsignedLong(p.getInt(4)) : 0;
+            if (version == 1) {
+                throw new ImageException(f.path(), "looks like a qcow (version 1) image; xsnap reads only qcow2 and"
+                        + " raw (give the format raw to read it as raw)");
+            }
+            if (version >= 2) {
+                return "qcow2";
+            }
         }
         String other = otherFormat(p);
         if (other != null) {

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param path            the file, as given (absolute when the caller passed an absolute path)
  * @param format          "qcow2" or "raw"
- * @param virtualSize     guest-visible size in bytes
+ * @param virtualSize     guest-visible size in bytes, in whole 512-byte sectors as qemu counts it (a raw file
+ *                        rounded up, a qcow2 header's value rounded down)
  * @param version         qcow2 version (2 or 3), 0 for raw
  * @param clusterSize     bytes per cluster, 0 for raw
  * @param backingFile     the backing name exactly as stored, or null
@@ -26,11 +27,13 @@ import java.util.List;
  *                        observer for the store's layers only)
  * @param backingVisibleBytes the data of its backing file that shows through this layer (what streaming the
  *                        backing file into it copies), or -1 when not read
+ * @param details         what only {@code xsnap images} shows (names as qemu-img prints them, format-specific
+ *                        values), or null when the image was not read from its header here
  */
 public record ImageInfo(Path path, String format, long virtualSize, int version, long clusterSize,
                         String backingFile, Path backingPath, String backingFormat, String dataFile,
                         boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long fileSize,
-                        long allocatedBytes, long backingVisibleBytes) {
+                        long allocatedBytes, long backingVisibleBytes, ImageDetails details) {
     public ImageInfo {
         snapshots = List.copyOf(snapshots);
     }
@@ -40,25 +43,42 @@ public record ImageInfo(Path path, String format, long virtualSize, int version,
                      String backingFile, Path backingPath, String backingFormat, String dataFile,
                      boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long fileSize) {
         this(path, format, virtualSize, version, clusterSize, backingFile, backingPath, backingFormat, dataFile,
-                dirty, corrupt, snapshots, fileSize, -1, -1);
+                dirty, corrupt, snapshots, fileSize, -1, -1, null);
+    }
+
+    /** The facts without the details only {@code xsnap images} shows. */
+    public ImageInfo(Path path, String format, long virtualSize, int version, long clusterSize,
+                     String backingFile, Path backingPath, String backingFormat, String dataFile,
+                     boolean dirty, boolean corrupt, List<InternalSnapshot> snapshots, long fileSize,
+                     long allocatedBytes, long backingVisibleBytes) {
+        this(path, format, virtualSize, version, clusterSize, backingFile, backingPath, backingFormat, dataFile,
+                dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes, null);
+    }
+
+    /** The file name as qemu-img prints it (see {@link ImageDetails#filename}), else the path. */
+    public String filename() {
+        return details != null ? details.filename() : path.toString();
     }
 
     /** The same facts with what merging this layer or its backing file would copy. */
     public ImageInfo withMergeCosts(long allocatedBytes, long backingVisibleBytes) {
         return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath,
-                backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes);
+                backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes,
+                details);
     }
 
     /** The same image with another snapshot table (one a planned change adds a tag to). */
     public ImageInfo withSnapshots(List<InternalSnapshot> table) {
         return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath,
-                backingFormat, dataFile, dirty, corrupt, table, fileSize, allocatedBytes, backingVisibleBytes);
+                backingFormat, dataFile, dirty, corrupt, table, fileSize, allocatedBytes, backingVisibleBytes,
+                details);
     }
 
     /** The same image with its backing file named by another path to the same file. */
     public ImageInfo withBackingPath(Path backing) {
         return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backing,
-                backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes);
+                backingFormat, dataFile, dirty, corrupt, snapshots, fileSize, allocatedBytes, backingVisibleBytes,
+                details);
     }
 
     public boolean hasSnapshot(String name) {

@@ -22,6 +22,7 @@ public final class ImageReader {
     public static final String QCOW2 = "qcow2";
     public static final String RAW = "raw";
     public static final int DEFAULT_MAX_CHAIN_DEPTH = 256;
+    private static final long SECTOR = 512;
 
     private final int maxChainDepth;
 
@@ -43,7 +44,7 @@ public final class ImageReader {
      * @param format "qcow2", "raw", or null to probe
      */
     public ImageInfo read(Path file, String format) {
-        return open(file, format).info();
+        return open(file, file.toString(), format).info();
     }
 
     /**
@@ -52,7 +53,15 @@ public final class ImageReader {
      * A backing file is read in the format its overlay names, or probed when the overlay names none.
      */
     public ImageChain readChain(Path top, String format) {
-        Read first = open(top, format);
+        return readChain(top, top.toString(), format);
+    }
+
+    /**
+     * {@link #readChain(Path, String)} with the name the caller was given for {@code top}, which qemu-img
+     * prints as it is ("a//b.qcow2") and joins relative backing names to.
+     */
+    public ImageChain readChain(Path top, String name, String format) {
+        Read first = open(top, name, format);
         List<ImageInfo> images = new ArrayList<>();
         Set<Object> seen = new HashSet<>();
         images.add(first.info());
@@ -75,7 +84,7 @@ public final class ImageReader {
             }
             Read read;
             try {
-                read = open(next, nextFormat);
+                read = open(next, current.details().fullBackingFilename(), nextFormat);
             } catch (ImageException e) {
                 if (Files.notExists(next)) {
                     return stop(images, new ImageException(next, "does not exist (backing file of "
@@ -144,13 +153,13 @@ public final class ImageReader {
     private record Read(ImageInfo info, Object identity) {
     }
 
-    private static Read open(Path file, String format) {
+    private static Read open(Path file, String name, String format) {
         if (format != null && !QCOW2.equals(format) && !RAW.equals(format)) {
             throw new ImageException(file, "format " + format + " is not supported (xsnap reads qcow2 and raw)");
         }
         try (ImageFile f = ImageFile.open(file)) {
             String actual = format != null ? format : FormatProbe.detect(f);
-            ImageInfo info = RAW.equals(actual) ? raw(f) : qcow2(f);
+            ImageInfo info = RAW.equals(actual) ? raw(f, name) : qcow2(f, name);
             Object identity = f.fileKey() != null ? f.fileKey() : file.toAbsolutePath().normalize();
             return new Read(info, identity);
         } catch (ImageException e) {
@@ -161,15 +170,47 @@ public final class ImageReader {
         }
     }
 
-    private static ImageInfo raw(ImageFile f) {
-        return new ImageInfo(f.path(), RAW, f.size(), 0, 0, null, null, null, null, false, false, List.of(), f.size());
+    /** qemu counts a raw file in 512-byte sectors, rounding up: a 1000-byte file has the virtual size 1024. */
+    private static ImageInfo raw(ImageFile f, String name) {
+        long virtualSize = (f.size() + SECTOR - 1) & -SECTOR;
+        return new ImageInfo(f.path(), RAW, virtualSize, 0, 0, null, null, null, null, false, false, List.of(),
+                f.size(), -1, -1, ImageDetails.raw(name));
     }
 
-    private static ImageInfo qcow2(ImageFile f) {
+    /** qemu counts a qcow2 image's virtual size in 512-byte sectors too, rounding the header's value down. */
+    private static ImageInfo qcow2(ImageFile f, String name) {
         Qcow2Header h = Qcow2Header.read(f);
         List<InternalSnapshot> snapshots = SnapshotTable.read(f, h);
-        return new ImageInfo(f.path(), QCOW2, h.virtualSize(), h.version(), h.clusterSize(), h.backingFile(),
-                resolveBacking(f.path(), h.backingFile()), h.backingFormat(), h.dataFile(), h.dirty(), h.corrupt(),
-                snapshots, f.size());
+        if ((h.incompatibleFeatures() & Qcow2Header.INCOMPAT_DATA_FILE) != 0) {
+            // qemu reads and checks the table on open but lists no snapshots of an image with an external data
+            // file (qcow2_snapshot_list: -ENOTSUP), and cannot apply or take any
+            snapshots = List.of();
+        }
+        ImageDetails details = new ImageDetails(name, fullBackingName(name, h.backingFile()), h.cryptMethod() != 0,
+                (h.compatibleFeatures() & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0, 1 << h.refcountOrder(),
+                h.extendedL2(), h.compressionType() == 1 ? "zstd" : "zlib",
+                (h.incompatibleFeatures() & Qcow2Header.INCOMPAT_DATA_FILE) != 0,
+                (h.autoclearFeatures() & Qcow2Header.AUTOCLEAR_DATA_FILE_RAW) != 0);
+        return new ImageInfo(f.path(), QCOW2, h.virtualSize() & -SECTOR, h.version(), h.clusterSize(),
+                h.backingFile(), resolveBacking(f.path(), h.backingFile()), h.backingFormat(), h.dataFile(), h.dirty(),
+                h.corrupt(), snapshots, f.size(), -1, -1, details);
+    }
+
+    /**
+     * qemu's full backing name (bdrv_get_full_backing_filename): a protocol or absolute name as it is, else
+     * the directory part of the overlay's name as text (up to its last '/') followed by the backing name.
+     */
+    static String fullBackingName(String overlay, String backing) {
+        if (backing == null || backing.isEmpty()) {
+            return null;
+        }
+        if (hasProtocol(backing) || backing.startsWith("/")) {
+            return backing;
+        }
+        int dirEnd = overlay.lastIndexOf('/') + 1;
+        if (hasProtocol(overlay)) {
+            dirEnd = Math.max(dirEnd, overlay.indexOf(':') + 1);
+        }
+        return overlay.substring(0, dirEnd) + backing;
     }
 }

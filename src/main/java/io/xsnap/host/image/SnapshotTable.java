@@ -1,7 +1,6 @@
 package io.xsnap.host.image;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +18,9 @@ final class SnapshotTable {
     static final int WINDOW = 64 << 10;
     /** What an entry written by qemu usually takes (40 fixed, 24 extra, a short id and name): the first read. */
     static final int TYPICAL_ENTRY = 96;
+    /** qemu-img shows an id and a name as copied into QEMUSnapshotInfo: char id_str[128], name[256]. */
+    static final int MAX_ID_SHOWN = 127;
+    static final int MAX_NAME_SHOWN = 255;
 
     private SnapshotTable() {
     }
@@ -31,18 +33,9 @@ final class SnapshotTable {
         if (count > MAX_SNAPSHOTS) {
             throw Qcow2Header.bad(f, "nb_snapshots " + count + " exceeds " + MAX_SNAPSHOTS);
         }
-        long offset = h.snapshotsOffset();
-        if (offset <= 0 || offset % h.clusterSize() != 0) {
-            throw Qcow2Header.bad(f, "snapshots_offset " + Long.toUnsignedString(offset)
-                    + " is not a positive multiple of the cluster size " + h.clusterSize());
-        }
-        if (offset >= f.size()) {
-            throw Qcow2Header.bad(f, "snapshot table at offset " + offset + " lies beyond the end of the file ("
-                    + f.size() + " bytes)");
-        }
-        if (count * ENTRY_FIXED > f.size() - offset) {
-            throw Qcow2Header.bad(f, "snapshot table of " + count + " entries at offset " + offset
-                    + " cannot fit in the file (" + f.size() + " bytes)");
+        long offset = h.snapshotsOffset(); // its size and alignment were checked with the header
+        if (offset >= f.size() || count * ENTRY_FIXED > f.size() - offset) {
+            throw f.truncated("snapshot table of " + count + " entries", offset, count * ENTRY_FIXED);
         }
         Cursor c = new Cursor(f, offset, count * TYPICAL_ENTRY);
         List<InternalSnapshot> out = new ArrayList<>((int) Math.min(count, 1024));
@@ -57,18 +50,15 @@ final class SnapshotTable {
             long vmStateSize = Qcow2Header.u32(e, 32);
             long extraSize = Qcow2Header.u32(e, 36);
             if (extraSize > MAX_EXTRA_DATA) {
-                throw Qcow2Header.bad(f, entry(i) + ": extra_data_size " + extraSize + " exceeds " + MAX_EXTRA_DATA);
+                throw Qcow2Header.bad(f, "Too much extra metadata in snapshot table entry " + (i - 1)
+                        + " (extra_data_size " + extraSize + ", at most " + MAX_EXTRA_DATA + ")");
             }
             int extra = (int) extraSize;
             ByteBuffer rest = c.take(extra + idSize + nameSize, i);
             long diskSize = -1;
             long icount = -1;
             if (extra >= 8) {
-                vmStateSize = rest.getLong(0);
-                if (vmStateSize < 0) {
-                    throw Qcow2Header.bad(f, entry(i) + ": vm_state_size " + Long.toUnsignedString(vmStateSize)
-                            + " is too large");
-                }
+                vmStateSize = rest.getLong(0); // unsigned; qemu-img prints it as a signed 64-bit number
             }
             if (extra >= 16) {
                 diskSize = rest.getLong(8);
@@ -76,8 +66,8 @@ final class SnapshotTable {
             if (extra >= 24) {
                 icount = rest.getLong(16);
             }
-            String id = string(rest, extra, idSize);
-            String name = string(rest, extra + idSize, nameSize);
+            String id = QemuStrings.cString(rest.slice(extra, idSize), MAX_ID_SHOWN);
+            String name = QemuStrings.cString(rest.slice(extra + idSize, nameSize), MAX_NAME_SHOWN);
             out.add(new InternalSnapshot(id, name, dateSec, dateNsec, vmClockNsec, vmStateSize, diskSize, icount));
         }
         return out;
@@ -85,15 +75,6 @@ final class SnapshotTable {
 
     private static String entry(long index) {
         return "snapshot table entry " + index;
-    }
-
-    private static String string(ByteBuffer b, int at, int length) {
-        if (b.hasArray()) {
-            return new String(b.array(), b.arrayOffset() + at, length, StandardCharsets.UTF_8);
-        }
-        byte[] raw = new byte[length];
-        b.get(at, raw);
-        return new String(raw, StandardCharsets.UTF_8);
     }
 
     /** Sequential reads through a bounded window; never past the file end nor past 64 MiB of table. */
@@ -123,8 +104,8 @@ final class SnapshotTable {
         ByteBuffer take(int n, long index) {
             if (n > end - pos) {
                 if (pos + n > tableEnd) {
-                    throw Qcow2Header.bad(f, entry(index) + ": the snapshot table is larger than "
-                            + (MAX_TABLE_BYTES >> 20) + " MiB");
+                    throw Qcow2Header.bad(f, "Snapshot table is too big (" + entry(index) + " ends past "
+                            + (MAX_TABLE_BYTES >> 20) + " MiB)");
                 }
                 throw f.truncated(entry(index), pos, n);
             }

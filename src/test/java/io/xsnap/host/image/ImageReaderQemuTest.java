@@ -129,7 +129,7 @@ class ImageReaderQemuTest {
         assertSameAsQemu(qemu.info(raw), info);
         assertEquals(reader.read(raw, null), info, "probing finds raw");
         ImageException e = assertThrows(ImageException.class, () -> reader.read(raw, "qcow2"));
-        assertEquals(raw + ": not a qcow2 image (magic 0x00000000, expected 0x514649fb)", e.getMessage());
+        assertEquals(raw + ": Image is not in qcow2 format (magic 0x00000000, expected 0x514649fb)", e.getMessage());
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.Random;
  */
 record Qcow2Bytes(int version, int clusterBits, long virtualSize, String backingFile, String backingFormat,
                   boolean longHeader, List<Snap> snapshots) {
+    /** At most this many L1 entries (so the L1 table fits in one cluster of 512 bytes). */
+    static final long MAX_L1_ENTRIES = 64;
 
     /** One snapshot table entry. */
     record Snap(String id, String name, long dateSec, long dateNsec, long vmClockNsec, long vmStateSize,
@@ -22,10 +24,11 @@ record Qcow2Bytes(int version, int clusterBits, long virtualSize, String backing
     static Qcow2Bytes random(Random r) {
         int version = r.nextBoolean() ? 3 : 2;
         int clusterBits = 9 + r.nextInt(8);
+        long maxSize = MAX_L1_ENTRIES << (2 * clusterBits - 3);
         long virtualSize = switch (r.nextInt(4)) {
             case 0 -> 0;
-            case 1 -> Long.MAX_VALUE;
-            default -> (long) (r.nextDouble() * Long.MAX_VALUE);
+            case 1 -> maxSize;
+            default -> (long) (r.nextDouble() * maxSize);
         };
         int headerEnd = version == 2 ? 72 : 112;
         int room = (1 << clusterBits) - headerEnd - 8 - 24 - 8;
@@ -71,9 +74,12 @@ record Qcow2Bytes(int version, int clusterBits, long virtualSize, String backing
         int cluster = 1 << clusterBits;
         byte[] table = snapshotTable();
         int tableClusters = (table.length + cluster - 1) / cluster;
-        ByteBuffer b = ByteBuffer.allocate(cluster * (1 + Math.max(tableClusters, 1)));
+        // clusters: 0 header, 1 refcount table (empty), 2 active L1 table (empty), 3.. snapshot table
+        ByteBuffer b = ByteBuffer.allocate(cluster * (3 + Math.max(tableClusters, 1)));
+        long l1Entries = (virtualSize + (1L << (2 * clusterBits - 3)) - 1) >> (2 * clusterBits - 3);
         b.putInt(0, Qcow2Header.MAGIC).putInt(4, version).putInt(20, clusterBits).putLong(24, virtualSize);
-        b.putInt(60, snapshots.size()).putLong(64, snapshots.isEmpty() ? 0 : cluster);
+        b.putInt(36, (int) l1Entries).putLong(40, 2L * cluster).putLong(48, cluster).putInt(56, 1);
+        b.putInt(60, snapshots.size()).putLong(64, snapshots.isEmpty() ? 0 : 3L * cluster);
         int at = headerLength();
         if (version == 3) {
             b.putInt(96, 4).putInt(100, at);
@@ -89,7 +95,7 @@ record Qcow2Bytes(int version, int clusterBits, long virtualSize, String backing
             byte[] name = backingFile.getBytes(StandardCharsets.UTF_8);
             b.putLong(8, at).putInt(16, name.length).put(at, name);
         }
-        b.put(cluster, table);
+        b.put(3 * cluster, table);
         return b.array();
     }
 

@@ -111,7 +111,7 @@ class Qcow2FuzzPropertiesTest {
         ImageInfo info = (ImageInfo) out.parsed();
         assertEquals(h.version(), info.version());
         assertEquals(h.clusterSize(), info.clusterSize());
-        assertEquals(h.virtualSize(), info.virtualSize());
+        assertEquals(h.virtualSize() & -512L, info.virtualSize(), "qemu counts whole 512-byte sectors");
         assertEquals(h.backingFile(), info.backingFile());
         assertEquals(h.version() == 3 ? h.backingFormat() : null, info.backingFormat());
         assertEquals(h.snapshots().size(), info.snapshots().size());

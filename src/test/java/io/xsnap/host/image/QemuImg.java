@@ -74,13 +74,12 @@ public final class QemuImg {
     /** Asserts every fact xsnap reads agrees with qemu-img's view of the same image. */
     public static void assertSameAsQemu(JsonNode q, ImageInfo info) {
         String where = q.path("filename").asString() + ": ";
-        assertEquals(q.path("filename").asString(), info.path().toString(), where + "filename");
+        assertEquals(q.path("filename").asString(), info.filename(), where + "filename");
         assertEquals(q.path("format").asString(), info.format(), where + "format");
         assertEquals(q.path("virtual-size").asLong(), info.virtualSize(), where + "virtual-size");
         assertEquals(q.path("dirty-flag").asBoolean(), info.dirty(), where + "dirty-flag");
         assertOptional(q, "backing-filename", info.backingFile(), where);
-        assertOptional(q, "full-backing-filename", info.backingPath() == null ? null : info.backingPath().toString(),
-                where);
+        assertOptional(q, "full-backing-filename", info.details().fullBackingFilename(), where);
         assertOptional(q, "backing-filename-format", info.backingFormat(), where);
         if (info.format().equals("qcow2")) {
             assertEquals(q.path("cluster-size").asLong(), info.clusterSize(), where + "cluster-size");
@@ -102,8 +101,10 @@ public final class QemuImg {
             assertEquals(qs.path("vm-state-size").asLong(), s.vmStateSize(), at + "vm-state-size");
             assertEquals(qs.path("date-sec").asLong(), s.dateSec(), at + "date-sec");
             assertEquals(qs.path("date-nsec").asLong(), s.dateNsec(), at + "date-nsec");
-            assertEquals(qs.path("vm-clock-sec").asLong(), s.vmClockNsec() / 1_000_000_000L, at + "vm-clock-sec");
-            assertEquals(qs.path("vm-clock-nsec").asLong(), s.vmClockNsec() % 1_000_000_000L, at + "vm-clock-nsec");
+            assertEquals(qs.path("vm-clock-sec").asLong(), Long.divideUnsigned(s.vmClockNsec(), 1_000_000_000L),
+                    at + "vm-clock-sec");
+            assertEquals(qs.path("vm-clock-nsec").asLong(), Long.remainderUnsigned(s.vmClockNsec(), 1_000_000_000L),
+                    at + "vm-clock-nsec");
             if (s.icount() == -1) {
                 assertFalse(qs.has("icount"), at + "icount absent");
             } else {
