@@ -207,7 +207,8 @@ final class ChangeRun {
             out.printf("%s %s: %s%s%n", r.change().action().word(), r.change().address(), r.ok() ? "done" : "FAILED: " + r.error(),
                     r.pauseMillis() < 0 ? "" : " (domain paused " + r.pauseMillis() + " ms"
                             + (r.downtimeMillis() >= 0 ? ", QEMU's downtime " + r.downtimeMillis() + " ms" : "")
-                            + (r.memorySave() == null ? "" : ", memory saved " + r.memorySave()) + ")");
+                            + (r.memorySave() == null || r.memorySave().equals("stopped") ? ""
+                            : ", memory saved " + r.memorySave() + " in " + r.saveMillis() + " ms") + ")");
         }
         out.printf("Apply %s: %d of %d changes done.%n", done == plan.changes().size() ? "complete" : "stopped", done,
                 plan.changes().size());
