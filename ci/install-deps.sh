@@ -15,7 +15,15 @@ command -v as >/dev/null 2>&1 && command -v ld >/dev/null 2>&1 || need+=(binutil
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 for extra in "$@"; do
   case "$extra" in
-    ansible) command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core) ;;
+    ansible)
+      command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+      # ansible-test sanity offline (ansible/tests/sanity.sh --debian-venvs): Debian's packages for PyPI's
+      for pkg in python3-voluptuous yamllint python3-pycodestyle pylint python3-venv shellcheck git; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+      done
+      # the role xsnap.xen.install's apt tasks
+      /usr/bin/python3 -c 'import apt' 2>/dev/null || need+=(python3-apt)
+      ;;
     *) need+=("$extra") ;;
   esac
 done

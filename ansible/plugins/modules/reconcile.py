@@ -29,9 +29,8 @@ options:
       - a spec document written inline as a dictionary.
       - Problems in the texts and documents are named C(spec[N]) after their index in this list; the line
         and column of a dictionary refer to it written out as YAML, one key per line.
-      - Always give a list; a bare string would be split at its commas.
-    type: list
-    elements: raw
+      - One of them alone (a string or a dictionary), or a list of them.
+    type: raw
     required: true
 extends_documentation_fragment:
   - xsnap.xen.xsnap
@@ -93,16 +92,27 @@ plan:
     findings: []
     summary: {create: 0, revert: 0, delete: 0, errors: 0}
     changes_present: false
-results:
+changes:
   description:
     - One entry per change that ran, the failed one last. Empty in check mode.
     - C(pause_millis) is how long the domain stood still; a live memory save on the qemu driver adds
       C(downtime_millis), QEMU's own measure of its switch-over.
+    - Not called C(results), which Ansible keeps for the items of a loop.
   returned: when the specs were valid
   type: list
   elements: dict
   sample:
     - {action: create, domain: web01, snapshot: pre-upgrade, ok: true, millis: 283, pause_millis: 70}
+diff:
+  description:
+    - Per domain of the specs, its snapshots (oldest first) and its current snapshot, before and after.
+    - C(before) is read when the plan is made, before anything changes; C(after) is, in check mode, what the
+      plan would leave, else what the store holds afterwards.
+  returned: in diff mode (C(--diff)), when the specs were valid
+  type: dict
+  sample:
+    before: {web01: {snapshots: [old-one]}}
+    after: {web01: {current: pre-upgrade, snapshots: [pre-upgrade]}}
 log:
   description: What xsnap reported while it applied the changes.
   returned: when changes ran
@@ -114,26 +124,40 @@ errors:
   returned: on failure
   type: list
   elements: str
-  sample: ["/etc/xsnap/specs/web01.yaml:6:13: snapshots[0].memory: must be true or false"]
+  sample: ['/etc/xsnap/specs/web01.yaml:6:13: snapshots[0].memory: must be true or false, not "maybe"']
 rc:
-  description: The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input,
-    75 another xsnap run holds the lock, 76 refused).
+  description:
+    - The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input, 75 another
+      xsnap run holds the lock, 76 refused), or the module's own 124 (the C(timeout) passed) or 127 (java
+      or the jar not found).
   returned: always
   type: int
   sample: 65
+rc_meaning:
+  description: What C(rc) means, in words (C(ok), C(invalid spec), C(timed out) ...).
+  returned: always
+  type: str
+  sample: invalid spec
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.six import string_types
 from ansible_collections.xsnap.xen.plugins.module_utils.xsnap import Xsnap, xsnap_argument_spec
 
 
 def main():
     module = AnsibleModule(
         argument_spec=xsnap_argument_spec(
-            spec=dict(type='list', elements='raw', required=True),
+            spec=dict(type='raw', required=True),
         ),
         supports_check_mode=True,
     )
+    spec = module.params['spec']
+    if isinstance(spec, (string_types, dict)):
+        module.params['spec'] = [spec]
+    elif not isinstance(spec, list):
+        module.fail_json(msg='spec: give a path, a YAML text, a spec document or a list of them, not %s'
+                         % type(spec).__name__, rc=64, rc_meaning='bad request')
     module.exit_json(**Xsnap(module).run('reconcile'))
 
 

@@ -19,6 +19,8 @@ description:
   - C(present) and C(absent) are idempotent. An existing snapshot is never changed in place; when it was
     taken with other settings than the task now gives, the module warns.
   - C(reverted) always changes the domain (its current state is lost), except in check mode.
+  - A domain that does not exist on the host (and has no snapshots in the store) fails the task, whatever
+    the C(state); so does an option that the C(state) does not use.
 options:
   domain:
     description:
@@ -31,6 +33,12 @@ options:
       - 1 to 64 of C(A-Z a-z 0-9 . _ -), starting with a letter or digit, without C(..).
     type: str
     required: true
+  description:
+    description:
+      - With C(present), a note kept with the snapshot (in its manifest; C(xsnap list) and
+        C(xsnap.xen.snapshot_info) show it).
+      - An existing snapshot keeps the note it was taken with.
+    type: str
   state:
     description:
       - C(present) takes the snapshot unless it exists.
@@ -46,14 +54,14 @@ options:
       - With C(present), save the domain's memory too. The domain is paused while it is saved, unless
         C(live=true).
       - C(false) takes a disk-only snapshot (crash-consistent, no pause).
+      - When not set, C(true).
     type: bool
-    default: true
   live:
     description:
       - With C(present), copy memory while the domain runs; the pause at the end is short, the saved
         file larger. Needs C(memory=true).
+      - When not set, C(false).
     type: bool
-    default: false
   disks:
     description:
       - With C(present), the mode of each disk, by its vdev (for example C(xvda)).
@@ -71,8 +79,8 @@ options:
     description:
       - With C(reverted), revert even though the domain is running or paused and its current state is
         lost. Without it, reverting an active domain fails and changes nothing.
+      - When not set, C(false).
     type: bool
-    default: false
 extends_documentation_fragment:
   - xsnap.xen.xsnap
   - ansible.builtin.action_common_attributes
@@ -155,11 +163,12 @@ plan:
     findings: []
     summary: {create: 1, revert: 0, delete: 0, errors: 0}
     changes_present: true
-results:
+changes:
   description:
     - One entry per change that ran, the failed one last. Empty in check mode.
     - C(pause_millis) is how long the domain stood still; a live memory save on the qemu driver adds
       C(downtime_millis), QEMU's own measure of its switch-over.
+    - Not called C(results), which Ansible keeps for the items of a loop.
   returned: when the request was valid
   type: list
   elements: dict
@@ -170,6 +179,16 @@ results:
       ok: true
       millis: 283
       pause_millis: 70
+diff:
+  description:
+    - The domain's snapshots (oldest first) and its current snapshot, before and after.
+    - C(before) is read when the plan is made, before anything changes; C(after) is, in check mode, what the
+      plan would leave, else what the store holds afterwards.
+  returned: in diff mode (C(--diff)), when the request was valid
+  type: dict
+  sample:
+    before: {web01: {current: pre-upgrade, snapshots: [baseline, pre-upgrade]}}
+    after: {web01: {current: baseline, snapshots: [baseline, pre-upgrade]}}
 log:
   description: What xsnap reported while it applied the changes.
   returned: when changes ran
@@ -181,17 +200,43 @@ errors:
   returned: on failure
   type: list
   elements: str
-  sample: ["web01/pre-upgrade: web01 is running; reverting loses its current memory (add --force ...)"]
+  sample:
+    - "web01/pre: web01 is running; reverting loses its current memory and every disk write since it was last
+      snapshotted (add --force (Ansible: force: true) to revert anyway, or take a snapshot first)"
 rc:
-  description: The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input,
-    75 another xsnap run holds the lock, 76 refused, for example a revert without C(force=true)).
+  description:
+    - The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input, 75 another
+      xsnap run holds the lock, 76 refused, for example a revert without C(force=true)), or the module's own
+      124 (the C(timeout) passed) or 127 (java or the jar not found).
   returned: always
   type: int
   sample: 0
+rc_meaning:
+  description: What C(rc) means, in words.
+  returned: always
+  type: str
+  sample: ok
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.xsnap.xen.plugins.module_utils.xsnap import Xsnap, xsnap_argument_spec
+
+
+def check_options(module):
+    """Fails on an option the chosen state does not use, instead of ignoring it."""
+    p = module.params
+    unused = dict(
+        present=['revert_state', 'force'],
+        absent=['memory', 'live', 'disks', 'description', 'revert_state', 'force'],
+        reverted=['memory', 'live', 'disks', 'description'],
+    )[p['state']]
+    given = [o for o in unused if p[o] is not None]
+    if given:
+        module.fail_json(msg='%s: not used with state=%s' % (', '.join(given), p['state']), rc=64,
+                         rc_meaning='bad request')
+    if p['live'] and p['memory'] is False:
+        module.fail_json(msg='live=true needs memory=true: a live snapshot copies memory', rc=64,
+                         rc_meaning='bad request')
 
 
 def main():
@@ -199,15 +244,17 @@ def main():
         argument_spec=xsnap_argument_spec(
             domain=dict(type='str', required=True),
             name=dict(type='str', required=True),
+            description=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'absent', 'reverted']),
-            memory=dict(type='bool', default=True),
-            live=dict(type='bool', default=False),
+            memory=dict(type='bool'),
+            live=dict(type='bool'),
             disks=dict(type='dict'),
             revert_state=dict(type='str', choices=['running', 'paused']),
-            force=dict(type='bool', default=False),
+            force=dict(type='bool'),
         ),
         supports_check_mode=True,
     )
+    check_options(module)
     module.exit_json(**Xsnap(module).run('snapshot'))
 
 

@@ -97,6 +97,10 @@ snapshots:
       description: Size of the frozen files of its external disk snapshots.
       type: int
       sample: 8388608
+    description:
+      description: The note it was taken with, if any.
+      type: str
+      sample: before the kernel upgrade
     disks:
       description: Each disk as C(VDEV:MODE), the mode internal, external or excluded.
       type: list
@@ -136,6 +140,19 @@ msg:
   returned: always
   type: str
   sample: 2 snapshots
+rc:
+  description:
+    - The jar's exit code (0 ok, 1 error, 64 bad request, 65 invalid spec, 66 missing input, 75 another
+      xsnap run holds the lock, 76 refused), or the module's own 124 (the C(timeout) passed) or 127 (java
+      or the jar not found).
+  returned: always
+  type: int
+  sample: 0
+rc_meaning:
+  description: What C(rc) means, in words (C(ok), C(invalid spec), C(timed out) ...).
+  returned: always
+  type: str
+  sample: ok
 '''
 
 from ansible.module_utils.basic import AnsibleModule

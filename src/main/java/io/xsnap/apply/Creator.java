@@ -174,7 +174,7 @@ final class Creator {
                 });
             }
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, c.snapshot(), c.domain(), driver,
-                    ctx.clock().instant(), null, c.runAfter(), memory, disks, parent, recipe);
+                    ctx.clock().instant(), c.description(), c.runAfter(), memory, disks, parent, recipe);
             ctx.journal().step(c, driver, Step.MANIFEST, "remove " + manifest);
             StoreFiles.writeAtomically(manifest, ctx.json().writeValueAsBytes(m));
         }

@@ -24,6 +24,9 @@ public final class CreateCommand extends ChangeCommand {
     @Option(names = "--name", description = "Snapshot name (default: the time in UTC, YYYYMMDDTHHMMSSZ).")
     String name;
 
+    @Option(names = "--description", paramLabel = "TEXT", description = "A note kept with the snapshot (xsnap list shows it).")
+    String description;
+
     @Option(names = "--live", description = "Copy memory while the domain runs; the pause at the end is short.")
     boolean live;
 
@@ -59,6 +62,6 @@ public final class CreateCommand extends ChangeCommand {
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);
         return change(ctx, (actual, now) -> new Planner(ctx.layout, now).create(actual, domain,
-                        name != null ? name : DEFAULT_NAME.format(now), !diskOnly, live, modes));
+                        name != null ? name : DEFAULT_NAME.format(now), !diskOnly, live, modes).describing(description));
     }
 }

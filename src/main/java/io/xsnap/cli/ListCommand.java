@@ -43,7 +43,7 @@ public final class ListCommand implements Callable<Integer> {
 
     /** One listed snapshot. */
     record Entry(String domain, String name, String parent, boolean current, Instant created, String state,
-                 boolean memory, long memoryBytes, long diskBytes, List<String> disks) {
+                 boolean memory, long memoryBytes, long diskBytes, List<String> disks, String description) {
     }
 
     @Override
@@ -99,7 +99,8 @@ public final class ListCommand implements Callable<Integer> {
                 }
             }
             entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(layout, m.domain())),
-                    m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks));
+                    m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks,
+                    m.description()));
         }
         return entries;
     }
@@ -176,9 +177,10 @@ public final class ListCommand implements Callable<Integer> {
     }
 
     private static void print(Entry e, List<Entry> all, String indent, PrintWriter out, Instant now) {
-        out.printf("%s%s %s  %s, %s, memory %s, disks %s, taken %s ago (%s)%n", indent, e.current() ? "*" : "-", e.name(),
+        out.printf("%s%s %s  %s, %s, memory %s, disks %s, taken %s ago (%s)%s%n", indent, e.current() ? "*" : "-", e.name(),
                 String.join(" ", e.disks()), e.state(), e.memory() ? human(e.memoryBytes()) : "no", human(e.diskBytes()),
-                age(Duration.between(e.created(), now)), e.created());
+                age(Duration.between(e.created(), now)), e.created(),
+                e.description() == null ? "" : ": " + e.description().replaceAll("\\s+", " "));
         for (Entry child : all) {
             if (e.name().equals(child.parent())) {
                 print(child, all, indent + "  ", out, now);

@@ -14,7 +14,8 @@ public final class Main {
      */
     private static final Set<String> LOAD_SPECS = Set.of("validate", "plan", "apply", "module");
 
-    public static void main(String[] args) {
+    public static void main(String[] given) {
+        String[] args = XsnapCommand.hostOptionsAfterSubcommand(given);
         if (args.length > 0 && LOAD_SPECS.contains(args[0])) {
             Thread warm = new Thread(SpecLoader::prepare, "xsnap-spec-warm-up");
             warm.setDaemon(true);

@@ -3,6 +3,7 @@ package io.xsnap.cli;
 import io.xsnap.host.HostException;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.Json;
+import io.xsnap.plan.Finding;
 import io.xsnap.plan.Plan;
 import io.xsnap.plan.Planner;
 import io.xsnap.spec.Desired;
@@ -28,8 +29,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -62,7 +66,7 @@ public final class ModuleCommand extends ChangeCommand {
     }
 
     /** {@code xsnap.xen.snapshot}: one snapshot of one domain. */
-    record SnapshotParams(String domain, String name, String state, Boolean memory, Boolean live,
+    record SnapshotParams(String domain, String name, String description, String state, Boolean memory, Boolean live,
                           Map<String, String> disks, String revertState, boolean force) {
     }
 
@@ -85,7 +89,7 @@ public final class ModuleCommand extends ChangeCommand {
             result = ModuleResult.failed(ExitCodes.DATAERR, "invalid spec:\n" + String.join("\n", problems))
                     .withErrors(problems);
         } catch (XsnapExit e) {
-            result = ModuleResult.failed(e.code(), e.getMessage());
+            result = ModuleResult.failed(e.code(), e.code() == ExitCodes.LOCKED ? lockBusy() : e.getMessage());
         } catch (NoSuchFileException e) {
             result = ModuleResult.failed(ExitCodes.NOINPUT, e.getFile() + ": "
                     + (e.getReason() == null ? "no such file or directory" : e.getReason()));
@@ -98,6 +102,27 @@ public final class ModuleCommand extends ChangeCommand {
         out.println(json.writeValueAsString(result));
         out.flush();
         return result.rc();
+    }
+
+    /** The lock message in the module's terms (the CLI's names its --lock-timeout). */
+    private String lockBusy() {
+        return "another xsnap run holds the lock of the store " + host.store + " (waited " + apply.lockTimeout.toSeconds()
+                + " s; raise lock_timeout to wait longer)";
+    }
+
+    /**
+     * A bad host option of {@code xsnap module} (the modules pass them as flags), as one JSON result naming the
+     * module's option: {@code lock_timeout: 'soon' is not a duration ...}, not the usage text.
+     */
+    static int badOption(CommandLine.ParameterException ex) {
+        String what = ex.getArgSpec() instanceof OptionSpec o
+                ? o.longestName().replaceFirst("^-+", "").replace('-', '_') + ": " : "";
+        String why = ex.getCause() instanceof CommandLine.TypeConversionException t && t.getMessage() != null
+                ? t.getMessage() : ex.getMessage();
+        PrintWriter out = ex.getCommandLine().getOut();
+        out.println(Json.mapper().writeValueAsString(ModuleResult.failed(ExitCodes.USAGE, what + why)));
+        out.flush();
+        return ExitCodes.USAGE;
     }
 
     private Request read(JsonMapper json) throws IOException {
@@ -155,15 +180,46 @@ public final class ModuleCommand extends ChangeCommand {
         Set<String> domains = Set.of(p.domain());
         return switch (state) {
             case "present", "absent" -> {
-                Desired desired = new Desired(List.of(new DomainSpec(p.domain(), List.of(new SnapshotSpec(p.name(), null,
-                        "absent".equals(state) ? Presence.ABSENT : Presence.PRESENT, memory, live, modes(p.disks()),
-                        new SourceRef(PARAMS, 1, 1))), new SourceRef(PARAMS, 1, 1))));
-                yield changeAndReport(ctx, checkMode, domains, (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
-                        (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual));
+                Desired desired = new Desired(List.of(new DomainSpec(p.domain(), List.of(new SnapshotSpec(p.name(),
+                        p.description(), "absent".equals(state) ? Presence.ABSENT : Presence.PRESENT, memory, live,
+                        modes(p.disks()), new SourceRef(PARAMS, 1, 1))), new SourceRef(PARAMS, 1, 1))));
+                BiFunction<Actual, Instant, Plan> planner = (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual);
+                // the check is of the request, before the change: after deleting the last snapshot of a domain
+                // that is gone, the re-plan that verifies the change must not find the domain missing
+                yield changeAndReport(ctx, checkMode, domains, checked(ctx, p, state, planner), planner);
             }
-            case "reverted" -> changeAndReport(ctx, checkMode, domains, (actual, now) -> new Planner(ctx.layout, now)
-                    .revert(actual, p.domain(), p.name(), p.revertState(), p.force()), null);
+            case "reverted" -> changeAndReport(ctx, checkMode, domains, checked(ctx, p, state, (actual, now) ->
+                    new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(), p.revertState(), p.force())), null);
             default -> throw new XsnapExit(ExitCodes.USAGE, "state must be present, absent or reverted, not " + state);
+        };
+    }
+
+    /**
+     * The planner, behind the checks of what the snapshot module names, said in its options' terms: the
+     * domain must be on the host (or, for absent and reverted, have snapshots in the store), and the snapshot
+     * to revert to must exist.
+     */
+    private static BiFunction<Actual, Instant, Plan> checked(HostContext ctx, SnapshotParams p, String state,
+                                                             BiFunction<Actual, Instant, Plan> planner) {
+        return (actual, now) -> {
+            boolean running = actual.domains().stream().anyMatch(d -> d.name().equals(p.domain()));
+            List<String> stored = actual.snapshots().stream().filter(s -> s.domain().equals(p.domain()))
+                    .map(s -> s.name()).toList();
+            Finding missing = null;
+            if (!running && (stored.isEmpty() || "present".equals(state) && !stored.contains(p.name()))) {
+                Set<String> known = new TreeSet<>(actual.domains().stream().map(d -> d.name()).toList());
+                missing = new Finding(Finding.Kind.ERROR, p.domain(), p.name(), "domain " + p.domain()
+                        + " does not exist on this host and has no snapshots in the store " + ctx.layout.root()
+                        + "; the " + actual.driver() + " driver knows " + (known.isEmpty() ? "no domains"
+                        : String.join(", ", known)), "check the domain option");
+            } else if ("reverted".equals(state) && !stored.contains(p.name())) {
+                missing = new Finding(Finding.Kind.ERROR, p.domain(), p.name(), "snapshot " + p.name() + " of "
+                        + p.domain() + " does not exist in the store " + ctx.layout.root() + "; " + p.domain() + " has "
+                        + (stored.isEmpty() ? "none" : String.join(", ", stored)),
+                        "check the name option, or take it first with state: present");
+            }
+            return missing == null ? planner.apply(actual, now)
+                    : new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(), List.of(missing));
         };
     }
 
@@ -223,17 +279,26 @@ public final class ModuleCommand extends ChangeCommand {
         return ModuleResult.info(entries, SnapshotLists.domains(actual, entries, p.domain()));
     }
 
-    /** Check mode plans only; otherwise the CLI's path applies, reporting into the result's log. */
+    /**
+     * Check mode plans only; otherwise the CLI's path applies, reporting into the result's log. The diff's
+     * before is taken when the plan is made, before anything changes.
+     */
     private ModuleResult changeAndReport(HostContext ctx, boolean checkMode, Set<String> domains,
                                 BiFunction<Actual, Instant, Plan> planner, BiFunction<Actual, Instant, Plan> verify) {
         ChangeRun run = new ChangeRun(ctx, apply, spec.commandLine());
+        AtomicReference<Map<String, SnapshotLists.DomainState>> before = new AtomicReference<>();
+        BiFunction<Actual, Instant, Plan> recording = (actual, now) -> {
+            Plan plan = planner.apply(actual, now);
+            before.set(SnapshotLists.before(actual, plan, ctx, domains));
+            return plan;
+        };
         if (checkMode) {
-            ChangeRun.Result r = run.planOnly(planner);
-            return ModuleResult.of(r, true, SnapshotLists.diff(r, ctx, domains, true), List.of());
+            ChangeRun.Result r = run.planOnly(recording);
+            return ModuleResult.of(r, true, SnapshotLists.diff(before.get(), r, ctx, domains, true), List.of());
         }
         List<String> log = new ArrayList<>();
-        ChangeRun.Result r = run.execute(planner, plan -> { }, recovery -> { }, plan -> true, verify, log::add);
-        return ModuleResult.of(r, false, SnapshotLists.diff(r, ctx, domains, false), log);
+        ChangeRun.Result r = run.execute(recording, plan -> { }, recovery -> { }, plan -> true, verify, log::add);
+        return ModuleResult.of(r, false, SnapshotLists.diff(before.get(), r, ctx, domains, false), log);
     }
 
     private static void requireName(String what, String value) {

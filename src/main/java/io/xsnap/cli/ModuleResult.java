@@ -18,7 +18,8 @@ import java.util.Map;
  * @param msg       for people: what happened, or every reason it failed
  * @param rc        the exit code (as the CLI's: 0, 1, 64, 65, 66, 75, 76)
  * @param plan      the plan, as {@code xsnap plan --json} prints it
- * @param results   one per change that ran, the failed one last
+ * @param changes   one per change that ran, the failed one last (not {@code results}: Ansible reserves that
+ *                  for loops, and its diff callback then looks for diffs inside it)
  * @param diff      per domain, the snapshots and the current one before and after
  * @param warnings  drift and changed settings the planner noticed
  * @param errors    one per problem: spec problems as FILE:LINE:COLUMN: field: message
@@ -27,7 +28,7 @@ import java.util.Map;
  * @param domains   snapshot_info: per domain, its state, current snapshot and snapshot tree
  */
 record ModuleResult(boolean changed, boolean failed, String msg, int rc, JsonPlanView.Document plan,
-                    List<Done> results, SnapshotLists.Diff diff, List<String> warnings, List<String> errors,
+                    List<Done> changes, SnapshotLists.Diff diff, List<String> warnings, List<String> errors,
                     List<String> log, List<ListCommand.Entry> snapshots, Map<String, SnapshotLists.DomainTree> domains) {
 
     /** What happened to one change. */
@@ -46,7 +47,7 @@ record ModuleResult(boolean changed, boolean failed, String msg, int rc, JsonPla
     }
 
     ModuleResult withErrors(List<String> list) {
-        return new ModuleResult(changed, failed, msg, rc, plan, results, diff, warnings, List.copyOf(list), log,
+        return new ModuleResult(changed, failed, msg, rc, plan, changes, diff, warnings, List.copyOf(list), log,
                 snapshots, domains);
     }
 

@@ -84,9 +84,6 @@ public final class SnapshotCreateCommand extends ChangeCommand {
             cl.getErr().println("xsnap: memory_path " + cfg.memoryPath() + ": guest memory is kept in the store, as "
                     + "<store>/" + domain + "/<snapshot>/memory.save (mode 0600)");
         }
-        if (cfg != null && cfg.description() != null) {
-            cl.getErr().println("xsnap: description is not stored yet: " + cfg.description());
-        }
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);
         return change(ctx, (actual, now) -> {
@@ -98,7 +95,8 @@ public final class SnapshotCreateCommand extends ChangeCommand {
                 inDirectory(actual, dir, modes, layers);
             }
             return new Planner(ctx.layout, now).create(actual, domain,
-                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers);
+                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers)
+                    .describing(cfg == null ? null : cfg.description());
         });
     }
 

@@ -6,6 +6,7 @@ import io.xsnap.observe.Manifest;
 import io.xsnap.observe.SnapshotStore;
 import io.xsnap.observe.StoredSnapshot;
 import io.xsnap.plan.Change;
+import io.xsnap.plan.Plan;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,14 +34,28 @@ final class SnapshotLists {
     }
 
     /**
-     * The diff of a run: before is the observation the plan was made from; after is, in check mode, that
-     * list with the plan's changes applied on paper, otherwise the store read again.
+     * What a run starts from, read when its plan is made and before anything changes: the snapshots the
+     * observation holds and each domain's current snapshot, for {@code domains} and the domains the plan
+     * changes.
      */
-    static Diff diff(ChangeRun.Result r, HostContext ctx, Set<String> domains, boolean checkMode) {
+    static Map<String, DomainState> before(Actual actual, Plan plan, HostContext ctx, Set<String> domains) {
         Set<String> shown = new TreeSet<>(domains);
+        plan.changes().forEach(c -> shown.add(c.domain()));
+        return states(actual.snapshots().stream().map(StoredSnapshot::manifest).toList(), ctx, shown);
+    }
+
+    /**
+     * The diff of a run from {@code before} (see {@link #before}; null when no plan was made: the run's
+     * observation then): after is, in check mode, before with the plan's changes applied on paper; after a
+     * run that changed nothing, before; otherwise the store read again.
+     */
+    static Diff diff(Map<String, DomainState> before, ChangeRun.Result r, HostContext ctx, Set<String> domains,
+                     boolean checkMode) {
+        if (before == null) {
+            before = before(r.actual(), r.shown(), ctx, domains);
+        }
+        Set<String> shown = new TreeSet<>(before.keySet());
         r.shown().changes().forEach(c -> shown.add(c.domain()));
-        Map<String, DomainState> before = states(r.actual().snapshots().stream().map(StoredSnapshot::manifest).toList(),
-                ctx, shown);
         Map<String, DomainState> after;
         if (checkMode) {
             after = predicted(before, r.shown().changes());

@@ -1,6 +1,9 @@
 package io.xsnap.cli;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -8,7 +11,9 @@ import picocli.CommandLine.Command;
 
 /** The top command: only groups the subcommands. */
 @Command(name = "xsnap", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.")
+        description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.",
+        footer = {"", "Host options (--store, --driver, --qemu-dir, --xen-run-dir) may also come before the subcommand,",
+            "as in: xsnap --store DIR list"})
 public final class XsnapCommand implements Runnable {
     /**
      * The subcommands by name, in the order help lists them. Picocli builds a subcommand's model by
@@ -71,6 +76,39 @@ public final class XsnapCommand implements Runnable {
         return configure(cl);
     }
 
+    /**
+     * The arguments with host options given before the subcommand ({@code xsnap --store DIR list}, as git and
+     * kubectl take them) moved behind its name, where the subcommand parses them as its own: a subcommand
+     * without host options then refuses them as it would there. Anything else is left as it is.
+     */
+    public static String[] hostOptionsAfterSubcommand(String... args) {
+        Map<String, Integer> arity = new LinkedHashMap<>();
+        CommandLine.Model.CommandSpec.forAnnotatedObject(new HostOptions()).options()
+                .forEach(o -> Arrays.stream(o.names()).forEach(n -> arity.put(n, o.arity().min())));
+        List<String> moved = new ArrayList<>();
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            if (arity.containsKey(a) && i + arity.get(a) < args.length) {
+                moved.addAll(Arrays.asList(args).subList(i, i + 1 + arity.get(a)));
+                i += 1 + arity.get(a);
+            } else if (eq > 0 && arity.containsKey(a.substring(0, eq))) {
+                moved.add(a);
+                i++;
+            } else {
+                break;
+            }
+        }
+        if (moved.isEmpty() || i >= args.length || args[i].startsWith("-")) {
+            return args;
+        }
+        List<String> out = new ArrayList<>(List.of(args[i]));
+        out.addAll(moved);
+        out.addAll(Arrays.asList(args).subList(i + 1, args.length));
+        return out.toArray(String[]::new);
+    }
+
     private static CommandLine top() {
         return new CommandLine(new XsnapCommand());
     }
@@ -80,6 +118,9 @@ public final class XsnapCommand implements Runnable {
         cl.setExitCodeExceptionMapper(new ErrorHandler());
         cl.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes:%n");
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, args) -> ex.getCommandLine().getCommand() instanceof ModuleCommand
+                ? ModuleCommand.badOption(ex) : usage.handleParseException(ex, args));
         return cl;
     }
 }

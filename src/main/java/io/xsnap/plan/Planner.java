@@ -136,8 +136,9 @@ public final class Planner {
                 if (domain == null) {
                     missingCreates = true;
                 } else {
-                    s.add(create(s, domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
-                            "declared in " + snap.source() + ", not on the host"));
+                    Change c = create(s, domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
+                            "declared in " + snap.source() + ", not on the host");
+                    s.add(c == null || snap.description() == null ? c : c.withDescription(snap.description()));
                 }
             }
         }

@@ -240,6 +240,14 @@ class PlaybookIT {
                       xsnap.xen.snapshot: {domain: web01, name: pre, lock_timeout: 1s}
                       register: locked
                       ignore_errors: true
+                    - name: Waits for the lock longer than the timeout
+                      xsnap.xen.snapshot: {domain: web01, name: pre, lock_timeout: 5m, timeout: 3}
+                      register: timed_out
+                      ignore_errors: true
+                    - name: No java there
+                      xsnap.xen.snapshot_info: {java_executable: /nonexistent/java}
+                      register: no_java
+                      ignore_errors: true
                     - name: Each failed with what went wrong
                       ansible.builtin.assert:
                         that:
@@ -253,6 +261,15 @@ class PlaybookIT {
                           - locked.rc == 75
                           - locked.rc_meaning == 'another xsnap run holds the lock'
                           - "'another xsnap run holds' in locked.msg"
+                          - "'raise lock_timeout' in locked.msg"
+                          - timed_out is failed
+                          - timed_out.rc == 124
+                          - timed_out.rc_meaning == 'timed out'
+                          - "'did not finish within timeout=3 s (stopped after 3.' in timed_out.msg"
+                          - no_java is failed
+                          - no_java.rc == 127
+                          - no_jar.rc == 127
+                          - "'java_executable /nonexistent/java is not an executable file' == no_java.msg"
                     - name: Make the host match the specs
                       xsnap.xen.reconcile:
                         spec:
@@ -268,14 +285,108 @@ class PlaybookIT {
         }
         assertEquals(2, r.code(), r.toString());
         assertEquals(1, r.recap("localhost").failed(), r.toString());
-        assertEquals(3, r.recap("localhost").ignored(), r.toString());
+        assertEquals(5, r.recap("localhost").ignored(), r.toString());
         assertTrue(r.output().contains("TASK [Each failed with what went wrong]"), r.toString());
         assertTrue(r.output().contains(bad + ":6:13: snapshots[0].memory: "), r.toString());
         assertTrue(r.output().contains("spec[1]:5:9: snapshots[0].name: "), r.toString());
         assertTrue(r.output().contains("\"rc\": 65"), r.toString());
+        assertTrue(r.output().contains("snapshots[0].memory: must be true or false, not \\\"maybe\\\""),
+                "the text reconcile's RETURN shows as the sample of errors:\n" + r);
         try (Stream<Path> files = Files.list(store)) {
             assertEquals(List.of(store.resolve(".lock")), files.toList(), "nothing changed");
         }
+    }
+
+    private static final String DIFFS = """
+            - hosts: localhost
+              gather_facts: false
+              module_defaults:
+                group/xsnap.xen.all: {xsnap_jar: "%s", store: "%s", driver: qemu, qemu_dir: "%s"}
+              tasks:
+                - name: Three snapshots in a loop
+                  xsnap.xen.snapshot: {domain: web01, name: "{{ item }}", memory: false}
+                  loop: [one, two, three]
+                  when: step == 'loop'
+                - name: Back to one
+                  xsnap.xen.snapshot: {domain: web01, name: one, state: reverted, force: true}
+                  register: back
+                  when: step == 'revert'
+                - name: No diff is returned without --diff
+                  ansible.builtin.assert:
+                    that: [back.diff is not defined, back.changes | length == 1, back.rc_meaning == 'ok']
+                  when: step == 'revert' and not ansible_diff_mode and not ansible_check_mode
+                - name: A misspelt domain
+                  xsnap.xen.snapshot: {domain: web1, name: one, state: "{{ item }}"}
+                  loop: [present, absent, reverted]
+                  register: typo
+                  ignore_errors: true
+                  when: step == 'errors'
+                - name: A lock timeout that is no duration
+                  xsnap.xen.snapshot: {domain: web01, name: one, lock_timeout: soon}
+                  register: soon
+                  ignore_errors: true
+                  when: step == 'errors'
+                - name: An option the state does not use
+                  xsnap.xen.snapshot: {domain: web01, name: four, force: true}
+                  register: unused
+                  ignore_errors: true
+                  when: step == 'errors'
+                - name: The specs as one string, not a list
+                  xsnap.xen.reconcile:
+                    spec: "%s"
+                  register: one_string
+                  check_mode: true
+                  when: step == 'errors'
+                - name: Each failed in the modules' terms, on one line
+                  ansible.builtin.assert:
+                    that:
+                      - typo.results | map(attribute='failed') | list == [true, true, true]
+                      - typo.results | map(attribute='rc') | list == [1, 1, 1]
+                      - "typo.results[0].msg == 'web1/one: domain web1 does not exist on this host and has no snapshots in the store %s; the qemu driver knows web01 (check the domain option)'"
+                      - soon is failed
+                      - soon.rc == 64
+                      - 'soon.msg == "lock_timeout: ''soon'' is not a duration (e.g. 30s, 5m, 2h, 7d)"'
+                      - soon.stderr is not defined and soon.cmd is not defined
+                      - unused is failed
+                      - "unused.msg == 'force: not used with state=present'"
+                      - one_string is not failed
+                      - one_string is changed
+                  when: step == 'errors'
+            """;
+
+    /** The "+" and "-" lines of every diff Ansible printed. */
+    private static List<String> diffLines(Ansible.Run r) {
+        return r.output().lines().filter(l -> l.matches("^[-+] .*|^[-+]\\s+\".*")).toList();
+    }
+
+    @Test
+    void diffsShowInLoopsAreTheSameInCheckModeAndNameTheCurrentSnapshotBeforeAndAfter() throws IOException {
+        web01();
+        Path specs = Files.createDirectories(tmp.resolve("specs"));
+        Files.writeString(specs.resolve("web01.yaml"), "apiVersion: xsnap/v1\nkind: DomainSnapshots\ndomain: web01\n"
+                + "snapshots: [{name: four, memory: false}]\n");
+        Path playbook = write("diffs.yml", DIFFS.formatted(JAR, store, lab.qemuDir(), specs, store));
+        String[] run = {"-i", "localhost,", "-c", "local", playbook.toString()};
+
+        Ansible.Run loop = ansible.playbook(concat(run, "-e", "step=loop", "--diff"));
+        ok(loop);
+        assertEquals(3, loop.output().split("\\+\\+\\+ after", -1).length - 1, "three diffs:\n" + loop);
+        assertTrue(loop.output().contains("+        \"current\": \"three\","), loop.toString());
+
+        Ansible.Run check = ansible.playbook(concat(run, "-e", "step=revert", "--diff", "--check"));
+        ok(check);
+        Ansible.Run revert = ansible.playbook(concat(run, "-e", "step=revert", "--diff"));
+        ok(revert);
+        assertEquals(List.of("-        \"current\": \"three\",", "+        \"current\": \"one\","), diffLines(revert),
+                revert.toString());
+        assertEquals(diffLines(revert), diffLines(check), "check mode shows the diff the real run shows");
+        assertEquals("one", Files.readString(store.resolve("web01/.current")).strip());
+        ok(ansible.playbook(concat(run, "-e", "step=revert")));
+
+        Ansible.Run errors = ansible.playbook(concat(run, "-e", "step=errors"));
+        ok(errors);
+        assertEquals(1, errors.output().split("lock_timeout: 'soon' is not a duration", -1).length - 1,
+                "said once, no usage text:\n" + errors);
     }
 
     /** The "Done when" story of a new user: the upgrade playbook in check mode, for real, again; then a failure. */
@@ -335,6 +446,8 @@ class PlaybookIT {
         assertEquals("running", back.status());
         back.assertReads("xvda", 0x11, 0, K64);
         assertTrue(Files.isRegularFile(store.resolve("web01/pre-upgrade/snapshot.json")), "the snapshot is kept");
+        assertTrue(Files.readString(store.resolve("web01/pre-upgrade/snapshot.json"))
+                .contains("\"description\" : \"before the upgrade to 3.0\""), "the description option is kept");
     }
 
     @Test
@@ -382,6 +495,117 @@ class PlaybookIT {
         }
     }
 
+    private static final String INSTALL = """
+            - hosts: localhost
+              gather_facts: false
+              roles:
+                - role: xsnap.xen.install
+                  vars: %s
+              tasks:
+                - name: The modules work with what the role installed
+                  xsnap.xen.snapshot_info: %s
+                  register: info
+                - name: They see the guest
+                  ansible.builtin.assert:
+                    that: [info.domains.web01.state == 'running']
+            """;
+
+    @Test
+    void installRoleCopiesTheJarOnceAndTheModulesWork() throws IOException {
+        web01();
+        Path jar = tmp.resolve("opt/xsnap/xsnap.jar");
+        Path playbook = write("install.yml", INSTALL.formatted(
+                Json.mapper().writeValueAsString(Map.of("xsnap_install_from", "jar", "xsnap_jar_src", JAR.toString(),
+                        "xsnap_jar_path", jar.toString())),
+                Json.mapper().writeValueAsString(Map.of("xsnap_jar", jar.toString(), "store", store.toString(),
+                        "driver", "qemu", "qemu_dir", lab.qemuDir().toString()))));
+        Ansible.Run first = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+        ok(first);
+        assertEquals(2, first.recap("localhost").changed(), "the jar's directory and the jar:\n" + first);
+        assertEquals(Files.size(JAR), Files.size(jar));
+        Ansible.Run second = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+        ok(second);
+        assertEquals(0, second.recap("localhost").changed(), second.toString());
+    }
+
+    /**
+     * The Debian package the build makes, installed by the role with apt as a fleet would (root only, and only
+     * when no xsnap package is installed): xsnap runs from the PATH and the modules find the jar without being
+     * told where. The package is purged afterwards.
+     */
+    @Test
+    void installRoleInstallsTheDebianPackage() throws Exception {
+        Path deb = REPO.resolve("target/xsnap_" + version() + "_all.deb");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(deb), deb + " is built where dpkg-deb is");
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "installs a package: root only");
+        org.junit.jupiter.api.Assumptions.assumeTrue(sh("dpkg-query", "-W", "xsnap").code() != 0,
+                "an xsnap package is installed already: left alone");
+        web01();
+        Path debDir = tmp.resolve("deb");
+        Path playbook = write("install-deb.yml", INSTALL.formatted(
+                Json.mapper().writeValueAsString(Map.of("xsnap_install_from", "deb", "xsnap_deb_src", deb.toString(),
+                        "xsnap_deb_dir", debDir.toString())),
+                Json.mapper().writeValueAsString(Map.of("store", store.toString(), "driver", "qemu",
+                        "qemu_dir", lab.qemuDir().toString()))));
+        try {
+            Ansible.Run first = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+            ok(first);
+            assertEquals(3, first.recap("localhost").changed(), "directory, file, package:\n" + first);
+            Ansible.Run second = ansible.playbook("-i", "localhost,", "-c", "local", playbook.toString());
+            ok(second);
+            assertEquals(0, second.recap("localhost").changed(), second.toString());
+            Sh version = sh("bash", "-c", "cd / && xsnap --version && ls /var/cache/xsnap && man -w xsnap"
+                    + " && test -s /usr/share/bash-completion/completions/xsnap");
+            assertEquals(0, version.code(), version.out());
+            assertTrue(version.out().startsWith("xsnap " + version() + "\n"), version.out());
+            assertTrue(version.out().contains("xsnap.jsa"), "the launcher made its class-data archive: " + version.out());
+            assertTrue(version.out().contains("/usr/share/man/man1/xsnap.1.gz"), version.out());
+        } finally {
+            Sh purge = sh("apt-get", "purge", "-y", "-q", "-o", "DPkg::Lock::Timeout=300", "xsnap");
+            assertEquals(0, purge.code(), purge.out());
+        }
+        assertFalse(Files.exists(Path.of("/usr/bin/xsnap")));
+        assertFalse(Files.exists(Path.of("/var/cache/xsnap")), "purge removes the archives");
+    }
+
+    private record Sh(int code, String out) {
+    }
+
+    private static Sh sh(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        return new Sh(p.waitFor(), out);
+    }
+
+    private static String version() throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>xsnap</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(REPO.resolve("pom.xml")));
+        assertTrue(m.find());
+        return m.group(1);
+    }
+
+    @Test
+    void theBuiltCollectionHasItsLicenseChangelogAndRoleButNotTheSanityScript() throws IOException {
+        Ansible.Run build = ansible.run(List.of("ansible-galaxy", "collection", "build", REPO.resolve("ansible").toString(),
+                "--output-path", tmp.toString()));
+        ok(build);
+        Path tarball = tmp.resolve("xsnap-xen-" + collectionVersion() + ".tar.gz");
+        Ansible.Run list = ansible.run(List.of("tar", "tzf", tarball.toString()));
+        ok(list);
+        List<String> files = list.output().lines().toList();
+        for (String f : List.of("LICENSE", "changelogs/changelog.yaml", "changelogs/fragments/15-fleet.yml",
+                "roles/install/tasks/main.yml", "plugins/modules/snapshot.py")) {
+            assertTrue(files.contains(f), f + " in " + files);
+        }
+        assertFalse(files.contains("tests/sanity.sh"), files.toString());
+    }
+
+    private static String collectionVersion() throws IOException {
+        return Files.readAllLines(REPO.resolve("ansible/galaxy.yml")).stream().filter(l -> l.startsWith("version:"))
+                .findFirst().orElseThrow().substring("version:".length()).strip();
+    }
+
     @Test
     void ansibleDocRendersEveryModule() {
         Ansible.Run doc = ansible.run(List.of("ansible-doc", "xsnap.xen.snapshot", "xsnap.xen.reconcile",
@@ -394,11 +618,22 @@ class PlaybookIT {
         assertFalse(doc.output().contains("WARNING"), doc.output());
     }
 
+    /** Every sanity test, offline: Debian's packages stand in for PyPI's (ci/install-deps.sh installs them). */
     @Test
     void ansibleTestSanityPassesOffline() {
-        Ansible.Run sanity = ansible.run(List.of("bash", REPO.resolve("ansible/tests/sanity.sh").toString()));
+        boolean debian = Stream.of("/usr/bin/pylint", "/usr/bin/yamllint", "/usr/lib/python3/dist-packages/pycodestyle.py",
+                "/usr/lib/python3/dist-packages/voluptuous").allMatch(f -> Files.exists(Path.of(f)));
+        if (!debian && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError("pylint, yamllint, pycodestyle or voluptuous is missing: ci/install-deps.sh ansible installs them");
+        }
+        Ansible.Run sanity = ansible.run(debian
+                ? List.of("bash", REPO.resolve("ansible/tests/sanity.sh").toString(), "--debian-venvs")
+                : List.of("bash", REPO.resolve("ansible/tests/sanity.sh").toString()));
         ok(sanity);
         assertTrue(sanity.output().contains("sanity: passed:"), sanity.toString());
+        if (debian) {
+            assertTrue(sanity.output().contains(" pylint ") && sanity.output().contains(" validate-modules "), sanity.toString());
+        }
         assertFalse(sanity.output().contains("ERROR"), sanity.toString());
     }
 

@@ -148,6 +148,10 @@ class XlOnStandInTest extends OnXenLab {
         assertTrue(create.out().contains("new active layer " + hdaSnap), create.out());
         assertTrue(create.out().contains("hdb internal 'snap1'"), create.out());
         assertTrue(Files.exists(store.resolve("web01/snap1/memory.save")));
+        assertTrue(Files.readString(store.resolve("web01/snap1/snapshot.json")).contains("\"description\" : \"before the upgrade\""),
+                "the cfgfile's description is kept in the manifest");
+        Cli.Run list = lab.xsnap(store, "list", "web01");
+        assertTrue(list.out().contains("): before the upgrade"), list.toString());
 
         g.write("hda", 0x61, 0, K64);
         g.write("hdb", 0x62, 0, K64);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -27,6 +28,38 @@ class CommandLineTest {
         }
         assertTrue(root.getSubcommands().keySet().containsAll(java.util.List.of("validate", "plan", "apply", "create",
                 "revert", "delete", "list", "observe", "images", "schema", "completion")), root.getSubcommands().keySet().toString());
+    }
+
+    @Test
+    void hostOptionsComeBeforeOrAfterTheSubcommand() {
+        String store = tmp.resolve("store").toString();
+        Cli.Run before = Cli.run("--store", store, "--driver=qemu", "--qemu-dir", tmp.toString(), "list", "--json");
+        assertEquals(0, before.code(), before.toString());
+        assertTrue(before.out().contains("\"snapshots\" : [ ]"), before.out());
+        Cli.Run after = Cli.run("list", "--json", "--store", store, "--driver=qemu", "--qemu-dir", tmp.toString());
+        assertEquals(before.out(), after.out());
+        Cli.Run mixed = Cli.run("--store", store, "list", "--driver", "qemu", "--qemu-dir", tmp.toString(), "--json");
+        assertEquals(before.out(), mixed.out());
+        Cli.Run notHere = Cli.run("--store", store, "schema");
+        assertEquals(ExitCodes.USAGE, notHere.code(), "a command without host options refuses them: " + notHere);
+        assertTrue(notHere.err().contains("Unknown option: '--store'"), notHere.err());
+        assertEquals(ExitCodes.USAGE, Cli.run("--store", store).code(), "no subcommand");
+        assertTrue(Cli.run("--help").out().contains("xsnap --store DIR list"));
+    }
+
+    @Test
+    void theManPageHasEveryVisibleCommandInRoff() {
+        java.io.StringWriter page = new java.io.StringWriter();
+        ManPage.write(XsnapCommand.commandLine(), "xsnap 9.9", new java.io.PrintWriter(page));
+        String roff = page.toString();
+        assertTrue(roff.startsWith(".TH XSNAP 1 \"\" \"xsnap 9.9\""), roff.substring(0, 80));
+        for (String name : List.of("validate", "plan", "apply", "create", "revert", "delete", "list", "completion")) {
+            assertTrue(roff.contains("\n.SS " + name.replace("-", "\\-") + "\n"), name);
+        }
+        assertTrue(!roff.contains(".SS module") && !roff.contains(".SS generate"), "hidden commands are left out");
+        assertTrue(roff.contains("\\-\\-store"), "dashes are escaped");
+        assertTrue(roff.lines().noneMatch(l -> l.startsWith(".") && !l.matches("^\\.(TH|SH|SS|B|PP|nf|fi|TP|I|BR) ?.*")),
+                "no line of text starts a roff request");
     }
 
     @Test

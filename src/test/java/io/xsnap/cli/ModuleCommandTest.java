@@ -61,7 +61,7 @@ class ModuleCommandTest extends OnGuests {
 
         JsonNode create = module(snapshot(false, pre));
         assertTrue(create.path("changed").asBoolean(), create.toString());
-        assertTrue(create.path("results").path(0).path("ok").asBoolean(), create.toString());
+        assertTrue(create.path("changes").path(0).path("ok").asBoolean(), create.toString());
         assertTrue(Files.exists(store.resolve("web01/pre/snapshot.json")));
         assertEquals("pre", create.path("diff").path("after").path("web01").path("current").asString());
         assertFalse(create.path("log").isEmpty(), "apply's progress lines are in the result, not on stdout");
@@ -69,6 +69,15 @@ class ModuleCommandTest extends OnGuests {
         JsonNode again = module(snapshot(false, pre + ", \"memory\": false"));
         assertFalse(again.path("changed").asBoolean(), again.toString());
         assertTrue(again.path("warnings").path(0).asString().contains("taken with other settings"), again.toString());
+
+        JsonNode post = module(snapshot(false, "\"domain\": \"web01\", \"name\": \"post\", \"memory\": false, "
+                + "\"description\": \"after the upgrade\""));
+        assertEquals("pre", post.path("diff").path("before").path("web01").path("current").asString(),
+                "before is read before the create: " + post);
+        assertEquals("post", post.path("diff").path("after").path("web01").path("current").asString(), post.toString());
+        JsonNode listed = Json.mapper().readTree(cli.host("list", "--json").out()).path("snapshots");
+        assertEquals("after the upgrade", listed.path(1).path("description").asString(), listed.toString());
+        assertTrue(listed.path(0).path("description").isMissingNode() || listed.path(0).path("description").isNull());
 
         g.write("xvda", 0x22, 0, K64);
         JsonNode refused = module(snapshot(false, pre + ", \"state\": \"reverted\""));
@@ -78,6 +87,8 @@ class ModuleCommandTest extends OnGuests {
 
         JsonNode revert = module(snapshot(false, pre + ", \"state\": \"reverted\", \"force\": true, \"revert_state\": \"running\""));
         assertTrue(revert.path("changed").asBoolean(), revert.toString());
+        assertEquals("post", revert.path("diff").path("before").path("web01").path("current").asString(), revert.toString());
+        assertEquals("pre", revert.path("diff").path("after").path("web01").path("current").asString(), revert.toString());
         lab.guest("web01").assertReads("xvda", 0x11, 0, K64);
         assertTrue(module(snapshot(true, pre + ", \"state\": \"reverted\", \"force\": true")).path("changed").asBoolean(),
                 "a revert always changes");
@@ -85,8 +96,16 @@ class ModuleCommandTest extends OnGuests {
         JsonNode delete = module(snapshot(false, pre + ", \"state\": \"absent\""));
         assertTrue(delete.path("changed").asBoolean(), delete.toString());
         assertFalse(Files.exists(store.resolve("web01/pre")));
-        assertEquals("[]", delete.path("diff").path("after").path("web01").path("snapshots").toString());
+        assertEquals("[\"post\"]", delete.path("diff").path("after").path("web01").path("snapshots").toString());
         assertFalse(module(snapshot(false, pre + ", \"state\": \"absent\"")).path("changed").asBoolean());
+
+        lab.guest("web01").quit();
+        String postAbsent = "\"domain\": \"web01\", \"name\": \"post\", \"state\": \"absent\"";
+        JsonNode lastOfAGoneDomain = module(snapshot(false, postAbsent));
+        assertTrue(lastOfAGoneDomain.path("changed").asBoolean() && !lastOfAGoneDomain.path("failed").asBoolean(),
+                "a domain that is gone can have its snapshots deleted: " + lastOfAGoneDomain);
+        JsonNode nothingLeft = module(snapshot(false, postAbsent));
+        assertTrue(nothingLeft.path("msg").asString().contains("domain web01 does not exist on this host"), nothingLeft.toString());
     }
 
     @Test
@@ -115,6 +134,13 @@ class ModuleCommandTest extends OnGuests {
         assertTrue(errors.get(2).startsWith("spec[2]:2:7: kind: "), errors.get(2));
         assertTrue(r.path("msg").asString().contains(errors.get(0)));
 
+        Path in = Files.writeString(tmp.resolve("info.json"), "{\"module\": \"snapshot_info\"}");
+        Cli.Run soon = cli.host("module", "--lock-timeout", "soon", "--input", in.toString());
+        assertEquals(64, soon.code(), soon.toString());
+        assertEquals("", soon.err(), "no usage text");
+        assertEquals("lock_timeout: 'soon' is not a duration (e.g. 30s, 5m, 2h, 7d)",
+                Json.mapper().readTree(soon.out()).path("msg").asString(), soon.toString());
+
         JsonNode missing = module("{\"module\": \"reconcile\", \"params\": {\"spec\": [\"" + tmp.resolve("nope") + "\"]}}");
         assertEquals(66, missing.path("rc").asInt(), missing.toString());
     }
@@ -125,7 +151,7 @@ class ModuleCommandTest extends OnGuests {
         String spec = """
                 {"module": "reconcile", "check_mode": false, "params": {"spec": [
                   {"apiVersion": "xsnap/v1", "kind": "DomainSnapshots", "domain": "db01",
-                   "snapshots": [{"name": "one", "memory": false}]}]}}""";
+                   "snapshots": [{"name": "one", "memory": false, "description": "from the spec"}]}]}}""";
         assertTrue(module(spec).path("changed").asBoolean());
         assertFalse(module(spec).path("changed").asBoolean(), "a second run changes nothing");
         assertTrue(module(snapshot(false, "\"domain\": \"db01\", \"name\": \"two\", \"memory\": false"))
@@ -139,9 +165,18 @@ class ModuleCommandTest extends OnGuests {
         assertEquals("[\"one\",\"two\"]", db01.path("snapshots").toString());
         assertEquals("two", db01.path("tree").path(0).path("children").path(0).path("name").asString(), db01.toString());
         assertFalse(info.path("snapshots").path(0).path("memory").asBoolean());
+        assertEquals("from the spec", info.path("snapshots").path(0).path("description").asString(), info.toString());
 
         assertEquals(64, module("{\"module\": \"nope\"}").path("rc").asInt());
         assertEquals(64, module("not json").path("rc").asInt());
         assertEquals(64, module(snapshot(false, "\"domain\": \"../x\", \"name\": \"n\"")).path("rc").asInt());
+        for (String state : List.of("present", "absent", "reverted")) {
+            JsonNode nosuch = module(snapshot(false, "\"domain\": \"nosuch\", \"name\": \"n\", \"state\": \"" + state + "\""));
+            assertEquals("nosuch/n: domain nosuch does not exist on this host and has no snapshots in the store " + store
+                    + "; the qemu driver knows db01 (check the domain option)", nosuch.path("msg").asString(), nosuch.toString());
+        }
+        JsonNode noSnapshot = module(snapshot(false, "\"domain\": \"db01\", \"name\": \"three\", \"state\": \"reverted\""));
+        assertEquals("db01/three: snapshot three of db01 does not exist in the store " + store + "; db01 has one, two"
+                + " (check the name option, or take it first with state: present)", noSnapshot.path("msg").asString());
     }
 }

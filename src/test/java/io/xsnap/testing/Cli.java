@@ -34,8 +34,9 @@ public final class Cli {
         return run(all.toArray(String[]::new));
     }
 
-    /** Runs {@code xsnap ARGS...} as given. */
-    public static Run run(String... args) {
+    /** Runs {@code xsnap ARGS...} as given, as {@code Main} does (host options may come first). */
+    public static Run run(String... given) {
+        String[] args = XsnapCommand.hostOptionsAfterSubcommand(given);
         CommandLine cl = XsnapCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
