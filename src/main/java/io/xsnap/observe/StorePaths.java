@@ -160,18 +160,20 @@ public final class StorePaths {
     }
 
     /**
-     * The path the file system really means by {@code p} (its parent resolved, the last name kept, so a link is not
-     * followed), for the last check before a removal: under the store's real root, or null when it is not.
+     * Whether the file system, resolving every link on the way (the last name is not followed), finds {@code p} at
+     * the same place under the store's real root as its name says: the last check before a removal. The root's own
+     * ancestors may be links (a store under a linked {@code /var}); nothing inside it may redirect.
      */
-    public Path resolvedInStore(Path p) throws IOException {
+    public boolean resolvesInStore(Path p) throws IOException {
         Path abs = p.toAbsolutePath().normalize();
         Path parent = abs.getParent();
-        if (parent == null) {
-            return null;
+        Path root = layout.root();
+        if (parent == null || !abs.startsWith(root) || abs.equals(root) || !Files.exists(parent)) {
+            return false;
         }
-        Path real = Files.exists(parent) ? parent.toRealPath().resolve(abs.getFileName()) : abs;
-        Path realRoot = Files.exists(layout.root()) ? layout.root().toRealPath() : layout.root();
-        return real.startsWith(realRoot) && !real.equals(realRoot) ? real : null;
+        Path real = parent.toRealPath().resolve(abs.getFileName());
+        Path realRoot = root.toRealPath();
+        return real.startsWith(realRoot) && realRoot.relativize(real).equals(root.relativize(abs));
     }
 
     /** A record of the store that cannot be trusted: which file, and what is wrong with it. */

@@ -16,7 +16,6 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 import tools.jackson.dataformat.yaml.YAMLParser;
-import tools.jackson.dataformat.yaml.YAMLSchema;
 
 /**
  * Turns the text of one spec file into its YAML documents (YAML 1.2, core schema: {@code yes} is a string),
@@ -28,8 +27,16 @@ final class YamlReader {
     /** The longest text value of a spec (xsnap's longest real one, an xl config's text, is far shorter). */
     static final int MAX_SCALAR_CHARS = 256 * 1024;
 
-    private final YAMLMapper mapper =
-            YAMLMapper.builder(YAMLFactory.builder().yamlSchema(YAMLSchema.CORE).build()).build();
+    /**
+     * YAML 1.2 core schema; a document may hold at most as many code points as a spec file bytes (snakeyaml-engine's
+     * own default is 3 Mi), so an inline spec cannot grow past what a file may hold either.
+     */
+    private final YAMLMapper mapper = YAMLMapper.builder(YAMLFactory.builder()
+            .loadSettings(org.snakeyaml.engine.v2.api.LoadSettings.builder()
+                    .setSchema(new org.snakeyaml.engine.v2.schema.CoreSchema())
+                    .setAllowDuplicateKeys(true) // reported by the document builder, with both places
+                    .setCodePointLimit(SpecLoader.MAX_FILE_BYTES).build())
+            .build()).build();
 
     /** The non-empty documents of {@code text}, in order; {@code file} is how problems name the file. */
     List<YamlDocument> read(String file, String text, List<SpecProblem> problems) {

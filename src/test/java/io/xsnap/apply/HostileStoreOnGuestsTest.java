@@ -50,9 +50,10 @@ class HostileStoreOnGuestsTest extends OnGuests {
         Path base = lab.createDisk("base.qcow2", "qcow2", 8 * MIB);
         TestGuest g = lab.start("web01", Disk.qcow2("xvda", base));
         g.write("xvda", 0x11, 0, K64);
-        ok(cli.host("create", "web01", "--name", "mem"));
-        g.write("xvda", 0x22, 0, K64);
         ok(cli.host("create", "web01", "--name", "ext", "--disk-only", "--disk", "xvda=external"));
+        g.write("xvda", 0x22, 0, K64);
+        // with memory, its tag in the active layer the external snapshot made: a delete of it runs to the end
+        ok(cli.host("create", "web01", "--name", "mem"));
         g.write("xvda", 0x33, 0, K64);
         ok(cli.host("clone", "web01", "ext", "--to", "web02"));
 
@@ -193,8 +194,10 @@ class HostileStoreOnGuestsTest extends OnGuests {
         assertEquals(List.of(), failures, failures.size() + " of " + cases.size() + " cases failed");
         // the healthy store still works: the clone goes, the snapshots revert to their bytes
         ok(cli.host("delete-clone", "web02"));
-        ok(cli.host("revert", "--force", "web01", "ext"));
+        ok(cli.host("revert", "--force", "web01", "mem"));
         lab.guest("web01").assertReads("xvda", 0x22, 0, K64);
+        ok(cli.host("revert", "--force", "web01", "ext"));
+        lab.guest("web01").assertReads("xvda", 0x11, 0, K64);
         assertEquals(before, sentinels(outside, base), "nothing outside the store changed");
         assertEquals(40, cases.size(), "the count in docs/reliability.md");
     }

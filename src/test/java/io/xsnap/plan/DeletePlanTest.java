@@ -2,6 +2,7 @@ package io.xsnap.plan;
 
 import static io.xsnap.plan.Fixtures.disk;
 import static io.xsnap.plan.Fixtures.external;
+import static io.xsnap.plan.Fixtures.internal;
 import static io.xsnap.plan.Fixtures.planner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -156,5 +157,62 @@ class DeletePlanTest {
         assertEquals(DiskChange.Merge.NONE, onlyDisk(p).merge());
         assertEquals(java.util.List.of(Path.of("/store/web01/s1/snapshot.json"), Path.of("/store/web01/s1")),
                 p.changes().get(0).removes(), "only the snapshot's own files go");
+    }
+
+    // ---------------------------------------------------------------- invariant 10: internal snapshots stay
+
+    @Test
+    void aFrozenFileHoldingAnInternalSnapshotTakesTheLayerBackAndStays() {
+        // A: internal in /img/base.qcow2; B: external, froze it. Delete B: commit, base keeps A's tag and backs nothing.
+        String l1 = "/store/web01/layers/xvda.1.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l1, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100, "A").image(l1, "qcow2", "/img/base.qcow2", 1)
+                .stored("web01", "A", false, internal("xvda", "/img/base.qcow2", "A"))
+                .stored("web01", "B", false, external("xvda", "/img/base.qcow2", l1));
+        Plan p = planner().delete(f.actual(), "web01", "B");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.COMMIT, d.merge(), "before: keep, and A could never be reverted again");
+        assertFalse(deletes(p, "/img/base.qcow2"));
+    }
+
+    @Test
+    void aFrozenFileOfTheStoreHoldingATagStreamsUpAndIsKept() {
+        // l1 holds A's tag and was frozen by B; l2 above it is named by C as its frozen file, so l2 cannot go: stream
+        String l1 = "/store/web01/layers/xvda.1.qcow2", l2 = "/store/web01/layers/xvda.2.qcow2", l3 = "/store/web01/layers/xvda.3.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l3, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(l1, "qcow2", "/img/base.qcow2", 10, "A")
+                .image(l2, "qcow2", l1, 1).image(l3, "qcow2", l2, 1)
+                .stored("web01", "A", false, internal("xvda", l1, "A"))
+                .stored("web01", "B", false, external("xvda", l1, l2))
+                .stored("web01", "C", false, external("xvda", l2, l3));
+        Plan p = planner().delete(f.actual(), "web01", "B");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.STREAM, d.merge());
+        assertFalse(deletes(p, l1), "l1 holds A: it leaves the chain and stays");
+    }
+
+    @Test
+    void aLayerHoldingATagMadeByHandIsNeitherCommittedAwayNorStreamedInto() {
+        String l1 = "/store/web01/layers/xvda.1.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l1, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(l1, "qcow2", "/img/base.qcow2", 1, "handmade")
+                .stored("web01", "e1", false, external("xvda", "/img/base.qcow2", l1));
+        Plan p = planner().delete(f.actual(), "web01", "e1");
+        DiskChange d = onlyDisk(p);
+        assertEquals(DiskChange.Merge.NONE, d.merge());
+        assertFalse(deletes(p, l1));
+        assertTrue(p.changes().get(0).steps().stream().anyMatch(st -> st.contains("'handmade'")), p.changes().toString());
+    }
+
+    @Test
+    void aLayerThatOnlyHeldTheDeletedTagGoesWithIt() {
+        String l1 = "/store/web01/layers/xvda.1.qcow2", l2 = "/store/web01/layers/xvda.2.qcow2";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", l2, "qcow2"))
+                .image("/img/base.qcow2", "qcow2", null, 100).image(l1, "qcow2", "/img/base.qcow2", 1, "A")
+                .image(l2, "qcow2", "/img/base.qcow2", 1)
+                .stored("web01", "A", false, internal("xvda", l1, "A"));
+        Plan p = planner().delete(f.actual(), "web01", "A");
+        assertFalse(p.hasErrors(), p.findings().toString());
+        assertTrue(p.changes().get(0).removes().contains(Path.of(l1)), p.changes().toString());
     }
 }
