@@ -8,12 +8,12 @@
 #     is shown beside it) against 100 ms (target: at most 1.0x, whatever the RAM size).
 # Each snapshot also cuts the guest's qcow2 disk (an internal snapshot), as a real one would.
 #
-# usage: bench/pause.sh [MIB...]     (default: 64 256 512)
+# usage: bench/pause.sh [MIB...]     (default: 64 256 1024)
 #   BENCH_REPEAT   snapshots per size and mode (default 3); the medians are reported
 set -euo pipefail
 
 sizes=("$@")
-[[ ${#sizes[@]} -gt 0 ]] || sizes=(64 256 512)
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(64 256 1024)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$repo/bench/lib.sh"
 reps=${BENCH_REPEAT:-3}

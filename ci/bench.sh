@@ -5,7 +5,7 @@
 # every benchmark could run), and ./ci/test.sh runs none of them.
 #
 # Environment:
-#   BENCH_QUICK=1    smaller sizes (inventory 1000, plan 100 1000, pause 64 256), fewer runs: a smoke run
+#   BENCH_QUICK=1    smaller sizes (inventory 1000, plan 100 1000, pause 64 256, live 64), fewer runs: a smoke run
 #   BENCH_NICE=N     run at nice level N (e.g. -10, as root) on a machine other jobs share
 #   BENCH_OUT=DIR    where results.tsv, results.md and notes.txt go (default bench-out/)
 #   BENCH_REPEAT, BENCH_REPEAT_SLOW: runs per measurement (see each script)
@@ -45,10 +45,10 @@ mvn -B -q -ntp -DskipTests package
 
 if [[ ${BENCH_QUICK:-} == 1 ]]; then
     export BENCH_REPEAT=${BENCH_REPEAT:-3} BENCH_REPEAT_SLOW=${BENCH_REPEAT_SLOW:-1}
-    inventory=(1000) plan=(100 1000) pause=(64 256)
+    inventory=(1000) plan=(100 1000) pause=(64 256) live=(64) floor=(64)
     jmh=(-wi 1 -i 2 -w 1s -r 1s -p domains=100,1000)
 else
-    inventory=(1000 4000) plan=(100 1000 4000) pause=(64 256 512)
+    inventory=(1000 4000) plan=(100 1000 4000) pause=(64 256 1024) live=(64 1024 4096) floor=(64 1024 4096)
     jmh=(-wi 3 -i 5 -w 1s -r 1s)
 fi
 
@@ -64,6 +64,8 @@ for n in "${inventory[@]}"; do run bench/inventory.sh "$n"; done
 run bench/plan-scale.sh "${plan[@]}"
 run bench/startup.sh
 run bench/pause.sh "${pause[@]}"
+run bench/live.sh "${live[@]}"
+run bench/live_floor.sh "${floor[@]}"
 run bench/merge.sh
 
 jmh_results() {

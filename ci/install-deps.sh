@@ -9,6 +9,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 # raw disks of xl domains are copied with cp --reflink: the tests loop-mount an XFS to try it
 command -v mkfs.xfs >/dev/null 2>&1 || need+=(xfsprogs)
+# the busy test guest (src/test/resources/io/xsnap/testing/busy_guest.S) is assembled at test time: as, ld
+command -v as >/dev/null 2>&1 && command -v ld >/dev/null 2>&1 || need+=(binutils)
 # the tests' xl stand-in (src/test/resources/io/xsnap/testing/xl_standin.py) is a python3 script
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 for extra in "$@"; do

@@ -11,7 +11,14 @@ import io.xsnap.plan.Change;
  * @param downtimeMillis a live memory save: the hypervisor's own measure of its switch-over (QEMU's
  *                       {@code downtime}: stop until the migration completed, within the pause), else -1
  * @param error          null when the change succeeded
+ * @param memorySave     a create that saved memory: how ({@code stopped}, {@code pre-copy}, {@code background});
+ *                       else null
+ * @param saveMillis     a create that saved memory: from the start of the save until the memory file was
+ *                       complete and fsynced (the guest runs during most of it when live), else -1
  */
 public record ChangeResult(Change change, boolean ok, long pauseMillis, long downtimeMillis, long millis,
-                           String error) {
+                           String error, String memorySave, long saveMillis) {
+    public ChangeResult(Change change, boolean ok, long pauseMillis, long downtimeMillis, long millis, String error) {
+        this(change, ok, pauseMillis, downtimeMillis, millis, error, null, -1);
+    }
 }

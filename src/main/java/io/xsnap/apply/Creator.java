@@ -38,11 +38,13 @@ final class Creator {
      *
      * @param pauseMillis    how long the domain stood still, or -1 when it was not paused
      * @param downtimeMillis a live save: the hypervisor's measure of the switch-over, else -1
+     * @param memorySave     how memory was saved, or null when it was not
+     * @param saveMillis     the memory save from its start until the file was complete and fsynced, or -1
      */
-    record Taken(long pauseMillis, long downtimeMillis) {
+    record Taken(long pauseMillis, long downtimeMillis, MemorySave.Way memorySave, long saveMillis) {
         /** A change that may pause the domain but saves no memory (revert, delete, ...): no downtime to report. */
         static Taken paused(long pauseMillis) {
-            return new Taken(pauseMillis, -1);
+            return new Taken(pauseMillis, -1, null, -1);
         }
     }
 
@@ -66,6 +68,7 @@ final class Creator {
         boolean mayBeCut = false;
         Pause pause = new Pause(ctx, domain, c.address());
         MemorySave save = MemorySave.of(0);
+        long saveStart = -1;
         try {
             List<DiskCut> cuts = new ArrayList<>();
             for (DiskChange d : c.disks()) {
@@ -89,7 +92,7 @@ final class Creator {
                 pause.expect(running);
                 if (c.live()) {
                     ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
-                            + cuts.size() + " disk(s) at the switch-over"));
+                            + cuts.size() + " disk(s) at the same instant"));
                 } else {
                     if (running) {
                         ctx.reporter().say("  pausing " + domain.name());
@@ -99,9 +102,20 @@ final class Creator {
                 }
                 journal.step(c, driver, Step.SAVE, cutUndo);
                 mayBeCut = true;
+                saveStart = System.nanoTime();
                 save = ctx.driver().saveMemoryAndSnapshotDisks(domain, memFile, c.live(), cuts);
                 if (running) {
                     pause.startedAt(save.stoppedAtNanos());
+                    if (save.resumedAtNanos() >= 0) {
+                        pause.resumedAt(save.resumedAtNanos());
+                    }
+                }
+                if (c.live()) {
+                    ctx.reporter().say("  memory saved " + switch (save.way()) {
+                        case BACKGROUND -> "in the background: the memory of the instant the disks were cut";
+                        case PRE_COPY -> "with pre-copy: the memory of the end of the copy, when the disks were cut";
+                        case STOPPED -> "while the guest stood still";
+                    });
                 }
             } else if (!cuts.isEmpty()) {
                 boolean copies = c.disks().stream().anyMatch(DiskChange::reflinkCopy);
@@ -130,11 +144,14 @@ final class Creator {
             throw e;
         }
         long paused = pause.resume();
+        long saveMillis = -1;
         try {
             if (memFile != null) {
                 // durable before the manifest names it; after the resume, so the guest never waits for the disk. A
-                // failure here (a full disk found at writeback) is a failed save: the cut is taken back
+                // failure here (a full disk found at writeback) is a failed save: the cut is taken back. Timed as
+                // part of the save.
                 StoreFiles.sync(memFile);
+                saveMillis = (System.nanoTime() - saveStart) / 1_000_000;
             }
             finish(c, recipe, parent, memFile == null ? -1 : save.bytes(), Math.max(paused, 0));
         } catch (RuntimeException | IOException e) {
@@ -146,7 +163,7 @@ final class Creator {
             undoCut(c, failed);
             throw failed;
         }
-        return new Taken(paused, save.downtimeMillis());
+        return new Taken(paused, save.downtimeMillis(), memFile == null ? null : save.way(), saveMillis);
     }
 
     /**

@@ -62,9 +62,12 @@ public final class Executor {
                     case BACKUP -> Creator.Taken.paused(backupper.run(change, now));
                 };
                 long pause = taken.pauseMillis();
-                result = new ChangeResult(change, true, pause, taken.downtimeMillis(), millisSince(start), null);
+                result = new ChangeResult(change, true, pause, taken.downtimeMillis(), millisSince(start), null,
+                        taken.memorySave() == null ? null : taken.memorySave().word(), taken.saveMillis());
                 ctx.reporter().say("  done in " + result.millis() + " ms" + (pause >= 0 ? ", domain paused " + pause + " ms" : "")
-                        + (taken.downtimeMillis() >= 0 ? " (switch-over downtime " + taken.downtimeMillis() + " ms)" : ""));
+                        + (taken.downtimeMillis() >= 0 ? " (QEMU's downtime " + taken.downtimeMillis() + " ms)" : "")
+                        + (result.memorySave() == null ? "" : ", memory saved " + result.memorySave() + " in "
+                        + result.saveMillis() + " ms"));
             } catch (HostException | UncheckedIOException e) {
                 result = new ChangeResult(change, false, -1, -1, millisSince(start), e.getMessage());
             } catch (java.nio.file.FileSystemException e) {

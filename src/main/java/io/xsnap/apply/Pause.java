@@ -16,6 +16,7 @@ final class Pause {
     private boolean journalled;
     private boolean paused;
     private long startNanos;
+    private long resumedByStep = -1;
 
     Pause(ApplyContext ctx, DomainInfo domain, String change) {
         this.ctx = ctx;
@@ -51,8 +52,27 @@ final class Pause {
         startNanos = stoppedAtNanos >= 0 ? stoppedAtNanos : System.nanoTime();
     }
 
+    /**
+     * The hypervisor resumed the domain by itself during the step (a background memory save resumes the
+     * guest once its RAM is write-protected): the pause ended then, and {@link #resume} only closes it.
+     */
+    void resumedAt(long resumedAtNanos) {
+        if (paused) {
+            resumedByStep = Math.max(0, (resumedAtNanos - startNanos) / 1_000_000);
+        }
+    }
+
     /** Resumes a domain this pause stopped; @return the pause in ms, or -1 when it never paused. */
     long resume() {
+        if (paused && resumedByStep >= 0) {
+            long ms = resumedByStep;
+            paused = false;
+            resumedByStep = -1;
+            ctx.journal().append(new Journal.Entry(change, Journal.Steps.RESUME, domain.name(), ctx.driver().name(), null));
+            journalled = false;
+            ctx.reporter().say("  " + domain.name() + " was resumed by the save after " + ms + " ms");
+            return ms;
+        }
         if (!paused && journalled) {
             // journalled for a step that failed before it paused: the domain may still be paused by it
             ctx.driver().resume(domain);

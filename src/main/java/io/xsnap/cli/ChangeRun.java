@@ -206,7 +206,9 @@ final class ChangeRun {
         for (ChangeResult r : results) {
             out.printf("%s %s: %s%s%n", r.change().action().word(), r.change().address(), r.ok() ? "done" : "FAILED: " + r.error(),
                     r.pauseMillis() < 0 ? "" : " (domain paused " + r.pauseMillis() + " ms"
-                            + (r.downtimeMillis() >= 0 ? ", switch-over downtime " + r.downtimeMillis() + " ms" : "") + ")");
+                            + (r.downtimeMillis() >= 0 ? ", QEMU's downtime " + r.downtimeMillis() + " ms" : "")
+                            + (r.memorySave() == null || r.memorySave().equals("stopped") ? ""
+                            : ", memory saved " + r.memorySave() + " in " + r.saveMillis() + " ms") + ")");
         }
         out.printf("Apply %s: %d of %d changes done.%n", done == plan.changes().size() ? "complete" : "stopped", done,
                 plan.changes().size());

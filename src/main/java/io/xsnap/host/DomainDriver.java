@@ -82,7 +82,8 @@ public interface DomainDriver {
     /**
      * Brings to its end a memory save or load an interrupted xsnap run left in the domain: a save still
      * copying or waiting at its switch-over is cancelled (QEMU then keeps or resumes the guest as before the
-     * save) and its end awaited; a load still reading is awaited. Afterwards {@link #resume} works. The
+     * save) and its end awaited, or, where cancelling would harm the guest (a background save), awaited until it
+     * completes; a load still reading is awaited. Afterwards {@link #resume} works. The
      * default: the driver leaves no such thing behind.
      *
      * @return what was done, for the report; null when there was nothing to settle

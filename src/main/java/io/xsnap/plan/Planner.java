@@ -474,8 +474,13 @@ public final class Planner {
         }
         if (memory) {
             touches.add(0, layout.memory(dn, name) + " (guest memory, mode 0600)");
-            if (live) {
-                steps.add("save memory live to " + layout.memory(dn, name) + " (guest keeps running; paused at the end)");
+            if (live && running) {
+                steps.add("pause " + dn + ", cut its disks and save its memory of that instant live to "
+                        + layout.memory(dn, name) + " (QEMU background snapshot: the guest runs again once its RAM "
+                        + "is write-protected; where QEMU refuses that for the guest's memory, e.g. file-backed RAM, "
+                        + "pre-copy: memory copied while it runs, paused at the end)");
+            } else if (live) {
+                steps.add("save memory to " + layout.memory(dn, name) + " (" + dn + " is paused already)");
             } else {
                 if (running) {
                     steps.add("pause " + dn);

@@ -46,6 +46,9 @@ public final class QemuDriver implements DomainDriver {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration JOB_TIMEOUT = Duration.ofHours(6);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+    /** Migration states in which a save still runs (query-migrate). */
+    private static final java.util.Set<String> MIGRATING = java.util.Set.of("setup", "active", "pre-switchover",
+            "device", "cancelling", "wait-unplug");
 
     private final Path dir;
     private final ProcessRunner runner;
@@ -143,6 +146,17 @@ public final class QemuDriver implements DomainDriver {
     @Override
     public String settleMigration(DomainInfo domain) {
         try (QmpClient qmp = open(domain)) {
+            if (QmpBackgroundSave.running(qmp.execute("query-migrate-capabilities"))) {
+                // a background save is never cancelled: QEMU 7.2 leaves a cancelled one's guest hung (QmpBackgroundSave)
+                String migration = qmp.execute("query-migrate").path("status").asString("");
+                if (MIGRATING.contains(migration)) {
+                    QmpBackgroundSave.finish(qmp, domain);
+                }
+                QmpBackgroundSave.disable(qmp, domain);
+                if (MIGRATING.contains(migration)) {
+                    return "waited for the background memory save left " + migration + " to complete";
+                }
+            }
             return QmpMigration.settle(qmp, domain);
         }
     }
@@ -207,11 +221,38 @@ public final class QemuDriver implements DomainDriver {
         this.progress = progress;
     }
 
+    /**
+     * Live on a running guest: the memory of one instant, saved in the background
+     * ({@link QmpBackgroundSave}), the disks cut at that instant; QEMU resumes the guest as soon as its RAM
+     * is write-protected. Where QEMU refuses that for the guest's memory (file-backed or shared RAM),
+     * pre-copy ({@link QmpMigration}). A guest whose migration QEMU blocks (e.g. a VFIO device) is refused
+     * before anything changes.
+     */
     @Override
     public MemorySave saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
         QmpBlock.checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
-            return QmpMigration.save(qmp, domain, file, live, cuts, progress);
+            refuseBlocked(qmp, domain);
+            if (live && qmp.execute("query-status").path("status").asString("").equals("running")) {
+                try {
+                    return QmpBackgroundSave.save(qmp, domain, file, cuts, progress);
+                } catch (QmpBackgroundSave.Refused e) {
+                    LOG.log(System.Logger.Level.INFO, e.getMessage() + "; saving with pre-copy");
+                }
+            }
+            return QmpMigration.save(qmp, domain, file, live, cuts, progress)
+                    .with(live ? MemorySave.Way.PRE_COPY : MemorySave.Way.STOPPED);
+        }
+    }
+
+    /** QEMU lists why it cannot migrate this guest (a VFIO device, ...): no memory save can work then. */
+    private static void refuseBlocked(QmpClient qmp, DomainInfo domain) {
+        JsonNode reasons = qmp.execute("query-migrate").path("blocked-reasons");
+        if (reasons.isArray() && !reasons.isEmpty()) {
+            List<String> why = new ArrayList<>();
+            reasons.forEach(r -> why.add(r.asString("")));
+            throw new HostException("domain " + domain.name() + ": QEMU cannot save its memory, live or not: "
+                    + String.join("; ", why) + " (take a disk-only snapshot: memory: false)");
         }
     }
 

@@ -142,10 +142,12 @@ class QemuDriverTest {
         assertEquals("postmigrate", guest.status(), "stopped, and left so");
     }
 
+    /** Pre-copy: a guest whose RAM is a shared file, which QEMU cannot save in the background. */
     @Test
     void liveSaveCutsTheDisksAtTheEndAndAFailedCutChangesNothing() throws IOException {
         Path a = lab.createDisk("a.qcow2", "qcow2", MIB);
-        TestGuest guest = lab.start("g", Disk.qcow2("vda", a));
+        TestGuest guest = lab.start("g", List.of(Disk.qcow2("vda", a)), List.of("-machine", "memory-backend=m",
+                "-object", "memory-backend-file,id=m,size=64M,mem-path=" + tmp.resolve("ram.bin") + ",share=on"));
         guest.write("vda", 0x51, 0, K64);
         DiskInfo vda = domain("g").disk("vda");
         Path memory = tmp.resolve("store/s1/memory.save");
@@ -157,6 +159,7 @@ class QemuDriverTest {
         long returned = System.nanoTime();
 
         assertEquals(Files.size(memory), save.bytes());
+        assertEquals(MemorySave.Way.PRE_COPY, save.way());
         assertTrue(save.stoppedAtNanos() > called && save.stoppedAtNanos() < returned, "stopped during the save");
         long stoodStill = returned - save.stoppedAtNanos();
         // QEMU starts its downtime clock just before it stops the vCPUs and emits STOP (whose timestamp is the
