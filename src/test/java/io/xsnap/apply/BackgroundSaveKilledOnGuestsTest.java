@@ -95,7 +95,7 @@ class BackgroundSaveKilledOnGuestsTest {
     private static void awaitMigration(QmpClient qmp, String status, XsnapProcess.Started run) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!migration(qmp).equals(status)) {
-            if (System.nanoTime() > deadline || !run.alive()) {
+            if (System.nanoTime() > deadline || !run.isAlive()) {
                 run.kill();
                 throw new AssertionError("the save never reached " + status + " (" + migration(qmp) + ")");
             }

@@ -156,22 +156,6 @@ public final class XsnapProcess {
             }
         }
 
-        /** Kills the process with SIGKILL now, wherever it is, and waits until it is gone. */
-        public void kill() {
-            process.destroyForcibly();
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-
-        /** Whether the process still runs. */
-        public boolean alive() {
-            return process.isAlive();
-        }
-
         private String stoppedAt() {
             for (String line : read(err).split("\n")) {
                 int at = line.indexOf(MARKER);
