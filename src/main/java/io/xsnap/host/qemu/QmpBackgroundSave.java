@@ -99,16 +99,17 @@ final class QmpBackgroundSave {
             }
             started = true;
             long resumedAt = awaitResumed(qmp, domain, cut, target);
-            JsonNode migration = awaitMigration(qmp, domain, progress, Set.of("completed", "failed", "cancelled"));
-            if (!status(migration).equals("completed")) {
-                throw failed(domain, cut, target, migration.path("error-desc").asString(status(migration)), null);
+            JsonNode migration = QmpMigration.awaitMigration(qmp, domain, progress,
+                    Set.of("completed", "failed", "cancelled"), false);
+            if (!QmpMigration.status(migration).equals("completed")) {
+                throw failed(domain, cut, target, migration.path("error-desc").asString(QmpMigration.status(migration)), null);
             }
             started = false;
             if (resumedAt < 0) {
                 qmp.execute("cont");
                 resumedAt = System.nanoTime();
             }
-            awaitWriters(domain, writersBefore);
+            QmpMigration.awaitWriters(domain, writersBefore);
             long downtime = migration.path("downtime").asLong(-1);
             long bytes = Files.size(target);
             saved = true;
@@ -121,7 +122,7 @@ final class QmpBackgroundSave {
                     finish(qmp, domain);
                 }
                 try {
-                    awaitWriters(domain, writersBefore);
+                    QmpMigration.awaitWriters(domain, writersBefore);
                 } catch (HostException e) {
                     LOG.log(System.Logger.Level.WARNING, e.getMessage());
                 }
@@ -200,7 +201,7 @@ final class QmpBackgroundSave {
                 return nanoTimeOf(resume, System.nanoTime());
             }
             JsonNode migration = qmp.execute("query-migrate");
-            String status = status(migration);
+            String status = QmpMigration.status(migration);
             if (status.equals("failed") || status.equals("cancelled")) {
                 throw failed(domain, cut, target, migration.path("error-desc").asString(status), null);
             }
@@ -264,7 +265,8 @@ final class QmpBackgroundSave {
     static String finish(QmpClient qmp, DomainInfo domain) {
         try {
             qmp.execute("migrate-set-parameters", QmpClient.args().put("max-bandwidth", 1L << 40));
-            String end = status(awaitMigration(qmp, domain, Progress.NONE, Set.of("cancelled", "failed", "completed")));
+            String end = QmpMigration.status(QmpMigration.awaitMigration(qmp, domain, Progress.NONE,
+                    Set.of("cancelled", "failed", "completed"), false));
             if (!end.equals("completed")) {
                 LOG.log(System.Logger.Level.ERROR, "domain " + domain.name() + ": its background memory save ended "
                         + end + "; QEMU 7.2 leaves the guest's RAM write-protected then, so the guest may hang at its "
@@ -321,34 +323,4 @@ final class QmpBackgroundSave {
         }
     }
 
-    private static String status(JsonNode migration) {
-        return migration.path("status").asString("");
-    }
-
-    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Progress progress, Set<String> until) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            JsonNode migration = qmp.execute("query-migrate");
-            JsonNode ram = migration.path("ram");
-            progress.update("memory of " + domain.name(), ram.path("transferred").asLong(0), ram.path("total").asLong(0));
-            if (until.contains(status(migration))) {
-                return migration;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new HostException("domain " + domain.name() + ": memory save not done after "
-                        + TIMEOUT.toMinutes() + " min (state " + status(migration) + ")");
-            }
-            qmp.awaitEvent("MIGRATION", data -> true, Duration.ofMillis(50));
-        }
-    }
-
-    /** The {@code exec:} writer outlives the completion a little: wait so the file is whole. */
-    private static void awaitWriters(DomainInfo domain, Set<Long> before) {
-        for (long child : QemuProcess.children(domain.id())) {
-            if (!before.contains(child) && !QemuProcess.awaitGone(child, TIMEOUT)) {
-                throw new HostException("domain " + domain.name() + ": the memory writer (pid " + child
-                        + ") did not finish");
-            }
-        }
-    }
 }

@@ -267,16 +267,23 @@ final class QmpMigration {
         }
     }
 
-    private static String status(JsonNode migration) {
+    static String status(JsonNode migration) {
         return migration.path("status").asString("");
+    }
+
+    /** {@link #awaitMigration(QmpClient, DomainInfo, Progress, Set, boolean)}, cancelling a save that timed out. */
+    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Progress progress, Set<String> until) {
+        return awaitMigration(qmp, domain, progress, until, true);
     }
 
     /**
      * Waits until the migration reaches one of {@code until}: each MIGRATION event (capability
      * {@code events}) wakes the wait at once; a poll every 50 ms covers an event that never comes and
-     * reports the bytes sent to {@code progress}.
+     * reports the bytes sent to {@code progress}. After {@code TIMEOUT} it fails, first cancelling the save
+     * when {@code cancelOnTimeout} (never for a background save: see {@link QmpBackgroundSave}).
      */
-    private static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Progress progress, Set<String> until) {
+    static JsonNode awaitMigration(QmpClient qmp, DomainInfo domain, Progress progress, Set<String> until,
+            boolean cancelOnTimeout) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             JsonNode migration = qmp.execute("query-migrate");
@@ -286,9 +293,12 @@ final class QmpMigration {
                 return migration;
             }
             if (System.nanoTime() > deadline) {
-                qmp.execute("migrate_cancel");
+                if (cancelOnTimeout) {
+                    qmp.execute("migrate_cancel");
+                }
                 throw new HostException("domain " + domain.name() + ": memory save not done after "
-                        + TIMEOUT.toMinutes() + " min (state " + status(migration) + "); cancelled");
+                        + TIMEOUT.toMinutes() + " min (state " + status(migration) + ")"
+                        + (cancelOnTimeout ? "; cancelled" : ""));
             }
             qmp.awaitEvent("MIGRATION", data -> true, Duration.ofMillis(50));
         }
@@ -298,7 +308,7 @@ final class QmpMigration {
      * QEMU reports a migration completed before its {@code exec:} writer has exited (QEMU reaps it while
      * cleaning up afterwards): wait for the writer so the file is whole when we return.
      */
-    private static void awaitWriters(DomainInfo domain, Set<Long> before) {
+    static void awaitWriters(DomainInfo domain, Set<Long> before) {
         for (long child : QemuProcess.children(domain.id())) {
             if (!before.contains(child) && !QemuProcess.awaitGone(child, TIMEOUT)) {
                 throw new HostException("domain " + domain.name() + ": the memory writer (pid " + child
