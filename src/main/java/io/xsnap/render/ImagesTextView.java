@@ -4,6 +4,7 @@ import io.xsnap.host.image.ImageInfo;
 import io.xsnap.host.image.InternalSnapshot;
 import io.xsnap.host.xl.XlDomain;
 import io.xsnap.host.xl.XlSaveFile;
+import io.xsnap.spec.Printable;
 import java.io.PrintWriter;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -20,7 +21,9 @@ import java.util.List;
  *      1   s1   0 B      2026-11-26 10:03:31  0000:00:00.000  0
  * </pre>
  * A chain that stops early ends with an {@code error:} line in the tree (the command also reports it on
- * standard error); a path that could not be read at all is left to standard error.
+ * standard error); a path that could not be read at all is left to standard error. Text read from the files
+ * (names, paths, the save file's config) is printed with control and invisible characters escaped
+ * ({@link Printable}), so an image cannot send escape sequences to the terminal.
  */
 public final class ImagesTextView implements ImagesView {
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -48,7 +51,7 @@ public final class ImagesTextView implements ImagesView {
             }
         }
         if (error != null) {
-            text.append(branch(chain.size())).append("error: ").append(error).append(NL);
+            text.append(branch(chain.size())).append("error: ").append(Printable.of(error)).append(NL);
         }
         out.print(text);
     }
@@ -63,15 +66,16 @@ public final class ImagesTextView implements ImagesView {
     @Override
     public void saveFile(String path, XlSaveFile file) {
         StringBuilder text = new StringBuilder(256);
-        text.append(path).append("  xl save file  ").append(size(file.fileSize())).append(NL);
-        text.append("   domain ").append(file.domainName()).append(" (").append(file.type().isEmpty() ? "?" : file.type())
-                .append(file.uuid().isEmpty() ? "" : ", uuid " + file.uuid()).append("), config ")
+        text.append(Printable.of(path)).append("  xl save file  ").append(size(file.fileSize())).append(NL);
+        text.append("   domain ").append(Printable.of(file.domainName())).append(" (")
+                .append(file.type().isEmpty() ? "?" : Printable.of(file.type()))
+                .append(file.uuid().isEmpty() ? "" : ", uuid " + Printable.of(file.uuid())).append("), config ")
                 .append(file.optionalDataLength() - 4).append(" bytes, flags ")
                 .append(String.format("0x%x/0x%x", file.mandatoryFlags(), file.optionalFlags())).append(", ")
                 .append(file.bigEndian() ? "big-endian" : "little-endian").append(NL);
         for (XlDomain.Disk d : file.disks()) {
-            text.append("   disk ").append(d.vdev()).append("  ").append(d.format()).append("  ").append(d.backend())
-                    .append("  ").append(d.target()).append(d.readOnly() ? "  (read-only)" : "").append(NL);
+            text.append("   disk ").append(Printable.of(d.vdev())).append("  ").append(Printable.of(d.format())).append("  ")
+                    .append(Printable.of(d.backend())).append("  ").append(Printable.of(String.valueOf(d.target()))).append(d.readOnly() ? "  (read-only)" : "").append(NL);
         }
         out.print(text);
     }
@@ -87,13 +91,13 @@ public final class ImagesTextView implements ImagesView {
 
     private static String describe(ImageInfo info) {
         StringBuilder line = new StringBuilder();
-        line.append(info.filename()).append("  ").append(info.format()).append("  ").append(size(info.virtualSize()));
+        line.append(Printable.of(info.filename())).append("  ").append(info.format()).append("  ").append(size(info.virtualSize()));
         List<String> notes = new ArrayList<>();
         if (info.version() == 2) {
             notes.add("compat 0.10");
         }
         if (info.dataFile() != null) {
-            notes.add("data file " + info.dataFile());
+            notes.add("data file " + Printable.of(info.dataFile()));
         }
         if (info.dirty()) {
             notes.add("dirty");
@@ -111,7 +115,7 @@ public final class ImagesTextView implements ImagesView {
         List<List<String>> rows = new ArrayList<>(snapshots.size() + 1);
         rows.add(SNAPSHOT_HEADER);
         for (InternalSnapshot s : snapshots) {
-            rows.add(List.of(s.id(), s.name(), size(s.vmStateSize()), date(s.dateSec()), vmClock(s.vmClockNsec()),
+            rows.add(List.of(Printable.of(s.id()), Printable.of(s.name()), size(s.vmStateSize()), date(s.dateSec()), vmClock(s.vmClockNsec()),
                     s.icount() == -1 ? "--" : Long.toString(s.icount())));
         }
         int[] widths = new int[SNAPSHOT_HEADER.size()];

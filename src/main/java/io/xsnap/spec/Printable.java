@@ -4,12 +4,13 @@ package io.xsnap.spec;
  * Text from a spec as a message may show it: control characters, invisible format characters (zero-width,
  * bidirectional overrides) and other unusual separators are written as escapes ({@code \n}, {@code \u202e}),
  * so a hostile value can neither hide itself nor send escape sequences to the terminal that prints it.
+ * Specs are one source of such text; image files (snapshot names, backing names) and save files are others.
  */
-final class Printable {
+public final class Printable {
     private Printable() {
     }
 
-    static String of(String text) {
+    public static String of(String text) {
         StringBuilder sb = null;
         for (int i = 0; i < text.length(); ) {
             int c = text.codePointAt(i);

@@ -38,6 +38,21 @@ class ImagesCommandTest {
     }
 
     @Test
+    void theTextViewEscapesControlCharactersAnImageHolds() throws Exception {
+        Path image = qemu.create(dir.resolve("odd.qcow2"), "1M");
+        // a tag qemu-img takes as it is: an ANSI colour sequence and a right-to-left override
+        qemu.snapshot(image, "red\u001b[31mtag\u202e");
+        assertEquals("red\u001b[31mtag\u202e", qemu.info(image).path("snapshots").get(0).path("name").asString(),
+                "qemu-img keeps the name as it is");
+
+        Run r = run("images", image.toString());
+
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().contains("\u001b") || r.out().contains("\u202e"), r.out());
+        assertTrue(r.out().contains("red\\u001b[31mtag\\u202e"), r.out());
+    }
+
+    @Test
     void jsonAgreesWithQemuImgAndReportsEveryBrokenPath() throws Exception {
         Files.createDirectory(dir.resolve("sub"));
         Path base = qemu.create(dir.resolve("base.qcow2"), "32M");
