@@ -9,17 +9,14 @@ import io.xsnap.host.qmp.QmpClient;
 import io.xsnap.observe.Json;
 import io.xsnap.testing.BusyGuest;
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.XsnapProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * xsnap killed with SIGKILL while QEMU saves a busy guest's memory in the background (the guest runs, QEMU
@@ -27,26 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cancelled one), the guest runs on, the half snapshot is undone (its memory file and directory, the
  * internal snapshot the cut made), and the snapshot can be taken again.
  */
-class BackgroundSaveKilledOnGuestsTest {
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Path store;
-    Cli cli;
-    XsnapProcess xsnap;
-
-    @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-        xsnap = new XsnapProcess(store, lab.qemuDir(), tmp);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
+class BackgroundSaveKilledOnGuestsTest extends OnGuests {
 
     @Test
     void killedDuringTheBackgroundSaveTheNextRunLetsItEndThenUndoesTheHalfSnapshot() throws Exception {

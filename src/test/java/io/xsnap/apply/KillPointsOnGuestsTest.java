@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.observe.Json;
 import io.xsnap.testing.Cli;
-import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.TestGuest;
 import io.xsnap.testing.XsnapProcess;
@@ -15,12 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fault injection on real guests: xsnap (a separate JVM) is stopped at a step boundary of create (memory and
@@ -29,30 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * no domain paused, keep the active disks' bytes, and every complete snapshot must revert to its exact bytes.
  * docs/reliability.md lists the kill points with what each checks.
  */
-class KillPointsOnGuestsTest {
+class KillPointsOnGuestsTest extends OnGuests {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;
     static final List<String> DISKS = List.of("xvda", "xvdb");
 
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Cli cli;
-    Path store;
-    XsnapProcess xsnap;
-
-    @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-        xsnap = new XsnapProcess(store, lab.qemuDir(), tmp);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
-    }
 
     enum Scenario { CREATE_MEMORY, CREATE_DISK_ONLY, REVERT, DELETE }
 
@@ -235,9 +213,5 @@ class KillPointsOnGuestsTest {
                     %s
                 """.formatted(state, memory));
         return f;
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
     }
 }

@@ -9,6 +9,7 @@ import io.xsnap.observe.Json;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.RamGuest;
 import io.xsnap.testing.XsnapProcess;
 import java.io.IOException;
@@ -17,10 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,29 +29,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * file, a memory snapshot of a guest someone else paused. Each guest has 64 MiB of random RAM and a known
  * region in it ({@link RamGuest}), so "reverts to its exact RAM" is checked byte for byte.
  */
-class OutsideFaultsOnGuestsTest {
+class OutsideFaultsOnGuestsTest extends OnGuests {
     static final String[] DISKS = {"--disk", "xvda=internal", "--disk", "xvdb=external"};
 
-    @TempDir
-    Path tmp;
-    GuestLab lab;
-    Path store;
-    Cli cli;
-    XsnapProcess xsnap;
     StoreLayout layout;
 
     @BeforeEach
-    void lab() {
-        lab = new GuestLab(tmp);
-        store = tmp.resolve("store");
-        cli = new Cli(store, lab.qemuDir());
-        xsnap = new XsnapProcess(store, lab.qemuDir(), tmp);
+    void layout() {
         layout = new StoreLayout(store);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        lab.close();
     }
 
     /**
@@ -276,9 +260,5 @@ class OutsideFaultsOnGuestsTest {
 
     private static String[] args(String... first) {
         return Stream.concat(Stream.of(first), Stream.of(DISKS)).toArray(String[]::new);
-    }
-
-    private static void ok(Cli.Run r) {
-        assertEquals(0, r.code(), r.toString());
     }
 }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The frame of a test on real guests through the CLI: a {@link GuestLab} in a temp dir, a store beside it,
- * a {@link Cli} pointed at both, and every guest killed afterwards.
+ * a {@link Cli} and an {@link XsnapProcess} pointed at both, and every guest killed afterwards.
  */
 public abstract class OnGuests {
     @TempDir
@@ -17,12 +17,15 @@ public abstract class OnGuests {
     protected GuestLab lab;
     protected Path store;
     protected Cli cli;
+    /** xsnap as a separate JVM on the same store and qemu dir, for tests that kill it. */
+    protected XsnapProcess xsnap;
 
     @BeforeEach
     void startLab() {
         lab = new GuestLab(tmp);
         store = tmp.resolve("store");
         cli = new Cli(store, lab.qemuDir());
+        xsnap = new XsnapProcess(store, lab.qemuDir(), tmp);
     }
 
     @AfterEach
