@@ -6,7 +6,8 @@
 #   ci/xen-lab.sh boot        boot Xen + dom0 in the background; returns when dom0 answers ssh
 #   ci/xen-lab.sh run CMD...  run a command in dom0 (as root, through ssh), with its exit code
 #   ci/xen-lab.sh put SRC DST copy a file into dom0
-#   ci/xen-lab.sh test        build, boot, copy target/xsnap.jar in, run ci/xen-lab/story.sh in dom0, stop
+#   ci/xen-lab.sh test        build, boot, copy target/xsnap.jar in, run ci/xen-lab/story.sh and every
+#                             story-*.sh in dom0, then every host-*.sh here, stop
 #   ci/xen-lab.sh stop        kill the lab's QEMU (by its pid file)
 #   ci/xen-lab.sh status      say whether the lab runs
 #
@@ -229,12 +230,22 @@ cmd_test() {
   trap cmd_stop EXIT
   cmd_boot
   cmd_put "$jar" /lab/xsnap.jar
-  cmd_put "$recipe/story.sh" /lab/story.sh
   mkdir -p "$repo/target/xen-lab"
-  local rc
+  : > "$repo/target/xen-lab/story.log"
+  local rc=0 part
   set +e
-  cmd_run 'sh /lab/story.sh' 2>&1 | tee "$repo/target/xen-lab/story.log"
-  rc=${PIPESTATUS[0]}
+  # story.sh first, then every story-*.sh in dom0, then every host-*.sh on this host (for tools that
+  # drive dom0 from outside, e.g. ansible-playbook over the lab's ssh); the first failure ends the test
+  for part in "$recipe"/story.sh "$recipe"/story-*.sh "$recipe"/host-*.sh; do
+    [ -f "$part" ] || continue
+    case "$(basename "$part")" in
+      host-*) XEN_LAB="$0" XEN_LAB_RUN="$run" bash "$part" 2>&1 | tee -a "$repo/target/xen-lab/story.log" ;;
+      *) cmd_put "$part" "/lab/$(basename "$part")"
+         cmd_run "sh /lab/$(basename "$part")" 2>&1 | tee -a "$repo/target/xen-lab/story.log" ;;
+    esac
+    rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || { log "$(basename "$part") exited $rc"; break; }
+  done
   set -e
   cp "$run/serial.log" "$repo/target/xen-lab/serial.log" 2>/dev/null || true
   echo "TIMING boot $(cat "$run/boot-seconds" 2>/dev/null)" >> "$repo/target/xen-lab/story.log"
@@ -250,5 +261,5 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   test) cmd_test ;;
-  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac
