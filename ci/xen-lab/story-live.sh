@@ -101,8 +101,8 @@ cat /tmp/out
 echo "TIMING live-xl-migrate $(since "$t")"
 [ "$rc" -ne 0 ] || fail "xl migrate into a receiver that never answers 'ready' exited 0"
 if ! grep -q "Failed to enable logdirty" /tmp/out; then
-  fail "xl migrate got past log-dirty: this Xen can save a PV guest live; the refusal of --live on xl \
-(docs/xen-lab.md, Live memory snapshots on xl) should be looked at again"
+  fail "xl migrate got past log-dirty: this Xen can save a PV guest live (as one built with shadow paging did by \
+hand); the refusal of --live on xl should be looked at again (docs/xen-lab.md, Live memory snapshots on xl)"
 fi
 grep -q "failed to suspend at sender" /tmp/out || fail "xl did not say it never suspended the guest"
 echo "ok: xl migrate stopped at log-dirty ($(wc -c < /tmp/$D-stream) bytes sent before it), the guest never suspended"
