@@ -184,9 +184,11 @@ lab_pid() {
   [ -n "$pid" ] && [ -d "/proc/$pid" ] && grep -q qemu-system "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
+# one ssh connection carries every call (ControlMaster): a key exchange costs dom0 seconds of emulated CPU
 ssh_opts() {
   echo -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-    -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 -i "$run/id" -p "$(cat "$run/port")"
+    -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 -i "$run/id" -p "$(cat "$run/port")" \
+    -o ControlMaster=auto -o ControlPath="$run/ssh-mux-%p" -o ControlPersist=120
 }
 
 cmd_run() {
@@ -247,6 +249,8 @@ cmd_boot() {
 
 cmd_stop() {
   local pid
+  # shellcheck disable=SC2046
+  [ -f "$run/port" ] && [ -S "$run/ssh-mux-$(cat "$run/port")" ] && ssh $(ssh_opts) -O exit root@127.0.0.1 2>/dev/null || true
   if pid="$(lab_pid)"; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 20); do [ -d "/proc/$pid" ] || break; sleep 0.5; done
@@ -258,6 +262,39 @@ cmd_stop() {
 
 cmd_status() {
   if lab_pid >/dev/null; then echo "running: pid $(lab_pid), ssh port $(cat "$run/port")"; else echo "stopped"; exit 1; fi
+}
+
+# cmd_part NAME: runs /lab/NAME.sh in dom0 detached from any ssh session (a connection dropped under load
+# does not end it), prints its output from /lab/NAME.log as it grows (one short ssh call every few seconds),
+# and exits with its exit code; gives up when dom0 has not answered ssh for XEN_LAB_SSH_PATIENCE s (300)
+cmd_part() {
+  local name="$1" off=0 quiet_since rc chunk
+  chunk="$(mktemp)"
+  cmd_run "rm -f /lab/$name.rc /lab/$name.log; setsid sh -c 'sh /lab/$name.sh > /lab/$name.log 2>&1; echo \$? > /lab/$name.rc' < /dev/null > /dev/null 2>&1 &" < /dev/null \
+    || { log "could not start $name.sh in dom0"; rm -f "$chunk"; return 1; }
+  quiet_since="$(now)"
+  while :; do
+    sleep "${XEN_LAB_POLL:-10}"
+    # one call: the exit code (or "running") on the first line, then the log's new bytes; the exit code is
+    # read first, so when it is there the log is complete
+    if ! cmd_run "r=\$(cat /lab/$name.rc 2>/dev/null); echo \${r:-running}; tail -c +$((off + 1)) /lab/$name.log 2>/dev/null; true" \
+        < /dev/null > "$chunk"; then
+      if [ $(( $(now) - quiet_since )) -gt "${XEN_LAB_SSH_PATIENCE:-300}" ]; then
+        log "dom0 has not answered ssh for ${XEN_LAB_SSH_PATIENCE:-300} s while $name.sh ran"
+        rm -f "$chunk"; return 1
+      fi
+      continue
+    fi
+    quiet_since="$(now)"
+    rc="$(head -1 "$chunk")"
+    tail -n +2 "$chunk"
+    off=$(( off + $(tail -n +2 "$chunk" | wc -c) ))
+    case "$rc" in
+      running) ;;
+      *[!0-9]*) log "$name.sh: unexpected exit record '$rc'"; rm -f "$chunk"; return 1 ;;
+      *) rm -f "$chunk"; return "$rc" ;;
+    esac
+  done
 }
 
 # seconds left for a phase: its own bound, cut to what remains of the whole test's
@@ -340,7 +377,7 @@ cmd_test() {
       host-*) timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" env XEN_LAB="$0" XEN_LAB_RUN="$run" bash "$part" 2>&1 \
                 | tee -a "$out/story.log" ;;
       *) "$0" put "$part" "/lab/$name.sh" \
-           && timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" "$0" run "sh /lab/$name.sh" 2>&1 \
+           && timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" "$0" part "$name" 2>&1 \
                 | tee -a "$out/story.log" ;;
     esac
     rc=${PIPESTATUS[0]}
@@ -359,6 +396,7 @@ case "${1:-}" in
   boot) cmd_boot ;;
   run) shift; cmd_run "$@" ;;
   put) shift; cmd_put "$@" ;;
+  part) shift; cmd_part "$@" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   test) cmd_test ;;
