@@ -23,4 +23,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 lab_bound="${XSNAP_XEN_LAB_TIMEOUT:-3600}"
 # the lab bounds each of its phases itself; this outer bound (a little longer) is for a hang it cannot see
-XEN_LAB_TEST_TIMEOUT="$lab_bound" timeout -k 60 "$((lab_bound + 300))" ci/xen-lab.sh test
+XEN_LAB_TEST_TIMEOUT="$lab_bound" timeout -k 120 "$((lab_bound + 300))" ci/xen-lab.sh test

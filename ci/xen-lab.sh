@@ -223,7 +223,7 @@ cmd_boot() {
   mkdir -p "$run/keys"
   cp "$run/id.pub" "$run/keys/authorized_keys"
   cp "$(guest_file)" "$run/keys/guest.cpio.gz"
-  mkfs.ext4 -q -F -L labkeys -d "$run/keys" "$keydisk" 64M
+  mkfs.ext4 -q -F -L labkeys -d "$run/keys" "$keydisk" 64M > /dev/null
   local started; started="$(now)"
   qemu-system-x86_64 -M pc -accel tcg,thread=multi -cpu qemu64,+svm -smp 2 -m 4096 \
     -kernel "$(xen_file)" \
@@ -308,8 +308,12 @@ budget() {
 timed_phase() {
   local name="$1" bound; bound="$(budget "$2")"; shift 2
   local t rc=0; t="$(now)"
-  # stdin from /dev/null: timeout runs CMD in a process group of its own, where reading a terminal stops it
-  timeout -k 30 "$bound" "$@" < /dev/null || rc=$?
+  # --foreground: CMD stays in this process group, so a signal to the group (an outer timeout's) reaches it;
+  # in the background with wait: a TERM to this shell runs its trap at once, not when CMD ends
+  timeout --foreground -k 30 "$bound" "$@" < /dev/null &
+  phase_pid=$!
+  wait "$phase_pid" || rc=$?
+  phase_pid=""
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     log "$name: no end after $bound s (its bound, or what was left of XEN_LAB_TEST_TIMEOUT), stopped"
   fi
@@ -341,6 +345,17 @@ report_failure() {
   } >&2 || true
 }
 
+# on every way out of cmd_test: end the running phase (a boot may be starting QEMU), then stop the lab
+test_exit() {
+  if [ -n "$phase_pid" ]; then
+    kill -TERM "$phase_pid" 2>/dev/null || true
+    wait "$phase_pid" 2>/dev/null || true
+    sleep 2  # a QEMU that was starting has written its pid file by now
+  fi
+  cp "$run/serial.log" "$out/serial.log" 2>/dev/null || true
+  cmd_stop
+}
+
 cmd_test() {
   local jar="$repo/target/xsnap.jar" started; started="$(now)"
   test_deadline=$(( started + ${XEN_LAB_TEST_TIMEOUT:-3600} ))
@@ -357,7 +372,8 @@ cmd_test() {
   mkdir -p "$out"
   : > "$out/story.log"
   # the lab's QEMU goes on every path out of here: an error, a timeout's TERM, ^C
-  trap 'cp "$run/serial.log" "$out/serial.log" 2>/dev/null; cmd_stop' EXIT
+  phase_pid=""
+  trap test_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM HUP
   local rc=0 part
@@ -374,13 +390,12 @@ cmd_test() {
     echo "==== xen-lab: $name" >> "$out/story.log"
     set +e
     case "$name" in
-      host-*) timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" env XEN_LAB="$0" XEN_LAB_RUN="$run" bash "$part" 2>&1 \
-                | tee -a "$out/story.log" ;;
+      host-*) timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" env XEN_LAB="$0" XEN_LAB_RUN="$run" bash "$part" \
+                > >(tee -a "$out/story.log") 2>&1 ;;
       *) "$0" put "$part" "/lab/$name.sh" \
-           && timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" "$0" part "$name" 2>&1 \
-                | tee -a "$out/story.log" ;;
+           && timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" "$0" part "$name" > >(tee -a "$out/story.log") 2>&1 ;;
     esac
-    rc=${PIPESTATUS[0]}
+    rc=$?
     set -e
     [ "$rc" -eq 0 ] || { report_failure "$name exited $rc"; break; }
   done
