@@ -6,6 +6,7 @@
 #   ci/xen-lab.sh boot        boot Xen + dom0 in the background; returns when dom0 answers ssh
 #   ci/xen-lab.sh run CMD...  run a command in dom0 (as root, through ssh), with its exit code
 #   ci/xen-lab.sh put SRC DST copy a file into dom0
+#   ci/xen-lab.sh part NAME   run /lab/NAME.sh in dom0 detached, print its output as it grows, its exit code
 #   ci/xen-lab.sh test        build (or reuse), boot, copy target/xsnap.jar in, run ci/xen-lab/story.sh and
 #                             every story-*.sh in dom0, then every host-*.sh here, stop; on a failure print
 #                             the story log's and the serial log's tails and dom0's state; every phase is
@@ -19,10 +20,12 @@
 # CACHE/run) holds the running lab's pid, port, ssh key and serial log.
 # Time bounds (seconds): XEN_LAB_TEST_TIMEOUT (default 3600) the whole test; within it XEN_LAB_BUILD_TIMEOUT
 # (1800) the build, XEN_LAB_TIMEOUT (900) the boot, XEN_LAB_PART_TIMEOUT (2700) each story part.
+# XEN_LAB_MIRROR (default http://deb.debian.org/debian) is the Debian mirror debootstrap uses.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 recipe="$here/xen-lab"
+self="$here/$(basename "$0")"  # the phases of test run this script again (absolute: host parts may cd)
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/xsnap/xen-lab"
 run="${XEN_LAB_RUN:-$cache/run}"
 mirror="${XEN_LAB_MIRROR:-http://deb.debian.org/debian}"
@@ -328,7 +331,7 @@ report_failure() {
     echo "==== xen-lab: $what"
     if lab_pid >/dev/null; then
       echo "---- dom0: xl list, xl dmesg (tail), /var/log/xen (tails)"
-      timeout -k 5 60 "$0" run < /dev/null 'xl list; xl dmesg | tail -20; for f in /var/log/xen/*; do echo "-- $f"; tail -15 "$f"; done' 2>&1 \
+      timeout -k 5 60 "$BASH" "$self" run < /dev/null 'xl list; xl dmesg | tail -20; for f in /var/log/xen/*; do echo "-- $f"; tail -15 "$f"; done' 2>&1 \
         | tee "$out/dom0-state.txt"
     fi
     if [ -s "$out/story.log" ]; then
@@ -379,9 +382,9 @@ cmd_test() {
   local rc=0 part
   built && echo "cache warm" > "$out/cache" || echo "cache cold" > "$out/cache"
   log "$(cat "$out/cache") ($cache); the whole test is bounded to ${XEN_LAB_TEST_TIMEOUT:-3600} s"
-  timed_phase build "${XEN_LAB_BUILD_TIMEOUT:-1800}" "$0" build || { report_failure "build failed"; exit 1; }
-  timed_phase boot "$(( ${XEN_LAB_TIMEOUT:-900} + 300 ))" "$0" boot || { report_failure "boot failed"; exit 1; }
-  "$0" put "$jar" /lab/xsnap.jar || { report_failure "copying xsnap.jar into dom0 failed"; exit 1; }
+  timed_phase build "${XEN_LAB_BUILD_TIMEOUT:-1800}" "$BASH" "$self" build || { report_failure "build failed"; exit 1; }
+  timed_phase boot "$(( ${XEN_LAB_TIMEOUT:-900} + 300 ))" "$BASH" "$self" boot || { report_failure "boot failed"; exit 1; }
+  "$BASH" "$self" put "$jar" /lab/xsnap.jar || { report_failure "copying xsnap.jar into dom0 failed"; exit 1; }
   # story.sh first, then every story-*.sh in dom0, then every host-*.sh on this host (for tools that
   # drive dom0 from outside, e.g. ansible-playbook over the lab's ssh); the first failure ends the test
   for part in "$recipe"/story.sh "$recipe"/story-*.sh "$recipe"/host-*.sh; do
@@ -390,10 +393,10 @@ cmd_test() {
     echo "==== xen-lab: $name" >> "$out/story.log"
     set +e
     case "$name" in
-      host-*) timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" env XEN_LAB="$0" XEN_LAB_RUN="$run" bash "$part" \
+      host-*) timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" env XEN_LAB="$self" XEN_LAB_RUN="$run" bash "$part" \
                 > >(tee -a "$out/story.log") 2>&1 ;;
-      *) "$0" put "$part" "/lab/$name.sh" \
-           && timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" "$0" part "$name" > >(tee -a "$out/story.log") 2>&1 ;;
+      *) "$BASH" "$self" put "$part" "/lab/$name.sh" \
+           && timed_phase "$name" "${XEN_LAB_PART_TIMEOUT:-2700}" "$BASH" "$self" part "$name" > >(tee -a "$out/story.log") 2>&1 ;;
     esac
     rc=$?
     set -e
@@ -415,5 +418,5 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   test) cmd_test ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,/^set /{/^#/p}' "$0" >&2; exit 2 ;;
 esac
