@@ -24,6 +24,14 @@ for extra in "$@"; do
       # the role xsnap.xen.install's apt tasks
       /usr/bin/python3 -c 'import apt' 2>/dev/null || need+=(python3-apt)
       ;;
+    xen-lab)
+      # ci/xen-lab.sh: debootstrap builds dom0 from Debian's archive (its keyring checks it), mkfs.ext4 -d
+      # makes dom0's disk, ssh drives dom0, flock/timeout/xz/zstd/gzip/dpkg-deb build and bound the lab
+      for pkg in debootstrap debian-archive-keyring e2fsprogs openssh-client util-linux coreutils \
+                 xz-utils zstd gzip dpkg qemu-utils qemu-system-x86 python3; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+      done
+      ;;
     *) need+=("$extra") ;;
   esac
 done
@@ -38,5 +46,15 @@ else
   echo "xsnap: please install as root: apt-get install ${need[*]}" >&2
   exit 1
 fi
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# a mirror's hiccup is retried: 3 tries, 15 s then 45 s apart
+apt() {
+  local i wait=15
+  for i in 1 2 3; do
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "$@" && return 0
+    [ "$i" -lt 3 ] || return 1
+    echo "xsnap: apt-get $1 failed (try $i of 3), again in $wait s" >&2
+    sleep "$wait"; wait=$((wait * 3))
+  done
+}
+apt update -qq
+apt install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -89,7 +89,14 @@ disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
          'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
 EOF
 t=$(now)
-xl create "$CFG" || fail "xl create"
+# libxl gives each hotplug script 40 s (LIBXL_HOTPLUG_TIMEOUT, fixed); on a loaded host the blkback disk's
+# "block add" took longer once and the create failed: a setup step, so tried up to 3 times
+for try in 1 2 3; do
+  xl create "$CFG" && break
+  [ "$try" -lt 3 ] || fail "xl create"
+  echo "xl create failed (try $try of 3), again in 10 s"
+  xl destroy "$D" 2>/dev/null; sleep 10
+done
 ready
 echo "TIMING guest-start $(since "$t")"
 running
