@@ -378,9 +378,17 @@ public final class Planner {
                     null);
             return null;
         }
-        if (memory && live && "xl".equals(s.actual.driver())) {
+        boolean xl = "xl".equals(s.actual.driver());
+        if (memory && live && xl) {
             s.error(dn, name, "xl save has no live mode: the memory of " + dn + " can only be saved while it is paused",
                     "take the snapshot without --live / live: true");
+            return null;
+        }
+        if (memory && xl && domain.state() == RunState.PAUSED) {
+            // real Xen 4.17: a PV guest suspends cooperatively, so xl save of a paused one waits ~60 s and fails
+            s.error(dn, name, dn + " is paused: xl save needs the guest running to acknowledge its suspend (Xen fails "
+                    + "the save of a paused domain after a minute, \"guest didn't acknowledge suspend\")",
+                    "unpause it first (xl unpause " + dn + "), or take a disk-only snapshot (--disk-only / memory: false)");
             return null;
         }
         Set<String> vdevs = new HashSet<>();
@@ -481,6 +489,10 @@ public final class Planner {
                         + "pre-copy: memory copied while it runs, paused at the end)");
             } else if (live) {
                 steps.add("save memory to " + layout.memory(dn, name) + " (" + dn + " is paused already)");
+            } else if (xl) {
+                // xl save -p suspends the running guest itself at its start and leaves it paused: no pause before it
+                steps.add("save memory to " + layout.memory(dn, name) + " with xl save -p (" + dn + " suspends itself "
+                        + "at the start of the save and stays paused)");
             } else {
                 if (running) {
                     steps.add("pause " + dn);

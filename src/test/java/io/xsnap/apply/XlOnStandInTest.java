@@ -221,8 +221,9 @@ class XlOnStandInTest extends OnXenLab {
     /**
      * A PV guest suspends cooperatively: on real Xen 4.17 (ci/xen-lab.sh) {@code xl save} of a paused domain waited
      * ~60 s and failed with "guest didn't acknowledge suspend", the domain left paused. The stand-in's xl fails the
-     * same way, and xsnap does not even try: a memory snapshot of a paused domain is refused at once, naming why,
-     * with nothing left behind and the domain still paused.
+     * same way, and xsnap does not even try: a memory snapshot of a paused domain is refused in the plan, naming the
+     * domain, why and the way out, before anything is made (no snapshot directory, no journal entry) and the domain
+     * still paused.
      */
     @Test
     void aPausedDomainIsRefusedAMemorySnapshotAsXenCannotSuspendIt() throws IOException {
@@ -238,9 +239,12 @@ class XlOnStandInTest extends OnXenLab {
 
         Cli.Run create = lab.xsnap(store, "create", "web01", "--name", "p1", "--xl-config", cfg.toString());
         assertTrue(create.code() != 0, create.toString());
-        assertTrue(create.out().concat(create.err()).contains("acknowledge its suspend"), create.toString());
-        assertFalse(Files.exists(store.resolve("web01/p1/snapshot.json")));
-        assertFalse(Files.exists(store.resolve("web01/p1/memory.save")));
+        String said = create.out().concat(create.err());
+        assertTrue(said.contains("web01 is paused: xl save needs the guest running to acknowledge its suspend"), said);
+        assertTrue(said.contains("unpause it first (xl unpause web01), or take a disk-only snapshot"), said);
+        assertFalse(Files.exists(store.resolve("web01/p1")), "refused in the plan: nothing was made");
+        assertFalse(Files.exists(store.resolve(".journal")) && Files.readString(store.resolve(".journal")).contains("p1"),
+                "refused in the plan: no change began");
         assertEquals("paused", g.status(), "xsnap leaves the domain paused as it found it");
         lab.xl("unpause", "web01");
         ok(lab.xsnap(store, "create", "web01", "--name", "r1", "--xl-config", cfg.toString()));
