@@ -195,6 +195,42 @@ class XlOnStandInTest extends OnXenLab {
     }
 
     /**
+     * The Ansible snapshot module's xl_config reaches the driver as --xl-config does, so a snapshot taken through it
+     * records the config and a revert through it restores the domain (in the lab, ci/xen-lab/host-ansible.sh, a
+     * snapshot taken without it was one xsnap could not revert: nothing named the file the domain came from).
+     */
+    @Test
+    void theSnapshotModuleRecordsTheXlConfigItNames() throws IOException {
+        Path disk = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        lab.create(cfg);
+        Path request = tmp.resolve("request.json");
+        Files.writeString(request, """
+                {"module": "snapshot", "check_mode": false, "params": {"domain": "web01", "name": "m1",
+                  "memory": false, "xl_config": "%s"}}
+                """.formatted(cfg));
+        ok(lab.xsnap(store, "module", "--input", request.toString()));
+        String manifest = Files.readString(store.resolve("web01/m1/snapshot.json"));
+        assertTrue(manifest.matches("(?s).*\"xl_config_file\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(cfg.toString())
+                + "\".*"), manifest);
+
+        Files.writeString(request, """
+                {"module": "snapshot", "check_mode": false, "params": {"domain": "web01", "name": "m1",
+                  "state": "reverted", "force": true, "xl_config": "%s"}}
+                """.formatted(cfg));
+        ok(lab.xsnap(store, "module", "--input", request.toString()));
+        assertEquals("running", lab.guest("web01").status());
+
+        Files.writeString(request, """
+                {"module": "snapshot", "check_mode": false, "params": {"domain": "web01", "name": "m2",
+                  "xl_config": "web01.cfg"}}
+                """);
+        Cli.Run relative = lab.xsnap(store, "module", "--input", request.toString());
+        assertEquals(64, relative.code(), relative.toString());
+        assertTrue(relative.out().contains("xl_config must be an absolute path, not 'web01.cfg'"), relative.toString());
+    }
+
+    /**
      * Xen refuses to unpause a domain that is not paused, and so does the stand-in: resuming after a save that failed
      * before its pause (or recovering one) leaves a running domain as it is, and unpauses a paused one.
      */
