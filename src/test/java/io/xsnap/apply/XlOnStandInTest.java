@@ -231,6 +231,38 @@ class XlOnStandInTest extends OnXenLab {
     }
 
     /**
+     * On real Xen 4.17 in the lab (nested, a loaded host) a revert's {@code xl create} failed on libxl's timeouts
+     * (a raw disk's hotplug script, the device model's start), leaving nothing, and worked when run again. The driver
+     * tries a start that left nothing once more; when that fails too, the revert fails naming xl's error, the domain
+     * is off, and the next run's recovery starts it from the snapshot.
+     */
+    @Test
+    void aStartThatFailedAndLeftNothingIsTriedOnceMore() throws IOException {
+        Path disk = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        XenGuest g = lab.create(cfg);
+        g.write("xvda", 0x31, 0, K64);
+        ok(lab.xsnap(store, "create", "web01", "--name", "m1", "--xl-config", cfg.toString()));
+        g.write("xvda", 0x32, 0, K64);
+
+        lab.failStarts(1);
+        ok(lab.xsnap(store, "revert", "--force", "web01", "m1"));
+        XenGuest back = lab.guest("web01");
+        assertEquals("running", back.status());
+        back.assertReads("xvda", 0x31, 0, K64);
+
+        lab.failStarts(2);
+        Cli.Run failed = lab.xsnap(store, "revert", "--force", "web01", "m1");
+        assertTrue(failed.code() != 0, failed.toString());
+        assertTrue(failed.out().concat(failed.err()).contains("block add because of timeout"), failed.toString());
+        assertFalse(lab.listed("web01"), "both starts failed: the domain is off");
+        ok(lab.xsnap(store, "recover"));
+        XenGuest recovered = lab.guest("web01");
+        assertEquals("running", recovered.status());
+        recovered.assertReads("xvda", 0x31, 0, K64);
+    }
+
+    /**
      * Xen refuses to unpause a domain that is not paused, and so does the stand-in: resuming after a save that failed
      * before its pause (or recovering one) leaves a running domain as it is, and unpauses a paused one.
      */
