@@ -10,6 +10,9 @@
 #
 # usage: bench/pause.sh [MIB...]     (default: 64 256 1024)
 #   BENCH_REPEAT   snapshots per size and mode (default 3); the medians are reported
+#   BENCH_MODES    which snapshots to take (default "paused live")
+#   XSNAP          the xsnap to measure (default: this checkout's ./xsnap; another build's, to compare two
+#                  versions in alternating runs)
 set -euo pipefail
 
 sizes=("$@")
@@ -17,10 +20,12 @@ sizes=("$@")
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$repo/bench/lib.sh"
 reps=${BENCH_REPEAT:-3}
+read -r -a modes <<<"${BENCH_MODES:-paused live}"
+xsnap=${XSNAP:-$repo/xsnap}
 for tool in qemu-system-x86_64 qemu-img jq; do
     command -v "$tool" >/dev/null || { echo "$0: $tool is not installed" >&2; exit 69; }
 done
-"$repo/xsnap" --version >/dev/null
+"$xsnap" --version >/dev/null
 
 work=$BENCH_TMP/pause
 q=$work/q
@@ -49,13 +54,13 @@ for mib in "${sizes[@]}"; do
         -drive "id=xvda,file=$work/disk-$mib.qcow2,format=qcow2,if=virtio"
     guests+=("$name")
 
-    for mode in paused live; do
+    for mode in "${modes[@]}"; do
         pauses=() downtimes=() files=()
         for ((i = 1; i <= reps; i++)); do
             snap=$mode-$i
             args=(create "$name" --name "$snap" --store "$store" --qemu-dir "$q" --driver qemu --json)
             [[ $mode == live ]] && args+=(--live)
-            "$repo/xsnap" "${args[@]}" >"$work/out.json" 2>"$work/err.txt" || {
+            "$xsnap" "${args[@]}" >"$work/out.json" 2>"$work/err.txt" || {
                 echo "$0: xsnap create failed:" >&2
                 cat "$work/err.txt" >&2
                 exit 1

@@ -36,7 +36,9 @@ public interface DomainDriver {
     /**
      * A domain snapshot: saves memory to {@code file} and cuts the disks at the same instant, the guest
      * stopped. Not live: the save pauses a running guest first. Live: memory is copied while the guest runs,
-     * the guest stops at the end and the disks are cut then. Either way the guest ends paused.
+     * the guest stops at the end and the disks are cut then. The guest ends paused, unless the save resumed it
+     * itself once memory and disks were taken: {@link MemorySave#resumedAtNanos()} then says when (qemu: a
+     * background save, and a save not live of a running guest).
      *
      * <p>The default saves memory, then cuts the disks: right where a saved domain's disks stay usable
      * (xl save -p). The qemu driver overrides it: QEMU deactivates a guest's disks once a migration

@@ -10,8 +10,9 @@ package io.xsnap.host;
  * @param stoppedAtNanos the {@link System#nanoTime()} at which the save stopped the guest (not live and
  *                       background: before it wrote anything; pre-copy: for its switch-over), or -1 when the
  *                       save did not stop it (it was paused before)
- * @param resumedAtNanos when the hypervisor resumed the guest by itself during the save (background), or -1
- *                       when the save left it stopped
+ * @param resumedAtNanos when the guest was resumed during the save (background: by the hypervisor itself; qemu,
+ *                       not live: by the save once memory and disks were taken), or -1 when the save left it
+ *                       stopped
  * @param way            how the memory was saved
  */
 public record MemorySave(long bytes, long downtimeMillis, long stoppedAtNanos, long resumedAtNanos, Way way) {

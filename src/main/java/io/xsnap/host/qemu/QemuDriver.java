@@ -207,15 +207,15 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
+    /**
+     * Migrates the guest into {@code file} (see {@link QmpMigration#save}). QEMU stops the guest at the end;
+     * its disks are inactive until {@code cont}.
+     */
     @Override
     public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
-        return saveMemoryAndSnapshotDisks(domain, file, live, List.of());
+        return save(domain, file, live, List.of(), false);
     }
 
-    /**
-     * Migrates the guest into {@code file}; with cuts, the disks are cut inside the migration (see
-     * {@link QmpMigration#save}). QEMU stops the guest at the end; its disks are inactive until {@code cont}.
-     */
     @Override
     public void progress(Progress progress) {
         this.progress = progress;
@@ -225,11 +225,20 @@ public final class QemuDriver implements DomainDriver {
      * Live on a running guest: the memory of one instant, saved in the background
      * ({@link QmpBackgroundSave}), the disks cut at that instant; QEMU resumes the guest as soon as its RAM
      * is write-protected. Where QEMU refuses that for the guest's memory (file-backed or shared RAM),
-     * pre-copy ({@link QmpMigration}). A guest whose migration QEMU blocks (e.g. a VFIO device) is refused
-     * before anything changes.
+     * pre-copy ({@link QmpMigration}). Not live: the guest stops, QEMU writes its RAM while the disks are cut,
+     * and the save continues the guest it stopped as soon as the file is written ({@link QmpMigration#save}). A guest whose migration QEMU blocks (e.g. a VFIO device) is refused before
+     * anything changes.
      */
     @Override
     public MemorySave saveMemoryAndSnapshotDisks(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts) {
+        return save(domain, file, live, cuts, true);
+    }
+
+    /**
+     * @param resume a running guest that a save not live stops is continued by the save itself once memory
+     *               and disks are taken (a snapshot); {@link #saveMemory} leaves it stopped, as its contract says
+     */
+    private MemorySave save(DomainInfo domain, Path file, boolean live, List<DiskCut> cuts, boolean resume) {
         QmpBlock.checkCuts(domain, cuts);
         try (QmpClient qmp = open(domain)) {
             refuseBlocked(qmp, domain);
@@ -240,7 +249,7 @@ public final class QemuDriver implements DomainDriver {
                     LOG.log(System.Logger.Level.INFO, e.getMessage() + "; saving with pre-copy");
                 }
             }
-            return QmpMigration.save(qmp, domain, file, live, cuts, progress)
+            return QmpMigration.save(qmp, domain, file, live, cuts, progress, resume)
                     .with(live ? MemorySave.Way.PRE_COPY : MemorySave.Way.STOPPED);
         }
     }

@@ -21,8 +21,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Guest memory to and from a file with QMP migration: {@code migrate "exec:exec cat >> 'FILE'"} to save,
- * {@code -incoming "exec:cat 'FILE'"} to load (QEMU 7.2 has no {@code file:} migration). The file holds
- * QEMU's migration stream, which starts with "QEVM".
+ * {@code -incoming "exec:cat 'FILE'"} to load (QEMU 7.2 has no {@code file:} migration, and a JVM cannot pass
+ * QEMU a file descriptor for {@code fd:}; a {@code unix:} socket that xsnap reads itself spares the writer's
+ * fork but streamed at half the speed here, see docs/performance.md). The file holds QEMU's migration
+ * stream, which starts with "QEVM".
  *
  * <p>The writer appends to the empty file xsnap made rather than truncating it: on ext4, closing a file
  * that was truncated and rewritten starts writeback of all its data (the auto_da_alloc heuristic), and
@@ -40,16 +42,24 @@ final class QmpMigration {
      * Saves the guest's memory to {@code file} (created 0600 in a 0700 directory; an existing file is never
      * overwritten) and returns the bytes written, when the guest was stopped and, live, QEMU's own measure of
      * the switch-over. Not live: a running guest is stopped once the save is ready to start (the connection,
-     * the file and the settings made first) and stays stopped. Live: memory is copied while the guest runs,
+     * the file and the settings made first). Live: memory is copied while the guest runs,
      * QEMU stops it for the switch-over. Either way the file is written at full speed (see {@link Settings}).
      *
-     * <p>With cuts, the migration pauses before the switch-over (capability pause-before-switchover): the
-     * guest is stopped, its disks still active, and the disk transaction runs there; then the migration
-     * finishes. If the transaction fails the migration is cancelled (a live guest runs on), the file is
-     * removed and no disk changed. QEMU stops the guest at the end and deactivates its disks until
-     * {@code cont}.
+     * <p>With cuts, the migration pauses before the switch-over (capability pause-before-switchover), where
+     * the guest is stopped and its disks are still active. Not live, the disk transaction is sent right after
+     * {@code migrate}: the guest stands still already, so QEMU writes its RAM while it cuts (and flushes) the
+     * disks, and the migration waits at the pause point until the cut is done. Live, the transaction runs at
+     * the pause point, where QEMU has stopped the guest. If the transaction fails the migration is cancelled
+     * (a live guest runs on), the file is removed and no disk changed. QEMU stops the guest at the end and
+     * deactivates its disks until {@code cont}.
+     *
+     * @param resume a guest this (not live) save stopped is continued as soon as its memory is in the file
+     *               and its disks are cut, over the same monitor connection, before the settings are put back
+     *               and the file is checked: {@link MemorySave#resumedAtNanos()} says when. The checks after it
+     *               still fail the save (the caller takes the cut back).
      */
-    static MemorySave save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts, Progress progress) {
+    static MemorySave save(QmpClient qmp, DomainInfo domain, Path file, boolean live, List<DiskCut> cuts,
+            Progress progress, boolean resume) {
         Path target = file.toAbsolutePath().normalize();
         // "exec cat": the shell QEMU starts becomes the writer instead of starting it, one process less to spawn
         String uri = "exec:exec cat >> " + shellQuoted(target);
@@ -62,6 +72,7 @@ final class QmpMigration {
         Set<Long> writersBefore = QemuProcess.children(domain.id());
         Settings before = Settings.apply(qmp, live, !cuts.isEmpty());
         long stoppedAt = -1;
+        long resumedAt = -1;
         try {
             MemoryFile.create(target);
             if (!live && status.equals("running")) {
@@ -70,11 +81,19 @@ final class QmpMigration {
                 qmp.execute("stop");
             }
             qmp.execute("migrate", QmpClient.args().put("uri", uri));
+            boolean cut = false;
+            if (!live && !cuts.isEmpty()) {
+                // the guest is stopped: its disks are cut while QEMU writes its RAM
+                cutAtSwitchover(qmp, domain, cuts);
+                cut = true;
+            }
             JsonNode migration = awaitMigration(qmp, domain, progress, Set.of("pre-switchover", "completed", "failed",
                     "cancelled"));
-            boolean cut = status(migration).equals("pre-switchover");
-            if (cut) {
-                cutAtSwitchover(qmp, domain, cuts);
+            if (status(migration).equals("pre-switchover")) {
+                if (!cut) {
+                    cutAtSwitchover(qmp, domain, cuts);
+                    cut = true;
+                }
                 qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"));
                 migration = awaitMigration(qmp, domain, progress, Set.of("completed", "failed", "cancelled"));
             }
@@ -84,7 +103,12 @@ final class QmpMigration {
                         + migration.path("error-desc").asString(status(migration)));
             }
             long completedAt = System.nanoTime();
+            // QEMU reaps the writer once it has cleaned up after the save (the guest is then postmigrate)
             awaitWriters(domain, writersBefore);
+            if (resume && !live && status.equals("running")) {
+                qmp.execute("cont");
+                resumedAt = System.nanoTime();
+            }
             MigrationStream.checkWhole(target);
             long downtime = live ? downtime(qmp, migration) : -1;
             if (live) {
@@ -95,7 +119,7 @@ final class QmpMigration {
                 reactivateDisks(qmp, domain);
             }
             saved = true;
-            return new MemorySave(bytes, downtime, stoppedAt);
+            return new MemorySave(bytes, downtime, stoppedAt, resumedAt, MemorySave.Way.STOPPED);
         } catch (IOException e) {
             throw new HostException(target + ": " + e.getMessage(), e);
         } finally {

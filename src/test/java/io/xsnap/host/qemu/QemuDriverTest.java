@@ -142,6 +142,37 @@ class QemuDriverTest {
         assertEquals("postmigrate", guest.status(), "stopped, and left so");
     }
 
+    /**
+     * A snapshot not live (memory and a disk cut): the disk is cut while the RAM is written, and the save
+     * continues the guest it stopped over its own monitor connection, before it puts the migration settings
+     * back: the guest runs when the call returns, the file whole and private, the settings as before.
+     */
+    @Test
+    void aSnapshotNotLiveResumesTheGuestItStopped() throws IOException {
+        Path a = lab.createDisk("a.qcow2", "qcow2", MIB);
+        TestGuest guest = lab.start("g", Disk.qcow2("vda", a));
+        guest.write("vda", 0x61, 0, K64);
+        String settings = migrationSettings(guest);
+        Path memory = tmp.resolve("store/g/s1/memory.save");
+
+        long called = System.nanoTime();
+        MemorySave save = driver.saveMemoryAndSnapshotDisks(domain("g"), memory, false,
+                List.of(new DiskCut(domain("g").disk("vda"), true, "s1", null)));
+        long returned = System.nanoTime();
+
+        assertEquals(MemorySave.Way.STOPPED, save.way());
+        assertTrue(called < save.stoppedAtNanos() && save.stoppedAtNanos() < save.resumedAtNanos()
+                && save.resumedAtNanos() < returned, "stopped, then resumed by the save: " + save);
+        assertEquals("running", guest.status(), "the save continued the guest it stopped");
+        assertEquals(List.of("s1"), internalSnapshots(a));
+        assertEquals(Files.size(memory), save.bytes());
+        MigrationStream.checkWhole(memory);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(memory)));
+        assertEquals(settings, migrationSettings(guest), "capabilities and parameters are put back");
+        guest.write("vda", 0x62, 0, K64);
+        guest.assertReads("vda", 0x62, 0, K64);
+    }
+
     /** Pre-copy: a guest whose RAM is a shared file, which QEMU cannot save in the background. */
     @Test
     void liveSaveCutsTheDisksAtTheEndAndAFailedCutChangesNothing() throws IOException {
