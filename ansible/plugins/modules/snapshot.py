@@ -81,6 +81,16 @@ options:
         lost. Without it, reverting an active domain fails and changes nothing.
       - When not set, C(false).
     type: bool
+  xl_config:
+    description:
+      - With the C(xl) driver, the domain's xl config file on the managed host (the file it was created from;
+        the jar's C(--xl-config)).
+      - With C(present), the snapshot keeps the file's text, so it can be reverted and cloned later; without it
+        (and without an C(xlConfig) in a spec) xsnap knows the file only when it started the domain itself.
+      - With C(reverted), the domain is restored with a copy of this file whose disks point at the reverted
+        layers, instead of the text the snapshot kept.
+      - Must be an absolute path.
+    type: path
 extends_documentation_fragment:
   - xsnap.xen.xsnap
   - ansible.builtin.action_common_attributes
@@ -122,6 +132,13 @@ EXAMPLES = r'''
     state: reverted
     force: true
     revert_state: paused
+
+- name: On Xen, name the domain's xl config file, so the snapshot can be reverted with xl restore
+  xsnap.xen.snapshot:
+    domain: web01
+    name: pre-upgrade
+    driver: xl
+    xl_config: /etc/xen/web01.cfg
 
 - name: Delete it
   xsnap.xen.snapshot:
@@ -227,7 +244,7 @@ def check_options(module):
     p = module.params
     unused = dict(
         present=['revert_state', 'force'],
-        absent=['memory', 'live', 'disks', 'description', 'revert_state', 'force'],
+        absent=['memory', 'live', 'disks', 'description', 'revert_state', 'force', 'xl_config'],
         reverted=['memory', 'live', 'disks', 'description'],
     )[p['state']]
     given = [o for o in unused if p[o] is not None]
@@ -251,6 +268,7 @@ def main():
             disks=dict(type='dict'),
             revert_state=dict(type='str', choices=['running', 'paused']),
             force=dict(type='bool'),
+            xl_config=dict(type='path'),
         ),
         supports_check_mode=True,
     )

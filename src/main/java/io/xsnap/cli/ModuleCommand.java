@@ -67,7 +67,7 @@ public final class ModuleCommand extends ChangeCommand {
 
     /** {@code xsnap.xen.snapshot}: one snapshot of one domain. */
     record SnapshotParams(String domain, String name, String description, String state, Boolean memory, Boolean live,
-                          Map<String, String> disks, String revertState, boolean force) {
+                          Map<String, String> disks, String revertState, boolean force, String xlConfig) {
     }
 
     /** {@code xsnap.xen.reconcile}: spec files, directories, YAML texts or documents. */
@@ -176,6 +176,13 @@ public final class ModuleCommand extends ChangeCommand {
         }
         if (p.revertState() != null && !Set.of("running", "paused").contains(p.revertState())) {
             throw new XsnapExit(ExitCodes.USAGE, "revert_state must be running or paused, not " + p.revertState());
+        }
+        if (p.xlConfig() != null) {
+            // xl: the file the domain was created from; a snapshot keeps its text, a revert restores with it
+            if (!Path.of(p.xlConfig()).isAbsolute()) {
+                throw new XsnapExit(ExitCodes.USAGE, "xl_config must be an absolute path, not '" + p.xlConfig() + "'");
+            }
+            ctx.xlConfig(p.domain(), Path.of(p.xlConfig()));
         }
         Set<String> domains = Set.of(p.domain());
         return switch (state) {

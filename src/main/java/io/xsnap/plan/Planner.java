@@ -378,7 +378,8 @@ public final class Planner {
                     null);
             return null;
         }
-        if (memory && live && "xl".equals(s.actual.driver())) {
+        boolean xl = "xl".equals(s.actual.driver());
+        if (memory && live && xl) {
             // docs/xen-lab.md "Live memory snapshots on xl": the one live save libxl has is xl migrate's pre-copy,
             // which needs log-dirty mode; Debian's Xen 4.17 cannot give a PV guest that (no shadow paging)
             s.error(dn, name, "xl save has no live mode, and the live save of xl migrate needs Xen's log-dirty mode, "
@@ -387,6 +388,13 @@ public final class Planner {
                     + "the memory of " + dn + " can only be saved with the domain suspended",
                     "take the snapshot without --live / live: true (xl save -p suspends " + dn
                     + " while its memory is written)");
+            return null;
+        }
+        if (memory && xl && domain.state() == RunState.PAUSED) {
+            // real Xen 4.17: a PV guest suspends cooperatively, so xl save of a paused one waits ~60 s and fails
+            s.error(dn, name, dn + " is paused: xl save needs the guest running to acknowledge its suspend (Xen fails "
+                    + "the save of a paused domain after a minute, \"guest didn't acknowledge suspend\")",
+                    "unpause it first (xl unpause " + dn + "), or take a disk-only snapshot (--disk-only / memory: false)");
             return null;
         }
         Set<String> vdevs = new HashSet<>();
@@ -487,6 +495,10 @@ public final class Planner {
                         + "pre-copy: memory copied while it runs, paused at the end)");
             } else if (live) {
                 steps.add("save memory to " + layout.memory(dn, name) + " (" + dn + " is paused already)");
+            } else if (xl) {
+                // xl save -p suspends the running guest itself at its start and leaves it paused: no pause before it
+                steps.add("save memory to " + layout.memory(dn, name) + " with xl save -p (" + dn + " suspends itself "
+                        + "at the start of the save and stays paused)");
             } else {
                 if (running) {
                     steps.add("pause " + dn);

@@ -89,7 +89,12 @@ final class Fixtures {
     }
 
     Actual actual() {
-        return new Actual("qemu", domains, images, snapshots, List.of(), List.of(), List.of(), clones);
+        return actual("qemu");
+    }
+
+    /** The host as the given driver ("qemu" or "xl") observed it. */
+    Actual actual(String driver) {
+        return new Actual(driver, domains, images, snapshots, List.of(), List.of(), List.of(), clones);
     }
 
     static SnapshotSpec snap(String name, Presence state, boolean memory, Map<String, DiskMode> disks) {

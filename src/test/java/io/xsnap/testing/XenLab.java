@@ -66,6 +66,15 @@ public final class XenLab implements AutoCloseable {
         return root;
     }
 
+    /** The next {@code n} creates and restores fail at once, leaving nothing (see xl_standin.py, fail-starts). */
+    public void failStarts(int n) {
+        try {
+            Files.writeString(state.resolve("fail-starts"), Integer.toString(n));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public Path runDir() {
         return runDir;
     }

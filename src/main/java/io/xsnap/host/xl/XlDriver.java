@@ -40,6 +40,8 @@ public final class XlDriver implements DomainDriver {
      */
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
+    /** Before a start that failed is tried again (see {@link #startOnce}). */
+    private static final Duration START_RETRY_PAUSE = Duration.ofSeconds(5);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
     /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */
     private static final String START_CONFIG = "xl-restore.cfg";
@@ -402,14 +404,36 @@ public final class XlDriver implements DomainDriver {
         } catch (IOException e) {
             throw new HostException(cfg + ": cannot write the restore config: " + e.getMessage(), e);
         }
-        if (memory != null) {
-            xl.restore(cfg, memory.toAbsolutePath().normalize(), paused);
-        } else {
-            xl.create(cfg, paused);
-        }
+        startOnce(name, cfg, memory, paused, true);
         return list().stream().filter(d -> d.name().equals(name)).findFirst()
                 .orElseThrow(() -> new HostException("domain " + name + ": not listed after xl "
                         + (memory != null ? "restore" : "create")));
+    }
+
+    /**
+     * {@code xl restore [-p] CFG MEMORY} or {@code xl create [-p] CFG}, once more when it failed and left nothing
+     * listed under {@code name}. On real Xen 4.17 in the lab (nested, on a loaded host) starts failed now and then on
+     * libxl's own timeouts: a raw disk's hotplug script ("killing execution of /etc/xen/scripts/block add because of
+     * timeout") or the device model ("Post DM startup configs failed, rc=-9"); libxl had taken the half-made domain
+     * down again, and the same command worked when run again. A domain still listed is never started twice.
+     */
+    private void startOnce(String name, Path cfg, Path memory, boolean paused, boolean mayRetry) {
+        try {
+            if (memory != null) {
+                xl.restore(cfg, memory.toAbsolutePath().normalize(), paused);
+            } else {
+                xl.create(cfg, paused);
+            }
+        } catch (HostException e) {
+            if (!mayRetry || domains().stream().anyMatch(d -> d.name().equals(name))) {
+                throw e;
+            }
+            System.getLogger(XlDriver.class.getName()).log(System.Logger.Level.WARNING, "domain " + name + ": xl "
+                    + (memory != null ? "restore" : "create") + " failed and left nothing behind; trying once more ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            sleep(START_RETRY_PAUSE.toMillis());
+            startOnce(name, cfg, memory, paused, false);
+        }
     }
 
     /**

@@ -1,0 +1,138 @@
+#!/bin/sh
+# The seed's interface on real Xen (run in the lab's dom0 by `ci/xen-lab.sh test`, after story.sh; it can run
+# alone too: `ci/xen-lab.sh put` it and the jar, then `ci/xen-lab.sh run sh /lab/story-seed.sh`):
+# snapshot-create with a cfgfile (name, description shown by `list`, an external disk file where the cfgfile says),
+# snapshot-create of a memory snapshot by --name, a revert of it to a paused domain (xl restore -p), and
+# snapshot-revert with the cfgfile. Its own guest (web03), its own store; it leaves no domain behind.
+# Every check reads the real bytes back through the guest. Prints "ok"/"FAIL" lines and "TIMING name seconds".
+set -u
+D=web03
+export XSNAP_STORE=/lab/xfs/store-seed XSNAP_DRIVER=xl
+CFG=/lab/$D.cfg
+cd /lab
+
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+fail() { echo "FAIL: $*"; xl list; xl destroy "$D" 2>/dev/null; exit 1; }
+xsnap() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar /lab/xsnap.jar "$@"; }
+ready() {
+  id=$(xl domid "$D") || fail "$D is not listed"
+  for i in $(seq 600); do
+    xenstore-read "/local/domain/$id/data/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  fail "$D (domid $id) never said ready"
+}
+g() {
+  id=$(xl domid "$D") || fail "$D is not listed"
+  seq=$(date +%s%N)
+  xenstore-write "/local/domain/$id/data/cmd" "$seq $*"
+  for i in $(seq 1200); do
+    r=$(xenstore-read "/local/domain/$id/data/result" 2>/dev/null)
+    case "$r" in "$seq "*) echo "${r#"$seq "}"; return 0 ;; esac
+    sleep 0.1
+  done
+  fail "the guest did not answer '$*'"
+}
+write() { [ "$(g write "$1" "$2")" = ok ] || fail "guest write $2 to $1"; }
+expect() {
+  got=$(g read "$1")
+  [ "$got" = "data $2" ] || fail "$1 reads '$got', expected '$2'"
+  echo "ok: $1 reads $2"
+}
+state() { xl list "$D" | awk 'NR == 2 { print $5 }'; }
+running() {
+  s=$(state)
+  case "$s" in r-----|-b----|------) echo "ok: $D is running ($s)" ;; *) fail "$D is '$s', expected running" ;; esac
+}
+timed() {
+  what=$1; shift
+  t=$(now)
+  xsnap "$@" > /tmp/out-$D 2>&1
+  rc=$?
+  cat /tmp/out-$D
+  [ $rc -eq 0 ] || fail "xsnap $* exited $rc"
+  echo "TIMING $what $(since "$t")"
+  p=$(grep -o 'domain paused [0-9]* ms' /tmp/out-$D | tail -1 | grep -o '[0-9]*')
+  [ -n "$p" ] && echo "TIMING $what-pause $(awk -v p="$p" 'BEGIN { printf "%.1f", p / 1000 }')"
+  return 0
+}
+
+echo; echo "== seed 1. setup: $D with a qcow2 (qdisk) and a raw (blkback) disk on the XFS"
+mkdir -p /lab/xfs
+[ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
+mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || fail "mount the XFS"
+xl destroy "$D" 2>/dev/null
+rm -rf "$XSNAP_STORE" /lab/xfs/$D-* /lab/$D-*.cfg
+qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M
+truncate -s 64M /lab/xfs/$D-b.raw
+cat > "$CFG" <<EOF
+name = "$D"
+type = "pv"
+memory = 128
+vcpus = 1
+kernel = "$(ls /boot/vmlinuz-* | head -1)"
+ramdisk = "/lab/guest.cpio.gz"
+extra = "console=hvc0 rdinit=/init quiet"
+disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
+         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
+EOF
+t=$(now)
+# under load the hotplug script of the raw disk (blkback) can outlast libxl's 40 s timeout: up to 3 tries
+xl create "$CFG" || { sleep 20; xl destroy "$D" 2>/dev/null; xl create "$CFG"; } \
+  || { sleep 20; xl destroy "$D" 2>/dev/null; xl create "$CFG"; } || fail "xl create"
+ready
+echo "TIMING seed-guest-start $(since "$t")"
+running
+
+echo; echo "== seed 2. snapshot-create with a cfgfile: name, description, xvda's external file where the cfgfile says"
+write xvda A1; write xvdb B1
+cat > /lab/$D-seed1.cfg <<EOF
+# the seed's snapshot cfgfile (no memory_path: disk-only)
+name="seed1"
+description="before the upgrade"
+disks=['/lab/xfs/$D-a.seed1.qcow2,qcow2,xvda']
+EOF
+timed seed-create-cfgfile snapshot-create "$D" /lab/$D-seed1.cfg --xl-config "$CFG"
+running
+[ -f /lab/xfs/$D-a.seed1.qcow2 ] || fail "the external file the cfgfile names was not made"
+qemu-img info -U --output=json /lab/xfs/$D-a.seed1.qcow2 | grep -q "\"backing-filename\": \"/lab/xfs/$D-a.qcow2\"" \
+  || fail "$D-a.seed1.qcow2 is not an overlay on $D-a.qcow2"
+echo "ok: xvda runs on the cfgfile's file /lab/xfs/$D-a.seed1.qcow2 over the frozen $D-a.qcow2"
+xsnap list "$D" > /tmp/list-$D 2>&1; cat /tmp/list-$D
+grep -q "seed1.*before the upgrade" /tmp/list-$D || fail "list does not show seed1 with its description"
+echo "ok: list shows seed1 with its description"
+
+echo; echo "== seed 3. snapshot-create of a memory snapshot by --name (no cfgfile)"
+write xvda A2; write xvdb B2
+timed seed-create-memory snapshot-create "$D" --name seed2 --xl-config "$CFG"
+running
+write xvda A3; write xvdb B3
+expect xvda A3
+
+echo; echo "== seed 4. revert of the memory snapshot seed2 to a paused domain (xl restore -p)"
+timed seed-revert-paused revert "$D" seed2 --paused --force --xl-config "$CFG"
+[ "$(state)" = "--p---" ] || fail "after revert --paused $D is '$(state)', expected --p---"
+echo "ok: $D is paused after the revert (--p---)"
+xl unpause "$D" || fail "xl unpause"
+running
+expect xvda A2
+expect xvdb B2
+write xvda A4
+
+echo; echo "== seed 5. snapshot-revert with the cfgfile: back to the disk-only seed1 (a cold start)"
+timed seed-revert-cfgfile snapshot-revert "$D" /lab/$D-seed1.cfg --running --force --xl-config "$CFG"
+ready
+running
+expect xvda A1
+expect xvdb B1
+xsnap list "$D" > /tmp/list-$D 2>&1; cat /tmp/list-$D
+# seed2's internal snapshot lives in the cfgfile's file /lab/xfs/web03-a.seed1.qcow2, outside the store; once the
+# revert to seed1 takes it out of the domain's chain, xsnap's trust rule for store records (a path must lie under the
+# store or be a file of an observed chain) reports seed2 as damaged. Shown here, not yet fixed (see docs/xen-lab.md).
+grep -q "seed2.*damaged\|damaged.*seed2" /tmp/list-$D && echo "KNOWN ISSUE: seed2 (its tag in a file outside the store, now out of the chain) is listed as damaged"
+
+echo; echo "== seed 6. done: nothing left behind"
+xl destroy "$D"
+xl list | grep -q "^$D " && fail "$D is still listed"
+echo "SEED STORY OK"
