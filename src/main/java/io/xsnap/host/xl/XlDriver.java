@@ -9,6 +9,7 @@ import io.xsnap.host.MemoryFile;
 import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
+import io.xsnap.host.TrustedState;
 import io.xsnap.host.qmp.QmpClient;
 import io.xsnap.host.qmp.QmpUnreachableException;
 import java.io.IOException;
@@ -50,6 +51,7 @@ public final class XlDriver implements DomainDriver {
     private final Path store;
     private final Map<String, Path> configFiles;
     private final Duration qmpTimeout;
+    private final TrustedState trust;
 
     /**
      * @param runDir      Xen's run directory, where the QMP sockets are (/var/run/xen)
@@ -67,6 +69,38 @@ public final class XlDriver implements DomainDriver {
         this.store = store.toAbsolutePath().normalize();
         this.configFiles = Map.copyOf(configFiles);
         this.qmpTimeout = qmpTimeout;
+        this.trust = new TrustedState(this.runDir.resolve("xsnap"));
+    }
+
+    /** {@code <xen-run-dir>/xsnap}, 0700: beside the device models' sockets, which xsnap trusts already. */
+    @Override
+    public TrustedState trustedState() {
+        return trust;
+    }
+
+    /**
+     * The stored recipe's xl config text is run (derived into a restore config) only when xsnap read that exact text
+     * itself from a config file outside the store ({@link TrustedState#vouchConfig}: the file named with
+     * {@code --xl-config} when the snapshot was taken, or the restore config xsnap wrote); a config file named now
+     * is used as it is. A recipe with a QEMU command line is no xl recipe.
+     */
+    @Override
+    public RestartRecipe vouchedRecipe(String name, RestartRecipe stored, Path record) {
+        if (stored == null) {
+            throw new HostException(record + " is damaged: restart is missing");
+        }
+        if (!stored.argv().isEmpty()) {
+            throw new HostException(record + " is damaged: restart.argv is set, but xl starts no command line");
+        }
+        if (configFiles.get(name) != null || stored.xlConfigText() == null) {
+            return new RestartRecipe(List.of(), stored.xlConfig(), null, null);
+        }
+        if (!trust.vouchedConfig(stored.xlConfigText())) {
+            throw new HostException(record + " is damaged: restart.xl_config_text is no config text xsnap read itself "
+                    + "(none recorded in " + trust.dir() + "); name " + name + "'s xl config file with --xl-config FILE "
+                    + "(or xlConfig: in its spec) and run again; nothing was changed");
+        }
+        return stored;
     }
 
     @Override
@@ -280,6 +314,7 @@ public final class XlDriver implements DomainDriver {
         }
         String text = readConfig(file);
         XlConfigFile config = XlConfigFile.parse(file.toString(), text);
+        trust.vouchConfig(text);
         Set<String> missing = new java.util.TreeSet<>();
         d.disks().forEach(disk -> missing.add(disk.vdev()));
         missing.removeAll(config.diskVdevs());
@@ -302,7 +337,11 @@ public final class XlDriver implements DomainDriver {
         }
         List<XlDiskSpec> specs;
         try {
-            specs = XlConfigFile.parse(cfg.toString(), Files.readString(cfg, StandardCharsets.UTF_8)).disks();
+            String text = Files.readString(cfg, StandardCharsets.UTF_8);
+            if (!trust.vouchedConfig(text)) {
+                return null;
+            }
+            specs = XlConfigFile.parse(cfg.toString(), text).disks();
         } catch (IOException | HostException e) {
             return null;
         }
@@ -316,9 +355,13 @@ public final class XlDriver implements DomainDriver {
         return cfg;
     }
 
-    /** {@code xl destroy}, then waits until {@code xl list} no longer shows the domain. */
+    /**
+     * Records the domain first ({@link #anchor}: its disks' chains, from QMP for qdisk disks and from {@code xl list -l}
+     * for the others, and its live config), then {@code xl destroy}, and waits until {@code xl list} no longer shows it.
+     */
     @Override
     public void destroy(DomainInfo domain) {
+        writeAnchor(domain);
         xl.destroy(domain.id());
         long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
         while (domains().stream().anyMatch(d -> d.domid() == domain.id())) {
@@ -328,6 +371,29 @@ public final class XlDriver implements DomainDriver {
             }
             sleep(50);
         }
+    }
+
+    private void writeAnchor(DomainInfo info) {
+        XlDomain d = domain(info);
+        List<Path> files = new ArrayList<>();
+        boolean askQemu = d.state().active() && !d.stubdom() && d.disks().stream().anyMatch(XlDomain.Disk::qdisk);
+        Map<String, List<Path>> chains = new TreeMap<>();
+        if (askQemu) {
+            try (QmpClient qmp = QmpClient.connect(socket(d.domid()), qmpTimeout)) {
+                for (XlDomain.Disk disk : d.disks()) {
+                    if (disk.qdisk()) {
+                        chains.put(disk.vdev(), XlQmp.active(qmp, disk.vdev()).chain());
+                    }
+                }
+            } catch (HostException e) {
+                // no device model to ask: the config's targets below
+            }
+        }
+        for (XlDomain.Disk disk : d.disks()) {
+            files.addAll(chains.getOrDefault(disk.vdev(), List.of(disk.target())));
+        }
+        trust.writeAnchor(new TrustedState.Anchor(info.name(), files.stream().map(f -> f.toAbsolutePath().normalize())
+                .distinct().toList(), List.of(), d.configJson(), null, null));
     }
 
     /**
@@ -400,14 +466,21 @@ public final class XlDriver implements DomainDriver {
         } catch (IOException e) {
             throw new HostException(cfg + ": cannot write the restore config: " + e.getMessage(), e);
         }
+        try {
+            trust.vouchConfig(Files.readString(cfg, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new HostException(cfg + ": cannot read back the restore config: " + e.getMessage(), e);
+        }
         if (memory != null) {
             xl.restore(cfg, memory.toAbsolutePath().normalize(), paused);
         } else {
             xl.create(cfg, paused);
         }
-        return list().stream().filter(d -> d.name().equals(name)).findFirst()
+        DomainInfo started = list().stream().filter(d -> d.name().equals(name)).findFirst()
                 .orElseThrow(() -> new HostException("domain " + name + ": not listed after xl "
                         + (memory != null ? "restore" : "create")));
+        trust.removeAnchor(name);
+        return started;
     }
 
     /**
