@@ -25,8 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A driver's own host state, outside the snapshot store and trusted where the store is not: what the driver itself
- * observed of a domain just before xsnap stopped it ({@link Anchor}), and the memory files xsnap wrote outside the
- * store ({@link OutsideMemory}), and the xl config texts xsnap read itself ({@link #vouchConfig}). A path or a restart recipe read back from the store is held against this state
+ * observed of a domain just before xsnap stopped it ({@link Anchor}), and the xl config texts xsnap read itself
+ * ({@link #vouchConfig}). A path or a restart recipe read back from the store is held against this state
  * before xsnap acts on it for a domain the driver does not report.
  *
  * <p>The directory is the driver's (qemu: {@code <qemu-dir>/trust}; xl: {@code <xen-run-dir>/xsnap}): made 0700 when
@@ -66,10 +66,6 @@ public final class TrustedState {
             files = List.copyOf(files);
             argv = argv == null ? List.of() : List.copyOf(argv);
         }
-    }
-
-    /** A memory file xsnap wrote outside the store, as it was written: where, for which snapshot, its size and sha256. */
-    public record OutsideMemory(Path file, String domain, String snapshot, long size, String sha256) {
     }
 
     /** The record of a domain xsnap stopped, or empty when xsnap did not see it stop (or it runs again since). */
@@ -114,41 +110,6 @@ public final class TrustedState {
         remove(anchorFile(domain));
     }
 
-    /** Records a memory file xsnap wrote outside the store, once it is complete. */
-    public void recordMemory(OutsideMemory memory) {
-        ObjectNode doc = json.createObjectNode();
-        doc.put("file", memory.file().toString());
-        doc.put("domain", memory.domain());
-        doc.put("snapshot", memory.snapshot());
-        doc.put("size", memory.size());
-        doc.put("sha256", memory.sha256());
-        write(memoryFile(memory.file()), doc);
-    }
-
-    /** The record of a memory file xsnap wrote outside the store at {@code file}, or empty. */
-    public Optional<OutsideMemory> memory(Path file) {
-        Path record = memoryFile(file);
-        JsonNode doc = read(record);
-        if (doc == null) {
-            return Optional.empty();
-        }
-        try {
-            OutsideMemory m = new OutsideMemory(Path.of(doc.required("file").asString()), doc.required("domain").asString(),
-                    doc.required("snapshot").asString(), doc.required("size").asLong(), doc.required("sha256").asString());
-            if (!m.file().equals(file.toAbsolutePath().normalize())) {
-                throw new HostException(record + ": names " + m.file() + ", not " + file);
-            }
-            return Optional.of(m);
-        } catch (JacksonException | IllegalArgumentException e) {
-            throw new HostException(record + ": unreadable record of memory file " + file + " (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** Forgets a memory file outside the store, once it is removed. */
-    public void forgetMemory(Path file) {
-        remove(memoryFile(file));
-    }
-
     /**
      * Records that xsnap read (or wrote) this config text itself from a file outside the store: a recipe read back
      * from the store may carry it to a start. Kept by sha256.
@@ -183,10 +144,6 @@ public final class TrustedState {
             throw new HostException("not a usable domain name: '" + domain + "'");
         }
         return dir.resolve("stopped").resolve(domain + ".json");
-    }
-
-    private Path memoryFile(Path file) {
-        return dir.resolve("memory").resolve(sha256(file.toAbsolutePath().normalize().toString()) + ".json");
     }
 
     private static String text(JsonNode doc, String field) {

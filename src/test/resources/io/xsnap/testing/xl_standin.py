@@ -14,7 +14,8 @@ drive xsnap's xl driver for real:
                          A paused domain cannot be saved: a PV guest suspends cooperatively, and on real Xen 4.17
                          (ci/xen-lab.sh) the save waited ~60 s and failed with "guest didn't acknowledge suspend,
                          cancelling request", the domain left paused; the stand-in fails the same way at once
-                         (after XL_STANDIN_SUSPEND_WAIT seconds, default 0)
+                         (after XL_STANDIN_SUSPEND_WAIT seconds, default 0); XL_STANDIN_SAVE_WAIT seconds
+                         (default 0) pass between the suspend and the writing of the pages
   restore [-p] [CFG] F   reads the header back and loads the stream into a new domain; with CFG the whole config
                          (name, uuid, devices) comes from CFG, as in xl's create_domain, else from the header
   pause | unpause | destroy DOM
@@ -389,6 +390,8 @@ def cmd_save(host, args):
                                                                         len(optional)))
     q = host.qmp(dom)
     q.cmd("stop")
+    # test knob: the suspended domain's pages take this long to write (a kill of xsnap lands inside xl save)
+    time.sleep(float(os.environ.get("XL_STANDIN_SAVE_WAIT", "0")))
     q.cmd("migrate", uri="exec:cat >> '%s'" % target.replace("'", "'\\''"))
     for _ in range(30000):
         status = q.cmd("query-migrate").get("status")

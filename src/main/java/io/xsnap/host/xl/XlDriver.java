@@ -41,6 +41,8 @@ public final class XlDriver implements DomainDriver {
      */
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long recovery waits for an {@code xl save} an interrupted run left running. */
+    private static final Duration SAVE_SETTLE_TIMEOUT = Duration.ofMinutes(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
     /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */
     private static final String START_CONFIG = "xl-restore.cfg";
@@ -92,7 +94,11 @@ public final class XlDriver implements DomainDriver {
         if (!stored.argv().isEmpty()) {
             throw new HostException(record + " is damaged: restart.argv is set, but xl starts no command line");
         }
-        if (configFiles.get(name) != null || stored.xlConfigText() == null) {
+        Path named = configFiles.get(name);
+        if (named != null) {
+            return new RestartRecipe(List.of(), stored.xlConfig(), named.toString(), readConfig(named));
+        }
+        if (stored.xlConfigText() == null) {
             return new RestartRecipe(List.of(), stored.xlConfig(), null, null);
         }
         if (!trust.vouchedConfig(stored.xlConfigText())) {
@@ -222,6 +228,54 @@ public final class XlDriver implements DomainDriver {
                 }
             }
         }
+    }
+
+    /**
+     * An {@code xl save -p} an interrupted xsnap run left running (xl outlives a killed xsnap) is waited for: it ends
+     * with the domain paused (saved) or resumed by xl (failed), either way in a state {@link #resume} handles, and a
+     * resume before its end would be undone by the save's own pause. Nothing is cancelled: xl has no way to cancel a
+     * save but killing it, which can leave the guest suspended.
+     */
+    @Override
+    public String settleMigration(DomainInfo domain) {
+        List<Long> savers = xl.savesRunning(domain.id());
+        if (savers.isEmpty()) {
+            return null;
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + SAVE_SETTLE_TIMEOUT.toNanos();
+        while (!xl.savesRunning(domain.id()).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new HostException("domain " + domain.name() + ": the xl save left running by an interrupted run "
+                        + "(pid " + savers + ") has not ended after " + SAVE_SETTLE_TIMEOUT.toMinutes() + " minutes; "
+                        + "wait for it (or kill it), then run xsnap recover");
+            }
+            sleep(100);
+        }
+        return "waited " + (System.nanoTime() - t0) / 1_000_000 + " ms for the xl save left running by the interrupted "
+                + "run (pid " + savers.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                + ") to end";
+    }
+
+    /**
+     * The domain's maximum memory ({@code b_info.max_memkb} of {@code xl list -l}, else {@code target_memkb}) plus
+     * what an {@code xl save} file adds: its header and the domain's config as JSON, the page-frame lists (8 bytes a
+     * 4 KiB page, 1/512 of the RAM, rounded up here to 1/256), and 4 MiB for the vCPU and device state (the device
+     * model's, for an HVM guest). -1 when the config names no memory.
+     */
+    @Override
+    public long memorySaveBound(DomainInfo domain) {
+        XlDomain d = domain(domain);
+        tools.jackson.databind.JsonNode b = d.config().path("b_info");
+        long kb = b.path("max_memkb").asLong(0);
+        if (kb <= 0) {
+            kb = b.path("target_memkb").asLong(0);
+        }
+        if (kb <= 0) {
+            return -1;
+        }
+        long ram = kb * 1024;
+        return ram + ram / 256 + (4L << 20) + d.configJson().length();
     }
 
     /**
