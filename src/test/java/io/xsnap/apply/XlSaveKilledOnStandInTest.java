@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Test;
  * xsnap killed while {@code xl save -p} writes a domain's memory (on the stand-in, whose save is slowed down): xl
  * outlives xsnap and pauses the domain when it ends, so recovery waits for that save before it unpauses, and the
  * domain ends running, as the create planned. Also the bound of a save's size the free-space check uses.
+ *
+ * <p>A limit of the stand-in: it holds the device model's monitor for its whole save (libxl does not), so recovery's
+ * own QMP calls wait for the save as well, and this test also passes with {@code settleMigration} doing nothing; it
+ * pins the outcome, not the mechanism. {@code Xl.savesRunning} finding the save is checked here.
  */
 class XlSaveKilledOnStandInTest extends OnXenLab {
     @Test
@@ -31,22 +35,26 @@ class XlSaveKilledOnStandInTest extends OnXenLab {
         Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
         XenGuest g = lab.create(cfg);
         g.write("xvda", 0x11, 0, K64);
-        XsnapProcess xsnap = lab.process(store, Map.of("XL_STANDIN_SAVE_WAIT", "4"));
+        XsnapProcess xsnap = lab.process(store, Map.of("XL_STANDIN_SAVE_WAIT", "8"));
         XsnapProcess.Started create = xsnap.start(null, "create", "web01", "--name", "m1", "--xl-config", cfg.toString());
         Xl xl = new Xl(lab.images().runner(), lab.xl().toString());
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (xl.savesRunning(g.domid()).isEmpty() && create.isAlive() && System.nanoTime() < deadline) {
+        Path memory = store.resolve("web01/m1/memory.save");
+        // inside the save: xl has written its header (and said so on stderr) and suspended the domain
+        while ((xl.savesRunning(g.domid()).isEmpty() || !Files.exists(memory) || Files.size(memory) == 0)
+                && create.isAlive() && System.nanoTime() < deadline) {
             sleep(20);
         }
+        sleep(500);
         assertFalse(xl.savesRunning(g.domid()).isEmpty(), "xl save ran");
         create.kill();
         assertFalse(xl.savesRunning(g.domid()).isEmpty(), "xsnap was killed inside xl save, which runs on");
 
         Cli.Run recover = lab.xsnap(store, "recover");
         ok(recover);
-        assertTrue(recover.out().contains("for the xl save left running by the interrupted run"), recover.toString());
-        assertTrue(xl.savesRunning(g.domid()).isEmpty(), "the save ended before recovery unpaused the domain");
-        assertEquals("running", lab.guest("web01").status(), "running, as the create planned");
+        assertTrue(xl.savesRunning(g.domid()).isEmpty(), "the save ended before recovery unpaused the domain\n"
+                + recover);
+        assertEquals("running", lab.guest("web01").status(), "running, as the create planned\n" + recover);
         assertTrue(lab.xsnap(store, "recover").out().contains("Nothing to recover"));
         ok(lab.xsnap(store, "create", "web01", "--name", "m2", "--xl-config", cfg.toString()));
         assertEquals("running", lab.guest("web01").status());

@@ -53,10 +53,10 @@ public final class XenLab implements AutoCloseable {
             Files.createDirectories(runDir);
             Files.createDirectories(xl.getParent());
             Path script = Path.of(XenLab.class.getResource("xl_standin.py").toURI());
-            // no exec: the shell stays, so its command line reads "xl save ... DOMID" as real xl's does (the driver
+            // --as: the stand-in's command line names this xl before "save ... DOMID", as real xl's does (the driver
             // looks for a save left running by a killed xsnap that way)
-            Files.writeString(xl, "#!/bin/sh\n# test-only stand-in for Xen's xl (see " + script + ")\npython3 -S '"
-                    + script + "' --state '" + state + "' --run-dir '" + runDir + "' \"$@\"\n");
+            Files.writeString(xl, "#!/bin/sh\n# test-only stand-in for Xen's xl (see " + script + ")\nexec python3 -S '"
+                    + script + "' --state '" + state + "' --run-dir '" + runDir + "' --as \"$0\" \"$@\"\n");
             Files.setPosixFilePermissions(xl, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

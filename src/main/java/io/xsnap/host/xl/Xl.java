@@ -68,7 +68,7 @@ public final class Xl {
 
     /**
      * The processes of an {@code xl save ... DOMID ...} of this domain that still run (an interrupted xsnap run's: xl
-     * outlives a killed xsnap), read from /proc: an argv that holds this xl program, then {@code save} and the domid.
+     * outlives a killed xsnap), read from /proc: an argv that names this xl program, then {@code save}, then the domid.
      */
     public List<Long> savesRunning(long domid) {
         List<Long> out = new ArrayList<>();
@@ -87,14 +87,14 @@ public final class Xl {
                     continue; // gone meanwhile, or not ours to read
                 }
                 int at = -1;
-                for (int i = 0; i < argv.size() && i < 3 && at < 0; i++) {
+                for (int i = 0; i < argv.size() && at < 0; i++) {
                     String a = argv.get(i);
                     if (a.equals(binary) || a.equals(self) || a.endsWith("/" + self)) {
                         at = i;
                     }
                 }
-                if (at >= 0 && at + 1 < argv.size() && argv.get(at + 1).equals("save")
-                        && argv.subList(at + 2, argv.size()).contains(Long.toString(domid))) {
+                int save = at < 0 ? -1 : argv.subList(at, argv.size()).indexOf("save");
+                if (save > 0 && argv.subList(at + save + 1, argv.size()).contains(Long.toString(domid))) {
                     out.add(Long.parseLong(pid));
                 }
             }
