@@ -131,6 +131,22 @@ public interface DomainDriver {
     }
 
     /**
+     * Records what the driver observes itself of a running domain ({@link #anchor}), before xsnap changes it: a change
+     * may end with the domain gone (its hypervisor process killed meanwhile), and recovery then holds the journal
+     * against this record. {@link #destroy} records the domain too. The default keeps nothing.
+     */
+    default void recordAnchor(DomainInfo domain) {
+    }
+
+    /** Forgets the record of a domain that runs again as planned (a change on it ended). */
+    default void forgetAnchor(String name) {
+        TrustedState state = trustedState();
+        if (state != null) {
+            state.removeAnchor(name);
+        }
+    }
+
+    /**
      * The recipe to start {@code name} from, given the one read back from the store ({@code record} names where):
      * the stored recipe must agree with what the driver observed itself (the running domain, else its
      * {@link #anchor}) within the difference a revert makes; what the driver observed is returned, so nothing read

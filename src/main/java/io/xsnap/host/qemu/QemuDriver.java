@@ -441,7 +441,7 @@ public final class QemuDriver implements DomainDriver {
         if (!QemuProcess.isQemuNamed(pid, domain.name())) {
             return;
         }
-        writeAnchor(domain);
+        recordAnchor(domain);
         try (QmpClient qmp = QmpClient.connect(socket(domain.name()), qmpTimeout)) {
             qmp.execute("quit");
         } catch (HostException e) {
@@ -521,8 +521,9 @@ public final class QemuDriver implements DomainDriver {
         }
     }
 
-    /** What xsnap saw of a domain it is about to stop, from QEMU itself: never from the store. */
-    private void writeAnchor(DomainInfo domain) {
+    /** What xsnap saw of a domain it is about to change or stop, from QEMU itself: never from the store. */
+    @Override
+    public void recordAnchor(DomainInfo domain) {
         List<Path> files = new ArrayList<>();
         try (QmpClient qmp = QmpClient.connect(socket(domain.name()), qmpTimeout)) {
             for (DiskInfo disk : QmpBlock.disks(qmp.execute("query-block"))) {

@@ -415,7 +415,7 @@ public final class XlDriver implements DomainDriver {
      */
     @Override
     public void destroy(DomainInfo domain) {
-        writeAnchor(domain);
+        recordAnchor(domain);
         xl.destroy(domain.id());
         long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
         while (domains().stream().anyMatch(d -> d.domid() == domain.id())) {
@@ -427,7 +427,9 @@ public final class XlDriver implements DomainDriver {
         }
     }
 
-    private void writeAnchor(DomainInfo info) {
+    /** What xsnap saw of a domain it is about to change or stop, from xl and QMP: never from the store. */
+    @Override
+    public void recordAnchor(DomainInfo info) {
         XlDomain d = domain(info);
         List<Path> files = new ArrayList<>();
         boolean askQemu = d.state().active() && !d.stubdom() && d.disks().stream().anyMatch(XlDomain.Disk::qdisk);
