@@ -93,15 +93,15 @@ public final class Executor {
     }
 
     /**
-     * A create, delete or backup changes a running domain's disks: the driver records the domain first, so that if the
+     * A create, delete, backup or revert changes a running domain: the driver records the domain first, so that if the
      * domain vanishes meanwhile (its QEMU killed) recovery can still hold the journal's paths against what the driver
-     * saw. The record is forgotten once the change ends with the domain running on. (A revert's stop records it.)
+     * saw. The record is forgotten once the change ends with the domain running on. (A revert's stop records it again.)
      *
      * @return the domain recorded, or null
      */
     private io.xsnap.host.DomainInfo anchored(Change change, Actual now) {
         if (change.action() != io.xsnap.plan.Action.CREATE && change.action() != io.xsnap.plan.Action.DELETE
-                && change.action() != io.xsnap.plan.Action.BACKUP) {
+                && change.action() != io.xsnap.plan.Action.BACKUP && change.action() != io.xsnap.plan.Action.REVERT) {
             return null;
         }
         io.xsnap.host.DomainInfo d = now.domains().stream().filter(x -> x.name().equals(change.domain())).findFirst()
