@@ -40,7 +40,7 @@ public final class SnapshotCreateCommand extends ChangeCommand {
     @Option(names = "--name", description = "Snapshot name (overrides the cfgfile's name; default: the time in UTC).")
     String name;
 
-    @Option(names = "--live", description = "Save memory while the domain runs (xl save has no live mode: refused on xl).")
+    @Option(names = "--live", description = "Save memory while the domain runs (refused on xl: no live save without Xen's log-dirty mode, see docs/xen-lab.md).")
     boolean live;
 
     @ArgGroup(exclusive = true)

@@ -379,8 +379,14 @@ public final class Planner {
             return null;
         }
         if (memory && live && "xl".equals(s.actual.driver())) {
-            s.error(dn, name, "xl save has no live mode: the memory of " + dn + " can only be saved while it is paused",
-                    "take the snapshot without --live / live: true");
+            // docs/xen-lab.md "Live memory snapshots on xl": the one live save libxl has is xl migrate's pre-copy,
+            // which needs log-dirty mode; Debian's Xen 4.17 cannot give a PV guest that (no shadow paging)
+            s.error(dn, name, "xl save has no live mode, and the live save of xl migrate needs Xen's log-dirty mode, "
+                    + "which a PV guest only gets from a hypervisor built with shadow paging (Debian's Xen 4.17 is "
+                    + "built without it: xl migrate fails \"Failed to enable logdirty\"); xsnap does not offer it: "
+                    + "the memory of " + dn + " can only be saved with the domain suspended",
+                    "take the snapshot without --live / live: true (xl save -p suspends " + dn
+                    + " while its memory is written)");
             return null;
         }
         Set<String> vdevs = new HashSet<>();

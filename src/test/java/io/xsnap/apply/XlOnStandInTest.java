@@ -126,6 +126,7 @@ class XlOnStandInTest extends OnXenLab {
         Cli.Run live = lab.xsnap(store, "create", "stubby", "--name", "x", "--live", "--disk", "xvda=exclude");
         assertEquals(1, live.code(), live.toString());
         assertTrue(live.out().contains("xl save has no live mode"), live.out());
+        assertTrue(live.out().contains("log-dirty mode"), live.out());
     }
 
     /** The seed's interface: snapshot-create with its cfgfile, snapshot-revert, a broken cfgfile, the directory form. */

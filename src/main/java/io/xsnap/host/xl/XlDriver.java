@@ -196,7 +196,9 @@ public final class XlDriver implements DomainDriver {
     @Override
     public MemorySave saveMemory(DomainInfo domain, Path file, boolean live) {
         if (live) {
-            throw new HostException("domain " + domain.name() + ": xl save has no live mode; save without --live");
+            throw new HostException("domain " + domain.name() + ": xl save has no live mode, and xl migrate's live save "
+                    + "needs Xen's log-dirty mode (for a PV guest, a hypervisor built with shadow paging); save without "
+                    + "--live");
         }
         if (domain.state() != RunState.RUNNING) {
             throw new HostException("domain " + domain.name() + " is " + domain.state().word() + ": xl save needs the "
