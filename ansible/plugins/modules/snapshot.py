@@ -20,7 +20,9 @@ description:
     taken with other settings than the task now gives, the module warns.
   - C(reverted) always changes the domain (its current state is lost), except in check mode.
   - A domain that does not exist on the host (and has no snapshots in the store) fails the task, whatever
-    the C(state); so does an option that the C(state) does not use.
+    the C(state); so does an option that the C(state) does not use. A domain stopped outside xsnap (not by a
+    revert) fails it too for a snapshot whose files lie outside the store; nothing vouches for them until the
+    domain runs again.
 options:
   domain:
     description:

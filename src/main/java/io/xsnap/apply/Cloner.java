@@ -37,6 +37,9 @@ final class Cloner {
                 .orElseThrow(() -> new HostException("snapshot " + c.source() + " is gone"));
         Manifest m = stored.manifest();
         ClonePlanner planner = new ClonePlanner(ctx.layout(), ctx.clock().instant());
+        // the source's recipe as the driver observed it (running, or when xsnap stopped it): nothing read only from
+        // the store is run
+        RestartRecipe source = ctx.driver().vouchedRecipe(src[0], m.restart(), ctx.layout().manifest(src[0], src[1]));
         List<Path> made = new ArrayList<>();
         Map<String, Path> files = new LinkedHashMap<>();
         List<CloneRecord.Disk> disks = new ArrayList<>();
@@ -64,7 +67,7 @@ final class Cloner {
                 files.put(d.vdev(), d.layer());
                 disks.add(new CloneRecord.Disk(d.vdev(), d.layer().toString(), base.toString(), baseFormat));
             }
-            recipe = ctx.driver().cloneRecipe(m.restart(), c.domain(), files);
+            recipe = ctx.driver().cloneRecipe(source, c.domain(), files);
             Path memory = c.memory() ? ctx.layout().snapshotDir(src[0], src[1]).resolve(m.memory().file()) : null;
             CloneRecord rec = new CloneRecord(CloneRecord.FORMAT_VERSION, c.domain(), src[0], src[1], ctx.clock().instant(),
                     disks, recipe, memory == null ? null : memory.toString());

@@ -52,6 +52,7 @@ public final class Executor {
                 if (!problems.isEmpty()) {
                     throw new HostException("the host changed since the plan was made: " + String.join("; ", problems));
                 }
+                io.xsnap.host.DomainInfo changed = anchored(change, now);
                 Creator.Taken taken = switch (change.action()) {
                     case CREATE -> creator.run(change, now);
                     case REVERT -> Creator.Taken.paused(reverter.run(change, now));
@@ -61,6 +62,9 @@ public final class Executor {
                     case DELETE_CLONE -> Creator.Taken.paused(cloneDeleter.run(change, now));
                     case BACKUP -> Creator.Taken.paused(backupper.run(change, now));
                 };
+                if (changed != null) {
+                    ctx.driver().forgetAnchor(changed.name());
+                }
                 long pause = taken.pauseMillis();
                 result = new ChangeResult(change, true, pause, taken.downtimeMillis(), millisSince(start), null,
                         taken.memorySave() == null ? null : taken.memorySave().word(), taken.saveMillis());
@@ -86,6 +90,27 @@ public final class Executor {
             }
         }
         return results;
+    }
+
+    /**
+     * A create, delete, backup or revert changes a running domain: the driver records the domain first, so that if the
+     * domain vanishes meanwhile (its QEMU killed) recovery can still hold the journal's paths against what the driver
+     * saw. The record is forgotten once the change ends with the domain running on. (A revert's stop records it again.)
+     *
+     * @return the domain recorded, or null
+     */
+    private io.xsnap.host.DomainInfo anchored(Change change, Actual now) {
+        if (change.action() != io.xsnap.plan.Action.CREATE && change.action() != io.xsnap.plan.Action.DELETE
+                && change.action() != io.xsnap.plan.Action.BACKUP && change.action() != io.xsnap.plan.Action.REVERT) {
+            return null;
+        }
+        io.xsnap.host.DomainInfo d = now.domains().stream().filter(x -> x.name().equals(change.domain())).findFirst()
+                .orElse(null);
+        if (d != null && d.state().active()) {
+            ctx.driver().recordAnchor(d);
+            return d;
+        }
+        return null;
     }
 
     private static long millisSince(long start) {

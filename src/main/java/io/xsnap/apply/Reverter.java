@@ -59,7 +59,7 @@ final class Reverter {
                 files.put(d.vdev(), file);
             }
         }
-        ctx.driver().checkStart(c.domain(), m.restart(), files, memory(m));
+        ctx.driver().checkStart(c.domain(), recipe(m), files, memory(m));
         checkSpace(c);
         checkMemory(m, "nothing was changed");
     }
@@ -119,6 +119,11 @@ final class Reverter {
                 .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst()
                 .orElseThrow(() -> new io.xsnap.host.HostException("snapshot " + c.address() + " is gone; start "
                         + c.domain() + " by hand"));
+    }
+
+    /** The manifest's restart recipe held against what the driver observed itself; what it observed is run. */
+    private io.xsnap.host.RestartRecipe recipe(Manifest m) {
+        return ctx.driver().vouchedRecipe(m.domain(), m.restart(), ctx.layout().manifest(m.domain(), m.name()));
     }
 
     private Path memory(Manifest m) {
@@ -204,7 +209,7 @@ final class Reverter {
         ctx.reporter().say("  starting " + c.domain() + (memory == null ? " (cold start)" : " from " + memory)
                 + (paused ? ", paused" : ""));
         ctx.journal().step(c, driver, Step.START, "start it again");
-        ctx.driver().start(c.domain(), m.restart(), files, memory, paused);
+        ctx.driver().start(c.domain(), recipe(m), files, memory, paused);
         ctx.journal().step(c, driver, Step.STARTED, null);
         closeOut(c);
     }

@@ -114,7 +114,54 @@ public interface DomainDriver {
     /** What {@link #start} needs later to bring this domain back. */
     RestartRecipe restartRecipe(DomainInfo domain);
 
-    /** Stops the domain for good (QEMU quit, xl destroy) and waits until it is gone. */
+    /**
+     * The driver's own state outside the store ({@link TrustedState}): what it observed of the domains xsnap stopped,
+     * and the memory files xsnap wrote outside the store. Null for a driver that keeps none (then no path outside
+     * the store is trusted for a domain it does not report).
+     */
+    default TrustedState trustedState() {
+        return null;
+    }
+
+    /**
+     * The record the driver wrote when xsnap stopped {@code name} ({@link #destroy} writes it first), or empty when
+     * xsnap did not see it stop. Reads only.
+     */
+    default java.util.Optional<TrustedState.Anchor> anchor(String name) {
+        TrustedState state = trustedState();
+        return state == null ? java.util.Optional.empty() : state.anchor(name);
+    }
+
+    /**
+     * Records what the driver observes itself of a running domain ({@link #anchor}), before xsnap changes it: a change
+     * may end with the domain gone (its hypervisor process killed meanwhile), and recovery then holds the journal
+     * against this record. {@link #destroy} records the domain too. The default keeps nothing.
+     */
+    default void recordAnchor(DomainInfo domain) {
+    }
+
+    /** Forgets the record of a domain that runs again as planned (a change on it ended). */
+    default void forgetAnchor(String name) {
+        TrustedState state = trustedState();
+        if (state != null) {
+            state.removeAnchor(name);
+        }
+    }
+
+    /**
+     * The recipe to start {@code name} from, given the one read back from the store ({@code record} names where):
+     * the stored recipe must agree with what the driver observed itself (the running domain, else its
+     * {@link #anchor}) within the difference a revert makes; what the driver observed is returned, so nothing read
+     * only from the store is ever run. Throws naming the record and field, and what to do, when it does not agree
+     * or when there is nothing to hold it against.
+     */
+    RestartRecipe vouchedRecipe(String name, RestartRecipe stored, Path record);
+
+    /**
+     * Stops the domain for good (QEMU quit, xl destroy) and waits until it is gone. First it records what it observes
+     * of the domain itself ({@link #anchor}: its disks' chains and its command line or live config), so that what
+     * the store says of the stopped domain can be held against it later.
+     */
     void destroy(DomainInfo domain);
 
     /**
@@ -127,7 +174,7 @@ public interface DomainDriver {
     /**
      * Starts the domain again from its recipe with each listed disk's file replaced (vdev → new top file),
      * loading {@code memory} when it is not null (else a cold start). The domain is left paused when
-     * {@code paused} is true, else running.
+     * {@code paused} is true, else running. Once it runs (or is paused as asked), its {@link #anchor} is removed.
      */
     DomainInfo start(String name, RestartRecipe recipe, Map<String, Path> diskFiles, Path memory, boolean paused);
 

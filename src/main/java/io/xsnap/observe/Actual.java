@@ -15,11 +15,15 @@ import java.util.List;
  * @param appliedReverts the one-shot revert requests already carried out, as "domain/id", sorted
  * @param clones     the clones the store records, sorted by name
  * @param damaged    the store's records that cannot be trusted (invariant 8), sorted by address: acted on by nothing
+ * @param anchored   domain → the files of its chains when xsnap stopped it, from the driver's trusted state, for the
+ *                   domains the driver does not report (not part of the JSON: it is the host's own, not the store's)
  */
 public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
                      List<String> incomplete, List<String> problems, List<String> appliedReverts,
-                     List<CloneRecord> clones, List<Damaged> damaged) {
+                     List<CloneRecord> clones, List<Damaged> damaged,
+                     @com.fasterxml.jackson.annotation.JsonIgnore java.util.Map<String, List<java.nio.file.Path>> anchored) {
     public Actual {
+        anchored = anchored == null ? java.util.Map.of() : java.util.Map.copyOf(anchored);
         damaged = damaged == null ? List.of() : List.copyOf(damaged);
         domains = List.copyOf(domains);
         images = List.copyOf(images);
@@ -28,6 +32,13 @@ public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> im
         problems = List.copyOf(problems);
         appliedReverts = appliedReverts == null ? List.of() : List.copyOf(appliedReverts);
         clones = clones == null ? List.of() : List.copyOf(clones);
+    }
+
+    /** A state without anchored domains. */
+    public Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
+                  List<String> incomplete, List<String> problems, List<String> appliedReverts,
+                  List<CloneRecord> clones, List<Damaged> damaged) {
+        this(driver, domains, images, snapshots, incomplete, problems, appliedReverts, clones, damaged, java.util.Map.of());
     }
 
     /** A state without damaged records. */

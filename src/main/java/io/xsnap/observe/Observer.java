@@ -58,8 +58,9 @@ public final class Observer {
         java.util.Set<Path> tried = new java.util.HashSet<>();
         readGraph(roots, problems, seen, tried);
         // the domains' chains vouch for files outside the store; a layer file of the store does not
+        Map<String, List<Path>> anchored = anchored(domains, contents, problems);
         StorePaths trust = new StorePaths(store.layout(), java.util.Set.copyOf(seen.keySet()),
-                domains.stream().map(DomainInfo::name).toList());
+                domains.stream().map(DomainInfo::name).toList(), anchored);
         Path storeRoot = store.layout().root();
         Map<Path, String> layers = new java.util.LinkedHashMap<>();
         for (Path layer : layers(storeRoot, problems)) {
@@ -119,7 +120,33 @@ public final class Observer {
         }
         damaged.sort(Comparator.comparing(Damaged::domain).thenComparing(d -> d.snapshot() == null ? "" : d.snapshot()));
         return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems,
-                contents.appliedReverts(), clones, damaged);
+                contents.appliedReverts(), clones, damaged, anchored);
+    }
+
+    /**
+     * The chains the driver recorded in its own trusted state when xsnap stopped a domain, for each domain the store
+     * has records of and the driver does not report. A damaged trusted state is a problem, and vouches for nothing.
+     */
+    private Map<String, List<Path>> anchored(List<DomainInfo> domains, Contents contents, List<String> problems) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        contents.manifests().forEach(m -> names.add(m.domain()));
+        contents.clones().forEach(c -> {
+            names.add(c.domain());
+            names.add(c.sourceDomain());
+        });
+        domains.forEach(d -> names.remove(d.name()));
+        Map<String, List<Path>> out = new java.util.LinkedHashMap<>();
+        for (String name : names) {
+            if (name == null || name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+                continue;
+            }
+            try {
+                driver.anchor(name).ifPresent(a -> out.put(name, a.files()));
+            } catch (HostException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return out;
     }
 
     private long memorySize(Manifest m) {

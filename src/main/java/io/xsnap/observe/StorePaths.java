@@ -19,16 +19,28 @@ public final class StorePaths {
     private final StoreLayout layout;
     private final Set<Path> chainFiles;
     private final Set<String> observedDomains;
+    private final java.util.Map<String, Set<Path>> anchored;
 
     /**
      * @param chainFiles      the files of the chains observed without help from any record: the domains' disks and
      *                        their backing files
      * @param observedDomains the domains the driver reports (running or paused): their chains are known
+     * @param anchored        domain → the files of its chains when xsnap stopped it, as the driver recorded them in its
+     *                        own trusted state (a domain the driver does not report now)
      */
-    public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains) {
+    public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains,
+                      java.util.Map<String, ? extends Collection<Path>> anchored) {
         this.layout = layout;
         this.chainFiles = Set.copyOf(chainFiles);
         this.observedDomains = Set.copyOf(observedDomains);
+        java.util.Map<String, Set<Path>> a = new java.util.HashMap<>();
+        anchored.forEach((k, v) -> a.put(k, Set.copyOf(v)));
+        this.anchored = java.util.Map.copyOf(a);
+    }
+
+    /** Trust with no domain stopped by xsnap. */
+    public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains) {
+        this(layout, chainFiles, observedDomains, java.util.Map.of());
     }
 
     /** Trust built from a finished observation: the chains of the domains it holds. */
@@ -43,24 +55,31 @@ public final class StorePaths {
                 }
             }
         }
-        return new StorePaths(layout, chains, actual.domains().stream().map(d -> d.name()).toList());
+        return new StorePaths(layout, chains, actual.domains().stream().map(d -> d.name()).toList(), actual.anchored());
     }
 
     /**
      * A file a record of {@code domain} names: as {@link #file}, when the driver reports the domain. A domain it does
-     * not report (stopped, or stopped by an interrupted revert) has no chain to hold the path against; then a path
-     * outside the store is accepted when it is absolute, normal, and a regular file (no link, no device) or missing.
+     * not report (stopped, or stopped by an interrupted revert) has no live chain to hold the path against; then a
+     * path outside the store is accepted only when it is a file of the chains the driver recorded itself when xsnap
+     * stopped the domain (its anchor), or of another domain's observed chain.
      */
     public Path fileOf(String domain, String raw, Path record, String field) {
         if (observedDomains.contains(domain)) {
             return file(raw, record, field);
         }
         Path p = normal(raw, record, field);
-        if (chainFiles.contains(p) || underStore(p) || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)
-                || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        Set<Path> anchor = anchored.get(domain);
+        if (chainFiles.contains(p) || underStore(p) || anchor != null && anchor.contains(p)) {
             return p;
         }
-        throw new DamagedRecord(record, field + " " + Printable.of(raw) + " is not a regular file");
+        if (anchor == null) {
+            throw new DamagedRecord(record, field + " " + Printable.of(raw) + " lies outside the store " + layout.root()
+                    + ", and xsnap did not see " + domain + " stop, so nothing vouches for it; start " + domain
+                    + " and run again");
+        }
+        throw new DamagedRecord(record, field + " " + Printable.of(raw) + " lies outside the store " + layout.root()
+                + " and is no file of the chains " + domain + " had when xsnap stopped it");
     }
 
     /** A path object of a record of {@code domain}: checked as {@link #fileOf(String, String, Path, String)}. */

@@ -215,6 +215,13 @@ final class RecoveryPlanner {
             return close(i, why);
         }
         if (index.snapshot(c.domain(), c.snapshot()) == null) {
+            io.xsnap.observe.Damaged damaged = actual.damaged(c.domain(), c.snapshot());
+            if (damaged != null) {
+                findings.add(new Finding(Finding.Kind.ERROR, c.domain(), c.snapshot(), why + ", and " + damaged.file()
+                        + " is damaged: " + damaged.why() + ": xsnap cannot start " + c.domain() + " again from it",
+                        "repair " + damaged.file() + " and run again, or start " + c.domain() + " by hand"));
+                return null;
+            }
             findings.add(new Finding(Finding.Kind.ERROR, c.domain(), c.snapshot(), why + ", and the snapshot is gone "
                     + "from the store: xsnap cannot start " + c.domain() + " again", "start " + c.domain() + " by hand"));
             return null;

@@ -24,7 +24,9 @@ class StorePathsTest {
         Files.createSymbolicLink(root.resolve("web01/link"), outside);
         Path chainFile = Files.writeString(tmp.resolve("base.qcow2"), "");
         Path record = root.resolve("web01/s1/snapshot.json");
-        StorePaths trust = new StorePaths(new StoreLayout(root), Set.of(chainFile), Set.of("web01"));
+        Path anchoredFile = Files.writeString(outside.resolve("web03.qcow2"), "");
+        StorePaths trust = new StorePaths(new StoreLayout(root), Set.of(chainFile), Set.of("web01"),
+                java.util.Map.of("web03", List.of(anchoredFile)));
 
         assertEquals(store.resolve("xvda.1.qcow2"), trust.file(store + "/xvda.1.qcow2", record, "f"));
         assertEquals(chainFile, trust.file(chainFile.toString(), record, "f"));
@@ -39,10 +41,19 @@ class StorePathsTest {
                 "a chain file is never one a record may remove");
         assertThrows(StorePaths.DamagedRecord.class, () -> trust.fileOf("web01", outside + "/x", record, "f"),
                 "a running domain's records are held against its chain");
-        assertEquals(Path.of(outside + "/x"), trust.fileOf("web02", outside + "/x", record, "f"),
-                "a domain not running has no chain: a normal absolute path to a regular file or to nothing");
+        StorePaths.DamagedRecord unvouched = assertThrows(StorePaths.DamagedRecord.class,
+                () -> trust.fileOf("web02", outside + "/x", record, "f"), "a domain not running, and no record of it");
+        assertEquals(record + " is damaged: f \"" + outside + "/x\" lies outside the store " + root + ", and xsnap did "
+                + "not see web02 stop, so nothing vouches for it; start web02 and run again", unvouched.getMessage());
         assertThrows(StorePaths.DamagedRecord.class, () -> trust.fileOf("web02", "/dev/null", record, "f"));
         assertThrows(StorePaths.DamagedRecord.class, () -> trust.fileOf("web02", root + "/web01/link", record, "f"));
+        assertEquals(anchoredFile, trust.fileOf("web03", anchoredFile.toString(), record, "f"),
+                "a file of the chains the driver recorded when xsnap stopped web03");
+        assertEquals(chainFile, trust.fileOf("web03", chainFile.toString(), record, "f"), "a file of an observed chain");
+        StorePaths.DamagedRecord other = assertThrows(StorePaths.DamagedRecord.class,
+                () -> trust.fileOf("web03", outside + "/x", record, "f"));
+        assertEquals(true, other.getMessage().endsWith("is no file of the chains web03 had when xsnap stopped it"),
+                other.getMessage());
     }
 
     @Test

@@ -32,6 +32,7 @@ final class Fixtures {
     private final List<ImageInfo> images = new ArrayList<>();
     private final List<StoredSnapshot> snapshots = new ArrayList<>();
     private final List<io.xsnap.observe.CloneRecord> clones = new ArrayList<>();
+    private final Map<String, List<Path>> anchored = new java.util.LinkedHashMap<>();
 
     Fixtures domain(String name, RunState state, DiskInfo... disks) {
         domains.add(new DomainInfo(name, "qemu", 100 + domains.size(), state, Arrays.asList(disks)));
@@ -94,7 +95,14 @@ final class Fixtures {
 
     /** The host as the given driver ("qemu" or "xl") observed it. */
     Actual actual(String driver) {
-        return new Actual(driver, domains, images, snapshots, List.of(), List.of(), List.of(), clones);
+        return new Actual(driver, domains, images, snapshots, List.of(), List.of(), List.of(), clones, List.of(),
+                anchored);
+    }
+
+    /** A domain the driver does not report, with the files its chains had when xsnap stopped it (its record). */
+    Fixtures anchored(String domain, String... files) {
+        anchored.put(domain, Arrays.stream(files).map(Path::of).toList());
+        return this;
     }
 
     static SnapshotSpec snap(String name, Presence state, boolean memory, Map<String, DiskMode> disks) {

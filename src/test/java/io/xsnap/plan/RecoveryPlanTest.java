@@ -82,11 +82,20 @@ class RecoveryPlanTest {
         Interrupted i = new Interrupted("web01/s1", "web01", revert, List.of("stop"), null, null, -1, false);
         assertEquals(Outcome.CLOSE, recover(f.actual(), i).recovers().outcome(), "web01 still runs");
 
+        // stopped by the revert: the driver's record of web01 vouches for its image outside the store
         Fixtures gone = new Fixtures().stored("web01", "s1", false, Fixtures.internal("xvda", "/img/a.qcow2", "s1"))
-                .image("/img/a.qcow2", "qcow2", null, 1000, "s1");
+                .image("/img/a.qcow2", "qcow2", null, 1000, "s1").anchored("web01", "/img/a.qcow2");
         Change c = recover(gone.actual(), i);
         assertEquals(new Change.Recovers(Action.REVERT, Outcome.FINISH), c.recovers());
         assertTrue(c.steps().stream().anyMatch(s -> s.startsWith("cold-start web01")), c.steps().toString());
+
+        // without a record (web01 stopped outside xsnap) nothing vouches for /img/a.qcow2: recovery refuses
+        Fixtures unvouched = new Fixtures().stored("web01", "s1", false, Fixtures.internal("xvda", "/img/a.qcow2", "s1"))
+                .image("/img/a.qcow2", "qcow2", null, 1000, "s1");
+        Plan refused = Fixtures.planner().recover(unvouched.actual(), List.of(i));
+        assertTrue(refused.changes().isEmpty() && refused.findings().get(0).message().contains(
+                "disks.image \"/img/a.qcow2\" lies outside the store /store, and xsnap did not see web01 stop"),
+                refused.toString());
     }
 
     @Test

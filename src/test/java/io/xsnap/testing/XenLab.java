@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -52,8 +53,10 @@ public final class XenLab implements AutoCloseable {
             Files.createDirectories(runDir);
             Files.createDirectories(xl.getParent());
             Path script = Path.of(XenLab.class.getResource("xl_standin.py").toURI());
+            // --as: the stand-in's command line names this xl before "save ... DOMID", as real xl's does (the driver
+            // looks for a save left running by a killed xsnap that way)
             Files.writeString(xl, "#!/bin/sh\n# test-only stand-in for Xen's xl (see " + script + ")\nexec python3 -S '"
-                    + script + "' --state '" + state + "' --run-dir '" + runDir + "' \"$@\"\n");
+                    + script + "' --state '" + state + "' --run-dir '" + runDir + "' --as \"$0\" \"$@\"\n");
             Files.setPosixFilePermissions(xl, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -170,6 +173,12 @@ public final class XenLab implements AutoCloseable {
                 "--xen-run-dir", runDir.toString(), "--xl", xl.toString()));
         all.addAll(List.of(args));
         return Cli.run(all.toArray(String[]::new));
+    }
+
+    /** xsnap as a separate JVM with the xl driver on this stand-in, for tests that kill it; {@code env} reaches xl. */
+    public XsnapProcess process(Path store, Map<String, String> env) {
+        return new XsnapProcess(List.of("--store", store.toString(), "--driver", "xl", "--xen-run-dir", runDir.toString(),
+                "--xl", xl.toString()), root, env);
     }
 
     /** Kills every QEMU the stand-in started (SIGKILL, by the pid in its pid files) and waits for them. */

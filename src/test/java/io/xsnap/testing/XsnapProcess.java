@@ -20,15 +20,25 @@ import java.util.concurrent.TimeUnit;
  */
 public final class XsnapProcess {
     private static final String MARKER = "xsnap-test: stopped at ";
-    private final Path store;
-    private final Path qemuDir;
+    private final List<String> hostOptions;
+    private final Map<String, String> env;
     private final Path scratch;
 
     /** @param scratch where the process's stdout and stderr go */
     public XsnapProcess(Path store, Path qemuDir, Path scratch) {
-        this.store = store;
-        this.qemuDir = qemuDir;
+        this(List.of("--store", store.toString(), "--driver", "qemu", "--qemu-dir", qemuDir.toString()), scratch,
+                Map.of());
+    }
+
+    /**
+     * xsnap with other host options (the xl driver on the stand-in) and more environment (the stand-in's knobs).
+     *
+     * @param hostOptions what follows the subcommand, before its arguments
+     */
+    public XsnapProcess(List<String> hostOptions, Path scratch, Map<String, String> env) {
+        this.hostOptions = List.copyOf(hostOptions);
         this.scratch = scratch;
+        this.env = Map.copyOf(env);
     }
 
     /** What one process did: its exit code (137 when killed), output, and the step it was stopped at. */
@@ -44,11 +54,12 @@ public final class XsnapProcess {
     public Started start(String killAt, String subcommand, String... args) {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                "io.xsnap.cli.Main", subcommand, "--store", store.toString(), "--driver", "qemu",
-                "--qemu-dir", qemuDir.toString()));
+                "io.xsnap.cli.Main", subcommand));
+        argv.addAll(hostOptions);
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv);
         Map<String, String> env = pb.environment();
+        env.putAll(this.env);
         env.remove("XSNAP_TEST_KILL_AT");
         if (killAt != null) {
             env.put("XSNAP_TEST_KILL_AT", killAt);

@@ -2,7 +2,7 @@
 """A stand-in for Xen's `xl`, for xsnap's tests only: Xen cannot run on the test machines.
 
 NOT a Xen tool and never installed: XenLab (src/test/java/io/xsnap/testing/XenLab.java) writes a small `xl`
-wrapper that runs this script with --state DIR --run-dir DIR. It follows xl(1) (Xen 4.17) closely enough to
+wrapper that runs this script with --state DIR --run-dir DIR --as XL. It follows xl(1) (Xen 4.17) closely enough to
 drive xsnap's xl driver for real:
 
   list [-l]              the table (State column rbpscd) / a JSON array of {"domid", "config"} in libxl's shape:
@@ -14,7 +14,8 @@ drive xsnap's xl driver for real:
                          A paused domain cannot be saved: a PV guest suspends cooperatively, and on real Xen 4.17
                          (ci/xen-lab.sh) the save waited ~60 s and failed with "guest didn't acknowledge suspend,
                          cancelling request", the domain left paused; the stand-in fails the same way at once
-                         (after XL_STANDIN_SUSPEND_WAIT seconds, default 0)
+                         (after XL_STANDIN_SUSPEND_WAIT seconds, default 0); XL_STANDIN_SAVE_WAIT seconds
+                         (default 0) pass between the suspend and the writing of the pages
   restore [-p] [CFG] F   reads the header back and loads the stream into a new domain; with CFG the whole config
                          (name, uuid, devices) comes from CFG, as in xl's create_domain, else from the header
   pause | unpause | destroy DOM
@@ -399,12 +400,16 @@ def cmd_save(host, args):
     data = json.dumps(dom["config"], indent=4).encode() + b"\0"
     optional = struct.pack("=I", len(data)) + data
     header = MAGIC + struct.pack("=IIII", BYTEORDER, FLAG_JSON | FLAG_STREAM_V2, 0, len(optional))
-    with open(target, "wb") as fh:  # like xl: O_TRUNC, an existing file keeps its mode
-        fh.write(header + optional)
     sys.stderr.write("Saving to %s new xl format (info 0x%x/0x0/%d)\n" % (target, FLAG_JSON | FLAG_STREAM_V2,
                                                                         len(optional)))
+    sys.stderr.flush()
+    with open(target, "wb") as fh:  # like xl: O_TRUNC, an existing file keeps its mode
+        fh.write(header + optional)
     q = host.qmp(dom)
     q.cmd("stop")
+    # test knob: the suspended domain's pages take this long to write (a kill of xsnap lands inside xl save). The
+    # stand-in holds the device model's monitor meanwhile (libxl does not), so xsnap's own QMP calls wait too
+    time.sleep(float(os.environ.get("XL_STANDIN_SAVE_WAIT", "0")))
     q.cmd("migrate", uri="exec:cat >> '%s'" % target.replace("'", "'\\''"))
     for _ in range(30000):
         status = q.cmd("query-migrate").get("status")
@@ -464,11 +469,12 @@ def cmd_restore(host, args):
 
 def main(argv):
     state = run_dir = None
-    while argv and argv[0] in ("--state", "--run-dir"):
+    while argv and argv[0] in ("--state", "--run-dir", "--as"):
         if argv[0] == "--state":
             state = argv[1]
-        else:
+        elif argv[0] == "--run-dir":
             run_dir = argv[1]
+        # --as XL: the wrapper's path, so that this process's command line reads "... XL save ... DOMID" as xl's does
         argv = argv[2:]
     if not state or not run_dir or not argv:
         die("usage: xl_standin.py --state DIR --run-dir DIR COMMAND ...")

@@ -134,6 +134,46 @@ final class QemuArgv {
     }
 
     /**
+     * The one place that defines how far a restart recipe read back from the store may differ from the command line
+     * the driver observed itself: {@code argv} with the driver's own options dropped (as {@link #forDaemon} drops them:
+     * {@code -daemonize}, {@code -S}, {@code -pidfile}, {@code -incoming}, a {@code -qmp} socket in {@code dir}),
+     * {@code -name} set to {@code name}, and the {@code file=} and {@code format=} of each {@code -drive} with an
+     * {@code id=} (the disks a revert points at other files) left out. Two command lines that agree here start the
+     * same program with the same devices.
+     */
+    static List<String> comparable(List<String> argv, String name, Path dir) {
+        if (argv.isEmpty()) {
+            return List.of();
+        }
+        return renamedWithoutDriverOptions(argv, name, dir, Set.of("drive"), (opt, value) -> {
+            List<String[]> pairs = parseOptions(value);
+            if (value(pairs, "id") == null) {
+                return value;
+            }
+            pairs.removeIf(p -> "file".equals(p[0]) || "format".equals(p[0]));
+            return formatOptions(pairs);
+        });
+    }
+
+    /**
+     * Null when {@code stored} and {@code observed} agree as {@link #comparable} says, else what differs first (for a
+     * message).
+     */
+    static String difference(List<String> observed, List<String> stored, String name, Path dir) {
+        List<String> a = comparable(observed, name, dir);
+        List<String> b = comparable(stored, name, dir);
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            String x = i < a.size() ? a.get(i) : null;
+            String y = i < b.size() ? b.get(i) : null;
+            if (!java.util.Objects.equals(x, y)) {
+                return "argument " + i + " is " + (y == null ? "missing" : "'" + y + "'") + " where the domain ran with "
+                        + (x == null ? "nothing" : "'" + x + "'");
+            }
+        }
+        return null;
+    }
+
+    /**
      * {@code argv} with {@code -name} set to {@code name} (added when missing), the driver's own options dropped
      * (the flags, {@code -pidfile}, {@code -incoming}, a {@code -qmp} socket in {@code dir}), and the value of
      * each option in {@code rewritten} passed through {@code rewrite(option, value)}; everything else as it is.

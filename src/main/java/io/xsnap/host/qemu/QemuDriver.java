@@ -9,6 +9,7 @@ import io.xsnap.host.MemorySave;
 import io.xsnap.host.Progress;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
+import io.xsnap.host.TrustedState;
 import io.xsnap.host.exec.Command;
 import io.xsnap.host.exec.ProcessRunner;
 import io.xsnap.host.qmp.QmpClient;
@@ -54,6 +55,7 @@ public final class QemuDriver implements DomainDriver {
     private final ProcessRunner runner;
     private final Duration qmpTimeout;
     private final Duration quitTimeout;
+    private final TrustedState trust;
     private Progress progress = Progress.NONE;
 
     /**
@@ -73,6 +75,7 @@ public final class QemuDriver implements DomainDriver {
         this.runner = runner;
         this.qmpTimeout = qmpTimeout;
         this.quitTimeout = quitTimeout;
+        this.trust = new TrustedState(this.dir.resolve("trust"));
     }
 
     @Override
@@ -400,13 +403,54 @@ public final class QemuDriver implements DomainDriver {
         return new RestartRecipe(QemuProcess.cmdline(domain.id()), null);
     }
 
-    /** QMP {@code quit}, then waits for the process to end; if it does not, SIGKILL. */
+    /** {@code <qemu-dir>/trust}: the qemu-dir is trusted already (pid files and monitors live there). */
+    @Override
+    public TrustedState trustedState() {
+        return trust;
+    }
+
+    /**
+     * The stored recipe's command line must be the one the domain runs with now (its /proc/PID/cmdline) or ran with
+     * when xsnap stopped it (its anchor), but for what {@link QemuArgv#comparable} leaves out; that observed command
+     * line is returned.
+     */
+    @Override
+    public RestartRecipe vouchedRecipe(String name, RestartRecipe stored, Path record) {
+        checkName(name);
+        Long pid = QemuProcess.readPidFile(pidFile(name)).orElse(null);
+        List<String> observed;
+        String seen;
+        if (pid != null && QemuProcess.isQemuNamed(pid, name)) {
+            observed = QemuProcess.cmdline(pid);
+            seen = "the command line " + name + " runs with (pid " + pid + ")";
+        } else {
+            observed = trust.anchor(name).map(TrustedState.Anchor::argv).orElseThrow(() -> new HostException(record
+                    + ": restart.argv cannot be trusted: xsnap did not see " + name + " stop (no record in " + trust.dir()
+                    + "); start " + name + " and run again"));
+            seen = "the command line " + name + " ran with when xsnap stopped it (" + trust.dir() + ")";
+        }
+        if (observed.isEmpty()) {
+            throw new HostException("domain " + name + ": " + seen + " is unknown");
+        }
+        String diff = QemuArgv.difference(observed, stored == null ? List.of() : stored.argv(), name, dir);
+        if (diff != null) {
+            throw new HostException(record + " is damaged: restart.argv differs from " + seen + ": " + diff
+                    + "; nothing was changed");
+        }
+        return new RestartRecipe(observed, null);
+    }
+
+    /**
+     * Records the domain first ({@link #anchor}: its disks' chains as QEMU holds them, its /proc/PID/cmdline), then QMP
+     * {@code quit}, waits for the process to end; if it does not, SIGKILL.
+     */
     @Override
     public void destroy(DomainInfo domain) {
         long pid = domain.id();
         if (!QemuProcess.isQemuNamed(pid, domain.name())) {
             return;
         }
+        recordAnchor(domain);
         try (QmpClient qmp = QmpClient.connect(socket(domain.name()), qmpTimeout)) {
             qmp.execute("quit");
         } catch (HostException e) {
@@ -474,7 +518,9 @@ public final class QemuDriver implements DomainDriver {
                     qmp.execute("cont");
                 }
             }
-            return describe(name, pid, qmp);
+            DomainInfo started = describe(name, pid, qmp);
+            trust.removeAnchor(name);
+            return started;
         } catch (HostException e) {
             // a QEMU that failed to load the memory may still be exiting when its monitor drops us
             if (!QemuProcess.alive(pid) || QemuProcess.awaitGone(pid, Duration.ofSeconds(2))) {
@@ -482,6 +528,22 @@ public final class QemuDriver implements DomainDriver {
             }
             throw e;
         }
+    }
+
+    /** What xsnap saw of a domain it is about to change or stop, from QEMU itself: never from the store. */
+    @Override
+    public void recordAnchor(DomainInfo domain) {
+        List<Path> files = new ArrayList<>();
+        try (QmpClient qmp = QmpClient.connect(socket(domain.name()), qmpTimeout)) {
+            for (DiskInfo disk : QmpBlock.disks(qmp.execute("query-block"))) {
+                files.addAll(disk.node() == null ? List.of(disk.path()) : QmpBlock.chain(qmp, disk.node()));
+            }
+        } catch (HostException e) {
+            // no monitor to ask: the disks the caller observed, without their backing files
+            domain.disks().forEach(d -> files.add(d.path()));
+        }
+        trust.writeAnchor(new TrustedState.Anchor(domain.name(), files.stream().map(f -> f.toAbsolutePath().normalize())
+                .distinct().toList(), QemuProcess.cmdline(domain.id()), null, null, null));
     }
 
     /** The source's command line with the clone's name, fresh locally administered MACs and a fresh {@code -uuid}. */

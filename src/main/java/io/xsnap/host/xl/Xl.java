@@ -66,6 +66,44 @@ public final class Xl {
         run(LONG, args.toArray(String[]::new));
     }
 
+    /**
+     * The processes of an {@code xl save ... DOMID ...} of this domain that still run (an interrupted xsnap run's: xl
+     * outlives a killed xsnap), read from /proc: an argv that names this xl program, then {@code save}, then the domid.
+     */
+    public List<Long> savesRunning(long domid) {
+        List<Long> out = new ArrayList<>();
+        String self = Path.of(binary).getFileName().toString();
+        try (java.util.stream.Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
+            for (Path proc : (Iterable<Path>) procs::iterator) {
+                String pid = proc.getFileName().toString();
+                if (!pid.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                List<String> argv;
+                try {
+                    argv = List.of(new String(java.nio.file.Files.readAllBytes(proc.resolve("cmdline")),
+                            java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+                } catch (java.io.IOException e) {
+                    continue; // gone meanwhile, or not ours to read
+                }
+                int at = -1;
+                for (int i = 0; i < argv.size() && at < 0; i++) {
+                    String a = argv.get(i);
+                    if (a.equals(binary) || a.equals(self) || a.endsWith("/" + self)) {
+                        at = i;
+                    }
+                }
+                int save = at < 0 ? -1 : argv.subList(at, argv.size()).indexOf("save");
+                if (save > 0 && argv.subList(at + save + 1, argv.size()).contains(Long.toString(domid))) {
+                    out.add(Long.parseLong(pid));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new io.xsnap.host.HostException("/proc: cannot list processes: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     public void pause(long domid) {
         run(SHORT, "pause", Long.toString(domid));
     }

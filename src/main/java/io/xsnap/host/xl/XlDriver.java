@@ -9,6 +9,7 @@ import io.xsnap.host.MemoryFile;
 import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
+import io.xsnap.host.TrustedState;
 import io.xsnap.host.qmp.QmpClient;
 import io.xsnap.host.qmp.QmpUnreachableException;
 import java.io.IOException;
@@ -42,6 +43,8 @@ public final class XlDriver implements DomainDriver {
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
     /** Before a start that failed is tried again (see {@link #startOnce}). */
     private static final Duration START_RETRY_PAUSE = Duration.ofSeconds(5);
+    /** How long recovery waits for an {@code xl save} an interrupted run left running. */
+    private static final Duration SAVE_SETTLE_TIMEOUT = Duration.ofMinutes(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
     /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */
     private static final String START_CONFIG = "xl-restore.cfg";
@@ -52,6 +55,7 @@ public final class XlDriver implements DomainDriver {
     private final Path store;
     private final Map<String, Path> configFiles;
     private final Duration qmpTimeout;
+    private final TrustedState trust;
 
     /**
      * @param runDir      Xen's run directory, where the QMP sockets are (/var/run/xen)
@@ -69,6 +73,42 @@ public final class XlDriver implements DomainDriver {
         this.store = store.toAbsolutePath().normalize();
         this.configFiles = Map.copyOf(configFiles);
         this.qmpTimeout = qmpTimeout;
+        this.trust = new TrustedState(this.runDir.resolve("xsnap"));
+    }
+
+    /** {@code <xen-run-dir>/xsnap}, 0700: beside the device models' sockets, which xsnap trusts already. */
+    @Override
+    public TrustedState trustedState() {
+        return trust;
+    }
+
+    /**
+     * The stored recipe's xl config text is run (derived into a restore config) only when xsnap read that exact text
+     * itself from a config file outside the store ({@link TrustedState#vouchConfig}: the file named with
+     * {@code --xl-config} when the snapshot was taken, or the restore config xsnap wrote); a config file named now
+     * is used as it is. A recipe with a QEMU command line is no xl recipe.
+     */
+    @Override
+    public RestartRecipe vouchedRecipe(String name, RestartRecipe stored, Path record) {
+        if (stored == null) {
+            throw new HostException(record + " is damaged: restart is missing");
+        }
+        if (!stored.argv().isEmpty()) {
+            throw new HostException(record + " is damaged: restart.argv is set, but xl starts no command line");
+        }
+        Path named = configFiles.get(name);
+        if (named != null) {
+            return new RestartRecipe(List.of(), stored.xlConfig(), named.toString(), readConfig(named));
+        }
+        if (stored.xlConfigText() == null) {
+            return new RestartRecipe(List.of(), stored.xlConfig(), null, null);
+        }
+        if (!trust.vouchedConfig(stored.xlConfigText())) {
+            throw new HostException(record + " is damaged: restart.xl_config_text is no config text xsnap read itself "
+                    + "(none recorded in " + trust.dir() + "); name " + name + "'s xl config file with --xl-config FILE "
+                    + "(or xlConfig: in its spec) and run again; nothing was changed");
+        }
+        return stored;
     }
 
     @Override
@@ -195,6 +235,54 @@ public final class XlDriver implements DomainDriver {
     }
 
     /**
+     * An {@code xl save -p} an interrupted xsnap run left running (xl outlives a killed xsnap) is waited for: it ends
+     * with the domain paused (saved) or resumed by xl (failed), either way in a state {@link #resume} handles, and a
+     * resume before its end would be undone by the save's own pause. Nothing is cancelled: xl has no way to cancel a
+     * save but killing it, which can leave the guest suspended.
+     */
+    @Override
+    public String settleMigration(DomainInfo domain) {
+        List<Long> savers = xl.savesRunning(domain.id());
+        if (savers.isEmpty()) {
+            return null;
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + SAVE_SETTLE_TIMEOUT.toNanos();
+        while (!xl.savesRunning(domain.id()).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new HostException("domain " + domain.name() + ": the xl save left running by an interrupted run "
+                        + "(pid " + savers + ") has not ended after " + SAVE_SETTLE_TIMEOUT.toMinutes() + " minutes; "
+                        + "wait for it (or kill it), then run xsnap recover");
+            }
+            sleep(100);
+        }
+        return "waited " + (System.nanoTime() - t0) / 1_000_000 + " ms for the xl save left running by the interrupted "
+                + "run (pid " + savers.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                + ") to end";
+    }
+
+    /**
+     * The domain's maximum memory ({@code b_info.max_memkb} of {@code xl list -l}, else {@code target_memkb}) plus
+     * what an {@code xl save} file adds: its header and the domain's config as JSON, the page-frame lists (8 bytes a
+     * 4 KiB page, 1/512 of the RAM, rounded up here to 1/256), and 4 MiB for the vCPU and device state (the device
+     * model's, for an HVM guest). -1 when the config names no memory.
+     */
+    @Override
+    public long memorySaveBound(DomainInfo domain) {
+        XlDomain d = domain(domain);
+        tools.jackson.databind.JsonNode b = d.config().path("b_info");
+        long kb = b.path("max_memkb").asLong(0);
+        if (kb <= 0) {
+            kb = b.path("target_memkb").asLong(0);
+        }
+        if (kb <= 0) {
+            return -1;
+        }
+        long ram = kb * 1024;
+        return ram + ram / 256 + (4L << 20) + d.configJson().length();
+    }
+
+    /**
      * Raw (blkback) disks are copied first, then one QMP transaction cuts every qdisk disk; if the transaction
      * fails the copies are removed again, so it is all or none. Copies need the domain paused.
      */
@@ -284,6 +372,7 @@ public final class XlDriver implements DomainDriver {
         }
         String text = readConfig(file);
         XlConfigFile config = XlConfigFile.parse(file.toString(), text);
+        trust.vouchConfig(text);
         Set<String> missing = new java.util.TreeSet<>();
         d.disks().forEach(disk -> missing.add(disk.vdev()));
         missing.removeAll(config.diskVdevs());
@@ -306,7 +395,11 @@ public final class XlDriver implements DomainDriver {
         }
         List<XlDiskSpec> specs;
         try {
-            specs = XlConfigFile.parse(cfg.toString(), Files.readString(cfg, StandardCharsets.UTF_8)).disks();
+            String text = Files.readString(cfg, StandardCharsets.UTF_8);
+            if (!trust.vouchedConfig(text)) {
+                return null;
+            }
+            specs = XlConfigFile.parse(cfg.toString(), text).disks();
         } catch (IOException | HostException e) {
             return null;
         }
@@ -320,9 +413,13 @@ public final class XlDriver implements DomainDriver {
         return cfg;
     }
 
-    /** {@code xl destroy}, then waits until {@code xl list} no longer shows the domain. */
+    /**
+     * Records the domain first ({@link #anchor}: its disks' chains, from QMP for qdisk disks and from {@code xl list -l}
+     * for the others, and its live config), then {@code xl destroy}, and waits until {@code xl list} no longer shows it.
+     */
     @Override
     public void destroy(DomainInfo domain) {
+        recordAnchor(domain);
         xl.destroy(domain.id());
         long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
         while (domains().stream().anyMatch(d -> d.domid() == domain.id())) {
@@ -332,6 +429,31 @@ public final class XlDriver implements DomainDriver {
             }
             sleep(50);
         }
+    }
+
+    /** What xsnap saw of a domain it is about to change or stop, from xl and QMP: never from the store. */
+    @Override
+    public void recordAnchor(DomainInfo info) {
+        XlDomain d = domain(info);
+        List<Path> files = new ArrayList<>();
+        boolean askQemu = d.state().active() && !d.stubdom() && d.disks().stream().anyMatch(XlDomain.Disk::qdisk);
+        Map<String, List<Path>> chains = new TreeMap<>();
+        if (askQemu) {
+            try (QmpClient qmp = QmpClient.connect(socket(d.domid()), qmpTimeout)) {
+                for (XlDomain.Disk disk : d.disks()) {
+                    if (disk.qdisk()) {
+                        chains.put(disk.vdev(), XlQmp.active(qmp, disk.vdev()).chain());
+                    }
+                }
+            } catch (HostException e) {
+                // no device model to ask: the config's targets below
+            }
+        }
+        for (XlDomain.Disk disk : d.disks()) {
+            files.addAll(chains.getOrDefault(disk.vdev(), List.of(disk.target())));
+        }
+        trust.writeAnchor(new TrustedState.Anchor(info.name(), files.stream().map(f -> f.toAbsolutePath().normalize())
+                .distinct().toList(), List.of(), d.configJson(), null, null));
     }
 
     /**
@@ -404,10 +526,17 @@ public final class XlDriver implements DomainDriver {
         } catch (IOException e) {
             throw new HostException(cfg + ": cannot write the restore config: " + e.getMessage(), e);
         }
+        try {
+            trust.vouchConfig(Files.readString(cfg, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new HostException(cfg + ": cannot read back the restore config: " + e.getMessage(), e);
+        }
         startOnce(name, cfg, memory, paused, true);
-        return list().stream().filter(d -> d.name().equals(name)).findFirst()
+        DomainInfo started = list().stream().filter(d -> d.name().equals(name)).findFirst()
                 .orElseThrow(() -> new HostException("domain " + name + ": not listed after xl "
                         + (memory != null ? "restore" : "create")));
+        trust.removeAnchor(name);
+        return started;
     }
 
     /**

@@ -121,4 +121,44 @@ class QemuArgvTest {
             assertEquals(2, first & 0x03, "unicast, locally administered: " + Integer.toHexString(first));
         }
     }
+
+    /**
+     * The one allowed difference between a stored restart recipe and the command line the driver observed: the
+     * driver's own options and the file and format of each drive with an id. Anything else is a difference.
+     */
+    @Test
+    void aStoredCommandLineMayDifferOnlyInDriveFilesAndTheDriversOwnOptions() {
+        List<String> restarted = QemuArgv.forDaemon(QemuArgv.withDrive(QemuArgv.withDrive(RUNNING, "vda",
+                Path.of("/store/web01/layers/vda.3.qcow2"), "qcow2"), "vdb", Path.of("/store/web01/layers/vdb.1.qcow2"),
+                "qcow2"), "web01", DIR, "exec:cat '/store/web01/s1/memory.save'", true);
+        assertNull(QemuArgv.difference(restarted, RUNNING, "web01", DIR));
+        assertNull(QemuArgv.difference(RUNNING, restarted, "web01", DIR));
+        java.util.function.UnaryOperator<List<String>> another = a -> {
+            List<String> b = new java.util.ArrayList<>(a);
+            b.set(0, "/tmp/not-qemu");
+            return b;
+        };
+        assertEquals("argument 0 is '/tmp/not-qemu' where the domain ran with 'qemu-system-x86_64'",
+                QemuArgv.difference(RUNNING, another.apply(RUNNING), "web01", DIR));
+        List<String> extraDevice = new java.util.ArrayList<>(RUNNING);
+        extraDevice.addAll(List.of("-device", "virtio-rng-pci"));
+        assertEquals("argument 13 is '-device' where the domain ran with nothing",
+                QemuArgv.difference(RUNNING, extraDevice, "web01", DIR));
+        // a drive's other keys, a drive without an id, a monitor elsewhere: not the driver's to change
+        List<String> cacheChanged = QemuArgv.withDrive(RUNNING, "vdb", Path.of("/img/b.raw"), "raw");
+        cacheChanged = new java.util.ArrayList<>(cacheChanged);
+        cacheChanged.set(17, cacheChanged.get(17).replace("cache=none", "cache=unsafe"));
+        assertEquals("argument 12 is 'id=vdb,if=virtio,cache=unsafe' where the domain ran with "
+                + "'id=vdb,if=virtio,cache=none'", QemuArgv.difference(RUNNING, cacheChanged, "web01", DIR));
+        List<String> noId = new java.util.ArrayList<>(RUNNING);
+        noId.addAll(List.of("-drive", "file=/img/x.raw,format=raw"));
+        List<String> noIdMoved = new java.util.ArrayList<>(RUNNING);
+        noIdMoved.addAll(List.of("-drive", "file=/etc/shadow,format=raw"));
+        assertEquals("argument 14 is 'file=/etc/shadow,format=raw' where the domain ran with 'file=/img/x.raw,format=raw'",
+                QemuArgv.difference(noId, noIdMoved, "web01", DIR));
+        List<String> monitor = new java.util.ArrayList<>(RUNNING);
+        monitor.set(10, "unix:/srv/other.sock,server=on,wait=off");
+        assertEquals("argument 8 is 'unix:/srv/other.sock,server=on,wait=off' where the domain ran with "
+                + "'unix:/srv/mgmt.sock,server=on,wait=off'", QemuArgv.difference(RUNNING, monitor, "web01", DIR));
+    }
 }

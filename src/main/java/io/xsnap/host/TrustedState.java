@@ -1,0 +1,251 @@
+package io.xsnap.host;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A driver's own host state, outside the snapshot store and trusted where the store is not: what the driver itself
+ * observed of a domain just before xsnap stopped it ({@link Anchor}), and the xl config texts xsnap read itself
+ * ({@link #vouchConfig}). A path or a restart recipe read back from the store is held against this state
+ * before xsnap acts on it for a domain the driver does not report.
+ *
+ * <p>The directory is the driver's (qemu: {@code <qemu-dir>/trust}; xl: {@code <xen-run-dir>/xsnap}): made 0700 when
+ * missing, and trusted only when it is a real directory (no symbolic link on its last name), owned by the user
+ * xsnap runs as, and closed to group and others. Each record is written atomically (a temp file, fsync, rename),
+ * 0600.
+ */
+public final class TrustedState {
+    private static final Set<PosixFilePermission> OPEN_TO_OTHERS = Set.of(PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE);
+    private final Path dir;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    public TrustedState(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * What a driver saw of a domain itself just before xsnap stopped it.
+     *
+     * @param domain       its name
+     * @param files        every file of its disks' chains, as the hypervisor held them open (active layers first)
+     * @param argv         qemu: its command line (/proc/PID/cmdline); empty for xl
+     * @param xlConfig     xl: its live config as {@code xl list -l} printed it; null for qemu
+     * @param xlConfigFile xl: the xl config file the driver would derive a restore config from (named on the command
+     *                     line, or the one xsnap last started the domain with); null when there is none
+     * @param xlConfigText xl: that file's text as it was then
+     */
+    public record Anchor(String domain, List<Path> files, List<String> argv, String xlConfig, String xlConfigFile,
+                         String xlConfigText) {
+        public Anchor {
+            files = List.copyOf(files);
+            argv = argv == null ? List.of() : List.copyOf(argv);
+        }
+    }
+
+    /** The record of a domain xsnap stopped, or empty when xsnap did not see it stop (or it runs again since). */
+    public Optional<Anchor> anchor(String domain) {
+        Path file = anchorFile(domain);
+        JsonNode doc = read(file);
+        if (doc == null) {
+            return Optional.empty();
+        }
+        try {
+            List<Path> files = new ArrayList<>();
+            doc.required("files").forEach(f -> files.add(Path.of(f.asString())));
+            List<String> argv = new ArrayList<>();
+            doc.path("argv").forEach(a -> argv.add(a.asString()));
+            if (!domain.equals(doc.required("domain").asString())) {
+                throw new HostException(file + ": names domain " + doc.path("domain").asString() + ", not " + domain);
+            }
+            return Optional.of(new Anchor(domain, files, argv, text(doc, "xl_config"), text(doc, "xl_config_file"),
+                    text(doc, "xl_config_text")));
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new HostException(file + ": unreadable record of " + domain + " (" + e.getMessage() + "); remove it, "
+                    + "start the domain and run again", e);
+        }
+    }
+
+    /** Writes (or replaces) the record of a domain, before xsnap stops it. */
+    public void writeAnchor(Anchor anchor) {
+        ObjectNode doc = json.createObjectNode();
+        doc.put("domain", anchor.domain());
+        ArrayNode files = doc.putArray("files");
+        anchor.files().forEach(f -> files.add(f.toString()));
+        ArrayNode argv = doc.putArray("argv");
+        anchor.argv().forEach(argv::add);
+        doc.put("xl_config", anchor.xlConfig());
+        doc.put("xl_config_file", anchor.xlConfigFile());
+        doc.put("xl_config_text", anchor.xlConfigText());
+        write(anchorFile(anchor.domain()), doc);
+    }
+
+    /** Forgets the record of a domain that runs again as planned. */
+    public void removeAnchor(String domain) {
+        remove(anchorFile(domain));
+    }
+
+    /**
+     * Records that xsnap read (or wrote) this config text itself from a file outside the store: a recipe read back
+     * from the store may carry it to a start. Kept by sha256.
+     */
+    public void vouchConfig(String text) {
+        ObjectNode doc = json.createObjectNode();
+        doc.put("sha256", sha256(text));
+        write(configFile(text), doc);
+    }
+
+    /** Whether xsnap itself read or wrote this exact config text ({@link #vouchConfig}). */
+    public boolean vouchedConfig(String text) {
+        return read(configFile(text)) != null;
+    }
+
+    private Path configFile(String text) {
+        return dir.resolve("configs").resolve(sha256(text) + ".json");
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path anchorFile(String domain) {
+        if (domain.isEmpty() || domain.contains("/") || domain.equals(".") || domain.equals("..")
+                || domain.indexOf('\0') >= 0) {
+            throw new HostException("not a usable domain name: '" + domain + "'");
+        }
+        return dir.resolve("stopped").resolve(domain + ".json");
+    }
+
+    private static String text(JsonNode doc, String field) {
+        JsonNode v = doc.path(field);
+        return v.isString() ? v.asString() : null;
+    }
+
+    private JsonNode read(Path file) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        checkDir(dir);
+        checkDir(file.getParent());
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new HostException(file + ": not a regular file; xsnap's trusted state is damaged");
+                }
+                return null;
+            }
+            checkOwned(file);
+            return json.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | JacksonException e) {
+            throw new HostException(file + ": cannot read xsnap's trusted state: " + e.getMessage(), e);
+        }
+    }
+
+    private void write(Path file, ObjectNode doc) {
+        try {
+            ensureDir(dir);
+            ensureDir(file.getParent());
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_FILE));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(json.writeValueAsBytes(doc)));
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDir(file.getParent());
+        } catch (IOException e) {
+            throw new HostException(file + ": cannot write xsnap's trusted state: " + e.getMessage(), e);
+        }
+    }
+
+    private void remove(Path file) {
+        try {
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                checkDir(dir);
+                if (Files.deleteIfExists(file)) {
+                    syncDir(file.getParent());
+                }
+            }
+        } catch (IOException e) {
+            throw new HostException(file + ": cannot remove: " + e.getMessage(), e);
+        }
+    }
+
+    private static void ensureDir(Path d) throws IOException {
+        if (!Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(d, PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_DIR));
+            Files.setPosixFilePermissions(d, MemoryFile.OWNER_ONLY_DIR);
+        }
+        checkDir(d);
+    }
+
+    /** A real directory (not a link), owned by the user xsnap runs as, closed to group and others. */
+    static void checkDir(Path d) {
+        try {
+            if (!Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                throw new HostException(d + ": xsnap's trusted state must be a directory, not a link or a file");
+            }
+            PosixFileAttributes a = checkOwned(d);
+            Set<PosixFilePermission> open = new java.util.HashSet<>(a.permissions());
+            open.retainAll(OPEN_TO_OTHERS);
+            if (!open.isEmpty()) {
+                throw new HostException(d + ": xsnap's trusted state must be 0700, it is "
+                        + PosixFilePermissions.toString(a.permissions()) + "; chmod 700 it if nobody else wrote there");
+            }
+        } catch (IOException e) {
+            throw new HostException(d + ": cannot check xsnap's trusted state: " + e.getMessage(), e);
+        }
+    }
+
+    private static PosixFileAttributes checkOwned(Path p) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        String me = System.getProperty("user.name");
+        String owner = a.owner().getName();
+        if (!owner.equals(me) && !owner.equals("root")) {
+            throw new HostException(p + ": owned by " + owner + ", not by " + me + " or root; xsnap does not trust it");
+        }
+        return a;
+    }
+
+    private static void syncDir(Path d) throws IOException {
+        try (FileChannel ch = FileChannel.open(d, Set.of(StandardOpenOption.READ))) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.xsnap.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The driver's own state outside the store: its directory is checked before anything in it is believed. */
+class TrustedStateTest {
+    @TempDir
+    Path tmp;
+
+    private static TrustedState.Anchor anchor(String domain) {
+        return new TrustedState.Anchor(domain, List.of(Path.of("/img/web01.qcow2"), Path.of("/img/base.raw")),
+                List.of("qemu-system-x86_64", "-m", "64"), null, null, null);
+    }
+
+    @Test
+    void anAnchorIsWrittenPrivatelyReadBackAndRemoved() throws IOException {
+        TrustedState state = new TrustedState(tmp.resolve("trust"));
+        assertEquals(Optional.empty(), state.anchor("web01"), "no directory: nothing recorded");
+        state.writeAnchor(anchor("web01"));
+        assertEquals(Optional.of(anchor("web01")), state.anchor("web01"));
+        Path file = tmp.resolve("trust/stopped/web01.json");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("trust"))));
+        assertEquals(List.of("web01.json"), Files.list(file.getParent()).map(p -> p.getFileName().toString()).toList(),
+                "no temp file left");
+        state.removeAnchor("web01");
+        assertEquals(Optional.empty(), state.anchor("web01"));
+    }
+
+    @Test
+    void aDirectoryOpenToOthersOrALinkIsNotTrusted() throws IOException {
+        Path open = Files.createDirectories(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxr-x"));
+        HostException e = assertThrows(HostException.class, () -> new TrustedState(open).anchor("web01"));
+        assertEquals(open + ": xsnap's trusted state must be 0700, it is rwxrwxr-x; chmod 700 it if nobody else "
+                + "wrote there", e.getMessage());
+        assertThrows(HostException.class, () -> new TrustedState(open).writeAnchor(anchor("web01")));
+
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rwx------"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        HostException l = assertThrows(HostException.class, () -> new TrustedState(link).writeAnchor(anchor("web01")));
+        assertTrue(l.getMessage().contains("must be a directory, not a link"), l.getMessage());
+        assertFalse(Files.exists(real.resolve("stopped")), "nothing written through the link");
+    }
+
+    @Test
+    void aRecordNamingAnotherDomainOrUnreadableIsRefusedNotBelieved() throws IOException {
+        TrustedState state = new TrustedState(tmp.resolve("trust"));
+        state.writeAnchor(anchor("web01"));
+        Files.copy(tmp.resolve("trust/stopped/web01.json"), tmp.resolve("trust/stopped/web02.json"));
+        HostException other = assertThrows(HostException.class, () -> state.anchor("web02"));
+        assertTrue(other.getMessage().contains("names domain web01, not web02"), other.getMessage());
+        Files.writeString(tmp.resolve("trust/stopped/web03.json"), "{\"domain\": \"web03\"}");
+        HostException broken = assertThrows(HostException.class, () -> state.anchor("web03"));
+        assertTrue(broken.getMessage().contains("unreadable record of web03"), broken.getMessage());
+        assertThrows(HostException.class, () -> state.anchor("../web01"));
+    }
+
+    @Test
+    void onlyAConfigTextXsnapReadItselfIsVouchedFor() {
+        TrustedState state = new TrustedState(tmp.resolve("trust"));
+        String text = "name = \"web01\"\ndisk = [ '/img/web01.qcow2,qcow2,xvda,rw' ]\n";
+        assertFalse(state.vouchedConfig(text));
+        state.vouchConfig(text);
+        assertTrue(state.vouchedConfig(text));
+        assertFalse(state.vouchedConfig("bootloader = \"/tmp/x\"\n" + text));
+    }
+}
