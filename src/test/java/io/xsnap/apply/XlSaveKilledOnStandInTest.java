@@ -61,6 +61,39 @@ class XlSaveKilledOnStandInTest extends OnXenLab {
         lab.guest("web01").assertReads("xvda", 0x11, 0, K64);
     }
 
+    /**
+     * The lab's finding: xsnap killed while its revert's {@code xl restore} runs. xl goes on restoring, and the domain
+     * it restores is in {@code xl list} but not yet in {@code xl list -l}; a recovery that does not wait for that
+     * restore takes the domain for stopped, rewrites its disks and starts it a second time ("already exists").
+     */
+    @Test
+    void recoveryLetsAnXlRestoreLeftRunningEndAndTheDomainRuns() throws IOException {
+        Path disk = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        XenGuest g = lab.create(cfg);
+        g.write("xvda", 0x11, 0, K64);
+        ok(lab.xsnap(store, "create", "web01", "--name", "m1", "--xl-config", cfg.toString()));
+        lab.guest("web01").write("xvda", 0x22, 0, K64);
+        XsnapProcess xsnap = lab.process(store, Map.of("XL_STANDIN_RESTORE_WAIT", "6"));
+        XsnapProcess.Started revert = xsnap.start(null, "revert", "--force", "web01", "m1");
+        Xl xl = new Xl(lab.images().runner(), lab.xl().toString());
+        Path start = store.resolve("web01/xl-restore.cfg");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (xl.startsRunning(start).isEmpty() && revert.isAlive() && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        sleep(500);
+        revert.kill();
+        assertFalse(xl.startsRunning(start).isEmpty(), "xsnap was killed inside xl restore, which runs on");
+
+        Cli.Run recover = lab.xsnap(store, "recover");
+        ok(recover);
+        assertTrue(xl.startsRunning(start).isEmpty(), "recovery waited for the restore\n" + recover);
+        assertEquals("running", lab.guest("web01").status(), "running, as the revert planned\n" + recover);
+        lab.guest("web01").assertReads("xvda", 0x11, 0, K64);
+        assertTrue(lab.xsnap(store, "recover").out().contains("Nothing to recover"));
+    }
+
     @Test
     void theBoundOfAnXlSaveHoldsTheFileItWrites() throws IOException {
         Path disk = lab.images().createDisk("web01.qcow2", "qcow2", 16 * MIB);

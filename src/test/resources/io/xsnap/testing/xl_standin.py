@@ -17,7 +17,9 @@ drive xsnap's xl driver for real:
                          (after XL_STANDIN_SUSPEND_WAIT seconds, default 0); XL_STANDIN_SAVE_WAIT seconds
                          (default 0) pass between the suspend and the writing of the pages
   restore [-p] [CFG] F   reads the header back and loads the stream into a new domain; with CFG the whole config
-                         (name, uuid, devices) comes from CFG, as in xl's create_domain, else from the header
+                         (name, uuid, devices) comes from CFG, as in xl's create_domain, else from the header;
+                         while it loads, list shows the domain (--p---) and list -l does not, as on real Xen;
+                         XL_STANDIN_RESTORE_WAIT seconds (default 0) stretch that time
   pause | unpause | destroy DOM
   While <state>/fail-starts holds N > 0, the next N creates and restores fail at once, leaving nothing, as starts
   did now and then on real Xen in the lab under load (libxl's hotplug and device-model timeouts).
@@ -343,7 +345,7 @@ def cmd_create(host, args):
 def cmd_list(host, args):
     doms = host.domains()
     if "-l" in args:
-        out = [{"domid": d["domid"], "config": d["config"]} for d in doms]
+        out = [{"domid": d["domid"], "config": d["config"]} for d in doms if not d.get("restoring")]
         sys.stdout.write(json.dumps(out, indent=4) + "\n")
         return
     print("%-40s %5s %5s %5s %10s %9s" % ("Name", "ID", "Mem", "VCPUs", "State", "Time(s)"))
@@ -458,8 +460,15 @@ def cmd_restore(host, args):
     sys.stderr.write("Loading new save file %s (new xl fmt info 0x3/0x0/%d)\n" % (rest[-1], offset - 48))
     source = os.path.abspath(rest[-1]).replace("'", "'\\''")
     dom = start_qemu(host, config, host.next_domid(), "exec:tail -c +%d '%s'" % (offset + 1, source))
+    # as on real Xen 4.17 (seen in the lab): while the restore runs, xl list shows the domain (--p---) but xl list -l
+    # does not; XL_STANDIN_RESTORE_WAIT seconds stretch that time
+    dom["restoring"] = True
+    host.save_state(dom)
+    time.sleep(float(os.environ.get("XL_STANDIN_RESTORE_WAIT", "0")))
     q = host.qmp(dom)
     wait_incoming(q)
+    dom["restoring"] = False
+    host.save_state(dom)
     if not paused:
         q.cmd("cont")
         dom["paused"] = False

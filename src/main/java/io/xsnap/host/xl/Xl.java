@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Every {@code xl} call xsnap makes, built as an argument list here and run through the {@link ProcessRunner}.
@@ -71,6 +72,20 @@ public final class Xl {
      * outlives a killed xsnap), read from /proc: an argv that names this xl program, then {@code save}, then the domid.
      */
     public List<Long> savesRunning(long domid) {
+        return running(Set.of("save"), Long.toString(domid));
+    }
+
+    /**
+     * The processes of an {@code xl create ... CONFIG} or {@code xl restore ... CONFIG ...} of this config file that
+     * still run (an interrupted xsnap run's start: xl outlives a killed xsnap, and a domain it is still restoring is not
+     * yet in {@code xl list -l}).
+     */
+    public List<Long> startsRunning(Path config) {
+        return running(Set.of("create", "restore"), config.toString());
+    }
+
+    /** Processes whose argv names this xl program, then one of {@code commands}, then {@code argument}. */
+    private List<Long> running(Set<String> commands, String argument) {
         List<Long> out = new ArrayList<>();
         String self = Path.of(binary).getFileName().toString();
         try (java.util.stream.Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
@@ -93,8 +108,13 @@ public final class Xl {
                         at = i;
                     }
                 }
-                int save = at < 0 ? -1 : argv.subList(at, argv.size()).indexOf("save");
-                if (save > 0 && argv.subList(at + save + 1, argv.size()).contains(Long.toString(domid))) {
+                int command = -1;
+                for (int i = at + 1; at >= 0 && i < argv.size() && command < 0; i++) {
+                    if (commands.contains(argv.get(i))) {
+                        command = i;
+                    }
+                }
+                if (command > 0 && argv.subList(command + 1, argv.size()).contains(argument)) {
                     out.add(Long.parseLong(pid));
                 }
             }

@@ -43,7 +43,7 @@ public final class XlDriver implements DomainDriver {
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(30);
     /** Before a start that failed is tried again (see {@link #startOnce}). */
     private static final Duration START_RETRY_PAUSE = Duration.ofSeconds(5);
-    /** How long recovery waits for an {@code xl save} an interrupted run left running. */
+    /** How long recovery waits for an {@code xl save}, {@code create} or {@code restore} an interrupted run left. */
     private static final Duration SAVE_SETTLE_TIMEOUT = Duration.ofMinutes(30);
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
     /** The config a start writes, in the domain's store directory (StoreLayout.XL_START_CONFIG names it too). */
@@ -259,6 +259,28 @@ public final class XlDriver implements DomainDriver {
         return "waited " + (System.nanoTime() - t0) / 1_000_000 + " ms for the xl save left running by the interrupted "
                 + "run (pid " + savers.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                 + ") to end";
+    }
+
+    /**
+     * Waits while an {@code xl create} or {@code xl restore} of the domain's start config, which an interrupted run
+     * began, still runs: xl outlives a killed xsnap and goes on restoring, and on real Xen 4.17 a domain being restored
+     * shows in {@code xl list} but not yet in {@code xl list -l}, so a recovery that did not wait would take the domain
+     * for stopped and start it a second time (seen in the lab: "Domain with name ... already exists", then no domain).
+     */
+    @Override
+    public void awaitStarting(String name) {
+        Path cfg = store.resolve(name).resolve(START_CONFIG);
+        List<Long> starting = xl.startsRunning(cfg);
+        long deadline = System.nanoTime() + SAVE_SETTLE_TIMEOUT.toNanos();
+        while (!starting.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new HostException("domain " + name + ": the xl start an interrupted run left running (pid "
+                        + starting + ") has not ended after " + SAVE_SETTLE_TIMEOUT.toMinutes() + " minutes; wait for "
+                        + "it (or kill it), then run xsnap recover");
+            }
+            sleep(100);
+            starting = xl.startsRunning(cfg);
+        }
     }
 
     /**
