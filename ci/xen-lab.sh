@@ -387,6 +387,7 @@ cmd_test() {
   timed_phase build "${XEN_LAB_BUILD_TIMEOUT:-1800}" "$BASH" "$self" build || { report_failure "build failed"; exit 1; }
   timed_phase boot "$(( ${XEN_LAB_TIMEOUT:-900} + 300 ))" "$BASH" "$self" boot || { report_failure "boot failed"; exit 1; }
   "$BASH" "$self" put "$jar" /lab/xsnap.jar || { report_failure "copying xsnap.jar into dom0 failed"; exit 1; }
+  "$BASH" "$self" put "$recipe/lib.sh" /lab/lib.sh || { report_failure "copying lib.sh into dom0 failed"; exit 1; }
   # story.sh first, then every story-*.sh in dom0, then every host-*.sh on this host (for tools that
   # drive dom0 from outside, e.g. ansible-playbook over the lab's ssh); the first failure ends the test
   # XEN_LAB_PARTS (names relative to ci/xen-lab, without .sh, e.g. "story trial/story-clone") runs those

@@ -15,35 +15,8 @@ export XSNAP_STORE=/lab/xfs/store XSNAP_DRIVER=xl
 D=live01
 CFG=/lab/$D.cfg
 cd /lab || exit 1
-
-now() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+. /lab/lib.sh
 cleanup() { xl destroy "$D" 2>/dev/null; rm -rf "/lab/xfs/store/$D" /lab/xfs/$D-* /tmp/$D-stream; }
-fail() { echo "FAIL: $*"; xl list; cleanup; exit 1; }
-xsnap() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar /lab/xsnap.jar "$@"; }
-
-# the guest's init answers commands written to its xenstore home (guest-init.sh)
-g() {
-  id=$(xl domid "$D") || fail "$D is not listed"
-  seq=$(date +%s%N)
-  xenstore-write "/local/domain/$id/data/cmd" "$seq $*"
-  for _ in $(seq 1200); do
-    r=$(xenstore-read "/local/domain/$id/data/result" 2>/dev/null)
-    case "$r" in "$seq "*) echo "${r#"$seq "}"; return 0 ;; esac
-    sleep 0.1
-  done
-  fail "the guest did not answer '$*'"
-}
-write() { [ "$(g write "$1" "$2")" = ok ] || fail "guest write $2 to $1"; }
-expect() {
-  got=$(g read "$1")
-  [ "$got" = "data $2" ] || fail "$1 reads '$got', expected '$2'"
-  echo "ok: $1 reads $2"
-}
-running() {
-  s=$(xl list "$D" | awk 'NR == 2 { print $5 }')
-  case "$s" in r-----|-b----|------) echo "ok: $D is running ($s)" ;; *) fail "$D is '$s', expected running" ;; esac
-}
 
 echo
 echo "== live: a guest of its own"

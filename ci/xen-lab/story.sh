@@ -11,63 +11,11 @@ export XSNAP_STORE=/lab/xfs/store XSNAP_DRIVER=xl
 D=web02
 CFG=/lab/$D.cfg
 cd /lab
+. /lab/lib.sh
 
-now() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-fail() { echo "FAIL: $*"; xl list; exit 1; }
 n=0
 # step TITLE: the next section; false (skip it) before STORY_FROM
 step() { n=$((n + 1)); [ "$n" -ge "${STORY_FROM:-1}" ] || return 1; echo; echo "== $n. $*"; }
-xsnap() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar /lab/xsnap.jar "$@"; }
-
-# waits until the guest's init has written data/ready (a cold boot or a restore of a fresh domid)
-ready() {
-  id=$(xl domid "$D") || fail "$D is not listed"
-  for i in $(seq 600); do
-    xenstore-read "/local/domain/$id/data/ready" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  fail "$D (domid $id) never said ready"
-}
-
-# g CMD...: a command for the guest's init over xenstore (see guest-init.sh); prints its answer
-g() {
-  id=$(xl domid "$D") || fail "$D is not listed"
-  seq=$(date +%s%N)
-  xenstore-write "/local/domain/$id/data/cmd" "$seq $*"
-  for i in $(seq 1200); do
-    r=$(xenstore-read "/local/domain/$id/data/result" 2>/dev/null)
-    case "$r" in "$seq "*) echo "${r#"$seq "}"; return 0 ;; esac
-    sleep 0.1
-  done
-  fail "the guest did not answer '$*'"
-}
-
-write() { [ "$(g write "$1" "$2")" = ok ] || fail "guest write $2 to $1"; }
-expect() {
-  got=$(g read "$1")
-  [ "$got" = "data $2" ] || fail "$1 reads '$got', expected '$2'"
-  echo "ok: $1 reads $2"
-}
-state() { xl list "$D" | awk 'NR == 2 { print $5 }'; }
-running() {
-  s=$(state)
-  # "------": runnable, waiting for a CPU (seen on the loaded machine)
-  case "$s" in r-----|-b----|------) echo "ok: $D is running ($s)" ;; *) fail "$D is '$s', expected running" ;; esac
-}
-# runs xsnap, shows its output, and records "TIMING <what> <seconds>" and the pause xsnap measured
-timed() {
-  what=$1; shift
-  t=$(now)
-  xsnap "$@" > /tmp/out 2>&1
-  rc=$?
-  cat /tmp/out
-  [ $rc -eq 0 ] || fail "xsnap $* exited $rc"
-  echo "TIMING $what $(since "$t")"
-  p=$(grep -o 'domain paused [0-9]* ms' /tmp/out | tail -1 | grep -o '[0-9]*')
-  [ -n "$p" ] && echo "TIMING $what-pause $(awk -v p="$p" 'BEGIN { printf "%.1f", p / 1000 }')"
-  return 0
-}
 
 if step "setup: an XFS with reflink, a qcow2 and a raw disk, the guest's config"; then
 mkdir -p /lab/xfs

@@ -12,57 +12,8 @@ D=web05
 export XSNAP_STORE=/lab/xfs/store-recover XSNAP_DRIVER=xl
 CFG=/lab/$D.cfg
 cd /lab
-
-now() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-fail() { echo "FAIL: $*"; xl list; for x in web05; do xl destroy $x 2>/dev/null; done; exit 1; }
-xsnap() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar /lab/xsnap.jar "$@"; }
-ready() {
-  id=$(xl domid "$D") || fail "$D is not listed"
-  for i in $(seq 600); do
-    xenstore-read "/local/domain/$id/data/ready" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  fail "$D (domid $id) never said ready"
-}
-g() {
-  id=$(xl domid "$D") || fail "$D is not listed"
-  seq=$(date +%s%N)
-  xenstore-write "/local/domain/$id/data/cmd" "$seq $*"
-  for i in $(seq 1200); do
-    r=$(xenstore-read "/local/domain/$id/data/result" 2>/dev/null)
-    case "$r" in "$seq "*) echo "${r#"$seq "}"; return 0 ;; esac
-    sleep 0.1
-  done
-  fail "the guest did not answer '$*'"
-}
-write() { [ "$(g write "$1" "$2")" = ok ] || fail "guest write $2 to $1"; }
-expect() {
-  got=$(g read "$1")
-  [ "$got" = "data $2" ] || fail "$1 reads '$got', expected '$2'"
-  echo "ok: $1 reads $2"
-}
-state() { xl list "$D" | awk 'NR == 2 { print $5 }'; }
-running() {
-  s=$(state)
-  case "$s" in r-----|-b----|------) echo "ok: $D is running ($s)" ;; *) fail "$D is '$s', expected running" ;; esac
-}
-timed() {
-  what=$1; shift
-  t=$(now)
-  xsnap "$@" > /tmp/out-$D 2>&1
-  rc=$?
-  cat /tmp/out-$D
-  [ $rc -eq 0 ] || fail "xsnap $* exited $rc"
-  echo "TIMING $what $(since "$t")"
-  p=$(grep -o 'domain paused [0-9]* ms' /tmp/out-$D | tail -1 | grep -o '[0-9]*')
-  [ -n "$p" ] && echo "TIMING $what-pause $(awk -v p="$p" 'BEGIN { printf "%.1f", p / 1000 }')"
-  return 0
-}
-
-# on DOMAIN CHECK ARGS...: a check against another domain
-on() { keep=$D; D=$1; shift; "$@"; D=$keep; }
-gone() { xl list "$1" >/dev/null 2>&1 && fail "$1 is still listed"; echo "ok: $1 is gone"; }
+. /lab/lib.sh
+cleanup() { xl destroy web05 2>/dev/null; }
 
 # bg ARGS...: xsnap in the background, its pid in $jpid, its output in /tmp/out-$D
 bg() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar /lab/xsnap.jar "$@" > /tmp/out-$D 2>&1 & jpid=$!; }
