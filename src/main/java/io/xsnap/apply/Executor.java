@@ -86,6 +86,7 @@ public final class Executor {
             results.add(result);
             if (!result.ok()) {
                 ctx.reporter().say("  failed: " + result.error());
+                forgetAnchorIfRunning(change.domain());
                 break;
             }
         }
@@ -111,6 +112,20 @@ public final class Executor {
             return d;
         }
         return null;
+    }
+
+    /**
+     * After a failed change: a domain that still runs needs no record (its chain is observed), and a stale one would
+     * vouch for its files after it is stopped outside xsnap. A domain that is gone keeps its record for recovery.
+     */
+    private void forgetAnchorIfRunning(String domain) {
+        try {
+            if (ctx.driver().list().stream().anyMatch(d -> d.name().equals(domain) && d.state().active())) {
+                ctx.driver().forgetAnchor(domain);
+            }
+        } catch (HostException e) {
+            // the record stays: recovery holds the journal against it
+        }
     }
 
     private static long millisSince(long start) {

@@ -111,22 +111,24 @@ public final class TrustedState {
     }
 
     /**
-     * Records that xsnap read (or wrote) this config text itself from a file outside the store: a recipe read back
-     * from the store may carry it to a start. Kept by sha256.
+     * Records that xsnap read (or wrote) this config text itself, for this domain, from a file outside the store (or
+     * the text it wrote): a recipe of that domain read back from the store may carry it to a start. Kept by the sha256
+     * of the domain's name and the text, so another domain's record cannot carry it.
      */
-    public void vouchConfig(String text) {
+    public void vouchConfig(String domain, String text) {
         ObjectNode doc = json.createObjectNode();
+        doc.put("domain", domain);
         doc.put("sha256", sha256(text));
-        write(configFile(text), doc);
+        write(configFile(domain, text), doc);
     }
 
-    /** Whether xsnap itself read or wrote this exact config text ({@link #vouchConfig}). */
-    public boolean vouchedConfig(String text) {
-        return read(configFile(text)) != null;
+    /** Whether xsnap itself read or wrote this exact config text for this domain ({@link #vouchConfig}). */
+    public boolean vouchedConfig(String domain, String text) {
+        return read(configFile(domain, text)) != null;
     }
 
-    private Path configFile(String text) {
-        return dir.resolve("configs").resolve(sha256(text) + ".json");
+    private Path configFile(String domain, String text) {
+        return dir.resolve("configs").resolve(sha256(plain(domain) + "\0" + text) + ".json");
     }
 
     private static String sha256(String text) {
@@ -139,11 +141,16 @@ public final class TrustedState {
     }
 
     private Path anchorFile(String domain) {
+        return dir.resolve("stopped").resolve(plain(domain) + ".json");
+    }
+
+    /** {@code domain} when it is a plain name (no {@code /}, not {@code .} or {@code ..}, no NUL); else refused. */
+    public static String plain(String domain) {
         if (domain.isEmpty() || domain.contains("/") || domain.equals(".") || domain.equals("..")
                 || domain.indexOf('\0') >= 0) {
             throw new HostException("not a usable domain name: '" + domain + "'");
         }
-        return dir.resolve("stopped").resolve(domain + ".json");
+        return domain;
     }
 
     private static String text(JsonNode doc, String field) {
@@ -177,9 +184,9 @@ public final class TrustedState {
         try {
             ensureDir(dir);
             ensureDir(file.getParent());
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_FILE));
+            // a temp name of its own: runs on other stores share this directory (the store's lock does not cover it)
+            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp",
+                    PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_FILE));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.write(java.nio.ByteBuffer.wrap(json.writeValueAsBytes(doc)));
                 ch.force(true);

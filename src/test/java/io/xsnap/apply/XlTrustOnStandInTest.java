@@ -41,7 +41,8 @@ class XlTrustOnStandInTest extends OnXenLab {
         });
         Cli.Run revert = lab.xsnap(store, "revert", "--force", "web01", "s1");
         assertTrue(revert.code() != 0 && (revert.out() + revert.err()).contains(manifest
-                + " is damaged: restart.xl_config_text is no config text xsnap read itself"), revert.toString());
+                + ": restart.xl_config_text cannot be trusted: it is no config text xsnap read itself for web01"),
+                revert.toString());
         assertEquals(domid, lab.guest("web01").domid(), "the domain was not stopped");
         assertEquals("running", g.status());
         Path derived = store.resolve("web01/xl-restore.cfg");

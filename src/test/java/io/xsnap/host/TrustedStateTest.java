@@ -73,9 +73,12 @@ class TrustedStateTest {
     void onlyAConfigTextXsnapReadItselfIsVouchedFor() {
         TrustedState state = new TrustedState(tmp.resolve("trust"));
         String text = "name = \"web01\"\ndisk = [ '/img/web01.qcow2,qcow2,xvda,rw' ]\n";
-        assertFalse(state.vouchedConfig(text));
-        state.vouchConfig(text);
-        assertTrue(state.vouchedConfig(text));
-        assertFalse(state.vouchedConfig("bootloader = \"/tmp/x\"\n" + text));
+        assertFalse(state.vouchedConfig("web01", text));
+        state.vouchConfig("web01", text);
+        assertTrue(state.vouchedConfig("web01", text));
+        assertFalse(state.vouchedConfig("web01", "bootloader = \"/tmp/x\"\n" + text));
+        // another domain's forged record cannot carry web01's config (its disks) to a start of db01
+        assertFalse(state.vouchedConfig("db01", text));
+        assertThrows(HostException.class, () -> state.vouchConfig("../web01", text));
     }
 }

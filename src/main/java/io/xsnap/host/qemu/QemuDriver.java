@@ -430,7 +430,8 @@ public final class QemuDriver implements DomainDriver {
             seen = "the command line " + name + " ran with when xsnap stopped it (" + trust.dir() + ")";
         }
         if (observed.isEmpty()) {
-            throw new HostException("domain " + name + ": " + seen + " is unknown");
+            throw new HostException(record + ": restart.argv cannot be checked: " + seen + " is unknown; start " + name
+                    + " and run again; nothing was changed");
         }
         String diff = QemuArgv.difference(observed, stored == null ? List.of() : stored.argv(), name, dir);
         if (diff != null) {

@@ -91,7 +91,8 @@ public final class XlDriver implements DomainDriver {
     @Override
     public RestartRecipe vouchedRecipe(String name, RestartRecipe stored, Path record) {
         if (stored == null) {
-            throw new HostException(record + " is damaged: restart is missing");
+            throw new HostException(record + " is damaged: restart is missing; name " + name + "'s xl config file with "
+                    + "--xl-config FILE and run again; nothing was changed");
         }
         if (!stored.argv().isEmpty()) {
             throw new HostException(record + " is damaged: restart.argv is set, but xl starts no command line");
@@ -103,8 +104,9 @@ public final class XlDriver implements DomainDriver {
         if (stored.xlConfigText() == null) {
             return new RestartRecipe(List.of(), stored.xlConfig(), null, null);
         }
-        if (!trust.vouchedConfig(stored.xlConfigText())) {
-            throw new HostException(record + " is damaged: restart.xl_config_text is no config text xsnap read itself "
+        if (!trust.vouchedConfig(name, stored.xlConfigText())) {
+            throw new HostException(record + ": restart.xl_config_text cannot be trusted: it is no config text xsnap read "
+                    + "itself for " + name + " "
                     + "(none recorded in " + trust.dir() + "); name " + name + "'s xl config file with --xl-config FILE "
                     + "(or xlConfig: in its spec) and run again; nothing was changed");
         }
@@ -269,7 +271,7 @@ public final class XlDriver implements DomainDriver {
      */
     @Override
     public void awaitStarting(String name) {
-        Path cfg = store.resolve(name).resolve(START_CONFIG);
+        Path cfg = store.resolve(TrustedState.plain(name)).resolve(START_CONFIG);
         List<Long> starting = xl.startsRunning(cfg);
         long deadline = System.nanoTime() + SAVE_SETTLE_TIMEOUT.toNanos();
         while (!starting.isEmpty()) {
@@ -394,7 +396,7 @@ public final class XlDriver implements DomainDriver {
         }
         String text = readConfig(file);
         XlConfigFile config = XlConfigFile.parse(file.toString(), text);
-        trust.vouchConfig(text);
+        trust.vouchConfig(domain.name(), text);
         Set<String> missing = new java.util.TreeSet<>();
         d.disks().forEach(disk -> missing.add(disk.vdev()));
         missing.removeAll(config.diskVdevs());
@@ -418,7 +420,7 @@ public final class XlDriver implements DomainDriver {
         List<XlDiskSpec> specs;
         try {
             String text = Files.readString(cfg, StandardCharsets.UTF_8);
-            if (!trust.vouchedConfig(text)) {
+            if (!trust.vouchedConfig(d.name(), text)) {
                 return null;
             }
             specs = XlConfigFile.parse(cfg.toString(), text).disks();
@@ -538,21 +540,18 @@ public final class XlDriver implements DomainDriver {
         XlConfigFile config = configFor(name, recipe);
         String derived = config.withTargets(targets(name, diskFiles, true));
         Path cfg = store.resolve(name).resolve(START_CONFIG);
+        String written = "# written by xsnap from " + config.source() + " to start " + name
+                + "; disks point at the layers xsnap made for it (reverted, or a clone's own)\n" + derived;
         try {
             Files.createDirectories(cfg.getParent());
             Files.deleteIfExists(cfg);
             Files.createFile(cfg, PosixFilePermissions.asFileAttribute(MemoryFile.OWNER_ONLY_FILE));
-            Files.writeString(cfg, "# written by xsnap from " + config.source() + " to start " + name
-                    + "; disks point at the layers xsnap made for it (reverted, or a clone's own)\n" + derived,
-                    StandardCharsets.UTF_8);
+            Files.writeString(cfg, written, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new HostException(cfg + ": cannot write the restore config: " + e.getMessage(), e);
         }
-        try {
-            trust.vouchConfig(Files.readString(cfg, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new HostException(cfg + ": cannot read back the restore config: " + e.getMessage(), e);
-        }
+        // the text xsnap wrote, not what the store holds when read back
+        trust.vouchConfig(name, written);
         startOnce(name, cfg, memory, paused, true);
         DomainInfo started = list().stream().filter(d -> d.name().equals(name)).findFirst()
                 .orElseThrow(() -> new HostException("domain " + name + ": not listed after xl "
