@@ -60,7 +60,7 @@ class RandomKillsOnGuestsTest {
             long delay = random.nextInt(op == Op.REVERT || op == Op.DELETE ? 500 : 700);
             boolean killQemu = random.nextInt(4) == 0;
             String what = "run " + run + " (seed " + (seed + run) + "): " + op + " killed " + delay + " ms after its begin"
-                    + (killQemu ? ", QEMU killed too" : "");
+                    + (killQemu ? ", QEMU killed too if a change is open" : "");
             List<String> found = new ArrayList<>();
             try {
                 oneRun(tmp.resolve("r" + run), op, delay, killQemu, found);
@@ -105,10 +105,15 @@ class RandomKillsOnGuestsTest {
                 Thread.sleep(1);
             }
             started.kill();
+            Journal atKill = new Journal(layout.journal(), Json.mapper());
+            // QEMU dies with xsnap only inside a change: after the change has ended, its death is a crash outside
+            // xsnap, whose snapshots naming files outside the store are refused by design until the domain runs
+            // again (StoppedDomainsOnGuestsTest)
+            killQemu = killQemu && !atKill.interrupted().isEmpty();
             if (killQemu) {
                 g.guest().close();
             }
-            found.add(0, "@" + landed(new Journal(layout.journal(), Json.mapper())));
+            found.add(0, "@" + landed(atKill) + (killQemu ? ", QEMU killed" : ""));
             Cli.Run recover = cli.host("recover");
             check(recover.code() == 0, "recover exits 0: " + recover, found);
             Cli.Run again = cli.host("recover");
