@@ -233,7 +233,7 @@ cmd_boot() {
   qemu-system-x86_64 -M pc -accel tcg,thread=multi -cpu qemu64,+svm -smp 2 -m 4096 \
     -kernel "$(xen_file)" \
     -append "console=com1 com1=115200,8n1 dom0_mem=2560M,max:2560M dom0_max_vcpus=2 noreboot" \
-    -initrd "$(kernel_file) root=/dev/sda rw console=hvc0 earlyprintk=xen init=/usr/local/sbin/init,$(initrd_file)" \
+    -initrd "$(kernel_file) root=LABEL=dom0 rw console=hvc0 earlyprintk=xen init=/usr/local/sbin/init,$(initrd_file)" \
     -drive "file=$overlay,format=qcow2,if=ide,index=0,cache=unsafe" \
     -drive "file=$keydisk,format=raw,if=ide,index=1" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device e1000,netdev=n0 \
