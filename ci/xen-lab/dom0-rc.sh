@@ -22,9 +22,11 @@ ip link set "$nic" up
 ip addr add 10.0.2.15/24 dev "$nic"
 ip route add default via 10.0.2.2
 mkdir -p /run/sshd /var/log/xen /var/lib/xen /run/xen /lab /mnt/labkeys
-# the second disk (made by ci/xen-lab.sh boot) brings this boot's ssh key and the guest's initramfs
-for i in $(seq 20); do [ -b /dev/sdb ] && break; sleep 0.5; done
-mount -o ro /dev/sdb /mnt/labkeys && {
+# the second disk (made by ci/xen-lab.sh boot, label labkeys) brings this boot's ssh key and the guest's
+# initramfs; found by its label: the two disks come up in either order
+keys=""
+for i in $(seq 20); do keys=$(findfs LABEL=labkeys 2>/dev/null) && break; sleep 0.5; done
+[ -n "$keys" ] && mount -o ro "$keys" /mnt/labkeys && {
   mkdir -p /root/.ssh && cp /mnt/labkeys/authorized_keys /root/.ssh/authorized_keys
   chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys
   cp /mnt/labkeys/guest.cpio.gz /lab/guest.cpio.gz
