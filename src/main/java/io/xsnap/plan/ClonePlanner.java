@@ -160,9 +160,10 @@ public final class ClonePlanner {
         CloneRecord rec = index.cloneOf(name);
         io.xsnap.observe.Damaged damaged = actual.damaged(name, null);
         if (rec == null && damaged != null) {
-            return error(actual, findings, name, null, "clone " + name + " is not touched: " + damaged.file()
+            findings.add(new Finding(Finding.Code.DAMAGED_RECORD, name, null, "clone " + name + " is not touched: " + damaged.file()
                     + " is damaged: " + damaged.why(), "repair or move away " + damaged.file()
-                    + " by hand (see \"A damaged store\" in the README)");
+                    + " by hand (see \"A damaged store\" in the README)"));
+            return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(), findings);
         }
         if (rec == null) {
             return error(actual, findings, name, null, name + " is not a clone recorded in " + layout.root(),

@@ -359,7 +359,7 @@ public final class Planner {
         if (d == null) {
             return false;
         }
-        s.error(domain, name, "snapshot " + d.address() + " is not touched: " + d.file() + " is damaged: " + d.why(),
+        s.error(Finding.Code.DAMAGED_RECORD, domain, name, "snapshot " + d.address() + " is not touched: " + d.file() + " is damaged: " + d.why(),
                 "repair or move away " + d.file() + " by hand (see \"A damaged store\" in the README)");
         return true;
     }
@@ -719,7 +719,7 @@ public final class Planner {
                     "this snapshot cannot be reverted to; delete it");
         }
         if (domain != null && domain.state().active() && !force) {
-            s.error(dn, m.name(), dn + " is " + domain.state().word() + "; reverting loses its current memory and every "
+            s.error(Finding.Code.NEEDS_FORCE, dn, m.name(), dn + " is " + domain.state().word() + "; reverting loses its current memory and every "
                     + "disk write since it was last snapshotted", "add --force (Ansible: force: true) to revert anyway, or take a snapshot first");
         }
         if (domain != null && !domain.state().active() && domain.state() != RunState.SHUTOFF) {
@@ -893,7 +893,11 @@ public final class Planner {
         }
 
         void error(String domain, String snapshot, String message, String fix) {
-            findings.add(new Finding(Finding.Kind.ERROR, domain, snapshot, message, fix));
+            error(Finding.Code.BLOCKED, domain, snapshot, message, fix);
+        }
+
+        void error(Finding.Code code, String domain, String snapshot, String message, String fix) {
+            findings.add(new Finding(code, domain, snapshot, message, fix));
         }
 
         /**
