@@ -47,7 +47,7 @@ public final class ClonePlanner {
             findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot
                     + " does not record how " + sourceDomain + " was started, so a clone cannot be started", null));
         }
-        if ("xl".equals(actual.driver()) && m.restart() != null && m.restart().xlConfigText() == null) {
+        if (actual.capabilities().startsFromConfigFile() && m.restart() != null && m.restart().xlConfigText() == null) {
             findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot + " was taken without "
                     + sourceDomain + "'s xl config file, from which a clone's config is derived",
                     "take a snapshot with --xl-config FILE (or xlConfig: in the spec) and clone that one"));
@@ -203,7 +203,7 @@ public final class ClonePlanner {
             steps.add(d.vdev() + ": remove " + overlay + "; " + d.base() + " stays");
         }
         removes.add(layout.cloneRecord(name));
-        if ("xl".equals(actual.driver())) {
+        if (actual.capabilities().startsFromConfigFile()) {
             removes.add(layout.xlStartConfig(name));
         }
         // the clone has no snapshots left (checked above), so the marker of its current one names nothing

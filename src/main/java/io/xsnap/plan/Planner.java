@@ -110,7 +110,7 @@ public final class Planner {
             Plan p = clones.clone(s.actual, spec.sourceDomain(), spec.sourceSnapshot(), spec.domain(), spec.start());
             s.findings.addAll(p.findings());
             p.changes().forEach(c -> s.add(c.withReason(reason)));
-        } else if ("xl".equals(s.actual.driver()) && s.specs.get(spec.sourceDomain()).xlConfig().isEmpty()) {
+        } else if (s.actual.capabilities().startsFromConfigFile() && s.specs.get(spec.sourceDomain()).xlConfig().isEmpty()) {
             // the snapshot will record no xl config file, and a clone's config is derived from it
             s.error(spec.domain(), null, "clone " + spec.domain() + " (" + spec.source() + ") is made from "
                     + spec.from() + ", which this plan creates without " + spec.sourceDomain() + "'s xl config file",
@@ -378,8 +378,8 @@ public final class Planner {
                     null);
             return null;
         }
-        boolean xl = "xl".equals(s.actual.driver());
-        if (memory && live && xl) {
+        io.xsnap.host.DriverCapabilities can = s.actual.capabilities();
+        if (memory && live && !can.liveMemorySave()) {
             // docs/xen-lab.md "Live memory snapshots on xl": the one live save libxl has is xl migrate's pre-copy,
             // which needs log-dirty mode; Debian's Xen 4.17 cannot give a PV guest that (no shadow paging)
             s.error(dn, name, "xl save has no live mode, and the live save of xl migrate needs Xen's log-dirty mode, "
@@ -390,7 +390,7 @@ public final class Planner {
                     + " while its memory is written)");
             return null;
         }
-        if (memory && xl && domain.state() == RunState.PAUSED) {
+        if (memory && !can.savesPausedDomain() && domain.state() == RunState.PAUSED) {
             // real Xen 4.17: a PV guest suspends cooperatively, so xl save of a paused one waits ~60 s and fails
             s.error(dn, name, dn + " is paused: xl save needs the guest running to acknowledge its suspend (Xen fails "
                     + "the save of a paused domain after a minute, \"guest didn't acknowledge suspend\")",
@@ -495,7 +495,7 @@ public final class Planner {
                         + "pre-copy: memory copied while it runs, paused at the end)");
             } else if (live) {
                 steps.add("save memory to " + layout.memory(dn, name) + " (" + dn + " is paused already)");
-            } else if (xl) {
+            } else if (can.saveSuspendsGuest()) {
                 // xl save -p suspends the running guest itself at its start and leaves it paused: no pause before it
                 steps.add("save memory to " + layout.memory(dn, name) + " with xl save -p (" + dn + " suspends itself "
                         + "at the start of the save and stays paused)");
