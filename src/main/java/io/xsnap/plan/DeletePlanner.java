@@ -1,0 +1,232 @@
+package io.xsnap.plan;
+
+import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.Manifest;
+import io.xsnap.observe.StoreLayout;
+import io.xsnap.observe.StoredSnapshot;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The delete of one named snapshot: its internal tags deleted, its external frozen files merged out of their chains
+ * (invariants 2, 3 and 10), its memory file and manifest removed. Pure, like {@link Planner}.
+ */
+final class DeletePlanner {
+    private final PlanSession s;
+
+    DeletePlanner(PlanSession s) {
+        this.s = s;
+    }
+
+    /** What one delete does, gathered disk by disk. */
+    private static final class Parts {
+        final List<DiskChange> disks = new ArrayList<>();
+        final List<String> touches = new ArrayList<>();
+        final List<Path> removes = new ArrayList<>();
+        final List<String> steps = new ArrayList<>();
+    }
+
+    /** The delete of {@code stored}, or null with the errors in the session's findings. */
+    Change delete(StoredSnapshot stored, String reason) {
+        Manifest m = stored.manifest();
+        String self = m.domain() + "/" + m.name();
+        Parts out = new Parts();
+        int errors = s.errorCount();
+        if (usedOutside(m, self)) {
+            return null;
+        }
+        for (Manifest.Disk d : m.disks()) {
+            switch (d.mode()) {
+                case DiskChange.INTERNAL -> deleteInternal(m, self, d, out);
+                case DiskChange.EXTERNAL -> deleteExternal(self, d, out);
+                default -> out.disks.add(new DiskChange(d.vdev(), DiskChange.EXCLUDED, d.format(), null, null, null, null));
+            }
+        }
+        if (s.errorCount() > errors) {
+            return null;
+        }
+        Path dir = s.layout.snapshotDir(m.domain(), m.name());
+        if (m.memory() != null) {
+            out.removes.add(dir.resolve(m.memory().file()));
+        }
+        out.removes.add(dir.resolve(StoreLayout.MANIFEST));
+        out.removes.add(dir);
+        out.removes.forEach(p -> out.touches.add(p + " (deleted)"));
+        return new Change(Action.DELETE, m.domain(), m.name(), Impact.DESTRUCTIVE, reason, m.memory() != null,
+                false, "unchanged", out.disks, out.touches, out.removes, out.steps);
+    }
+
+    /** Whether other domains (clones) build on the snapshot's frozen state; if so, an error says which. */
+    private boolean usedOutside(Manifest m, String self) {
+        java.util.SortedSet<String> outside = new java.util.TreeSet<>();
+        for (Manifest.Disk d : m.disks()) {
+            Path shared = DiskChange.EXTERNAL.equals(d.mode()) && d.frozen() != null ? Path.of(d.frozen())
+                    : DiskChange.INTERNAL.equals(d.mode()) ? s.layout.frozenCopy(m.domain(), m.name(), d.vdev()) : null;
+            if (shared != null && s.index.image(shared) != null) {
+                outside.addAll(s.index.outsideUsers(shared, m.domain()));
+            }
+        }
+        if (outside.isEmpty()) {
+            return false;
+        }
+        List<String> clones = outside.stream().filter(u -> u.startsWith("clone ")).map(u -> u.substring(6)).toList();
+        s.error(m.domain(), m.name(), "snapshot " + self + " holds the frozen state that " + String.join(", ", outside)
+                + " build" + (outside.size() == 1 ? "s" : "") + " on; deleting it is refused while they use it",
+                clones.isEmpty() ? "stop or rebase those domains first"
+                : "delete the clones first: " + String.join("; ", clones.stream().map(c -> "xsnap delete-clone " + c).toList()));
+        return true;
+    }
+
+    /** An internal disk: the tag deleted from its image, and the frozen copy made for clones removed. */
+    private void deleteInternal(Manifest m, String self, Manifest.Disk d, Parts out) {
+        Path copy = s.layout.frozenCopy(m.domain(), m.name(), d.vdev());
+        if (s.index.image(copy) != null) {
+            out.removes.add(copy);
+            out.steps.add(d.vdev() + ": remove the frozen copy " + copy + " made for clones (none uses it now)");
+        }
+        Path image = Path.of(d.image());
+        out.disks.add(new DiskChange(d.vdev(), DiskChange.INTERNAL, d.format(), image, d.tag(), null, null));
+        ImageInfo img = s.index.image(image);
+        List<Path> users = s.index.usersOf(image);
+        if (img == null || !img.hasSnapshot(d.tag())) {
+            out.steps.add(d.vdev() + ": internal snapshot '" + d.tag() + "' is already gone from " + image);
+        } else if (!users.isEmpty()) {
+            s.error(m.domain(), m.name(), d.vdev() + ": internal snapshot '" + d.tag() + "' lives in " + image
+                    + ", which is now the backing file of " + PlanSession.joinPaths(users)
+                    + "; deleting it would write a file that must not change",
+                    "delete the external snapshots taken after it first");
+        } else {
+            out.touches.add(image + " (internal snapshot '" + d.tag() + "' deleted)");
+            out.steps.add("delete internal snapshot '" + d.tag() + "' from " + image);
+            if (onlyHolds(self, image, img, d.tag())) {
+                out.removes.add(image);
+                out.steps.add(d.vdev() + ": remove " + image + ": a layer of the store that only held '" + d.tag()
+                        + "' (in no chain, backing nothing, named by no other snapshot)");
+            }
+        }
+    }
+
+    /**
+     * How the frozen file of an external snapshot leaves the chain (invariants 2, 3 and 10): merge the layer
+     * above into it, or stream it into the layer above, and remove only a file the store owns that nothing
+     * else uses. Commit writes the frozen file and removes the layer above, so that layer must be the
+     * store's, named by no other snapshot and hold no internal snapshot; stream writes the layer above (its
+     * guest-visible content stays the same, but an internal snapshot in it would read its backing data from the new
+     * base), so that layer must hold no internal snapshot either. Stream removes the frozen file only when the store
+     * owns it and it holds no internal snapshot (one of another xsnap snapshot, or one made by hand): else the frozen
+     * file stays, out of the chain and backing nothing, so every internal snapshot in it still reverts. When both
+     * ways are possible, the one that copies fewer bytes wins. The ladder of "keep it" cases reads best in one place:
+     * each rung is one reason the file stays where it is.
+     */
+    private void deleteExternal(String self, Manifest.Disk d, Parts out) {
+        Path frozen = Path.of(d.frozen());
+        List<Path> users = s.index.usersOf(frozen);
+        Set<String> others = s.index.namedByOthers(frozen, self);
+        Set<String> frozenByOthers = s.index.frozenByOthers(frozen, self);
+        boolean owned = s.layout.contains(frozen);
+        ImageInfo frozenInfo = s.index.image(frozen);
+        if (frozenInfo == null) {
+            keep(d, frozen, out, d.vdev() + ": frozen file " + frozen + " is already gone");
+            return;
+        }
+        // the frozen file holds internal snapshots (ours or made by hand): it stays, whichever way it leaves the chain
+        List<String> frozenTags = frozenInfo.snapshots().stream().map(t -> t.name()).toList();
+        boolean removable = owned && others.isEmpty() && frozenTags.isEmpty();
+        if (!frozenByOthers.isEmpty() || !owned && users.isEmpty()) {
+            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (" + (frozenByOthers.isEmpty() ? "not in the store"
+                    : "also named by " + String.join(", ", frozenByOthers)) + ")");
+            return;
+        }
+        if (users.size() > 1) {
+            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (backing file of " + users.size() + " images: "
+                    + PlanSession.joinPaths(users) + ")");
+            return;
+        }
+        if (users.isEmpty()) {
+            if (removable) {
+                out.removes.add(frozen);
+                keep(d, frozen, out, d.vdev() + ": " + frozen + " is no image's backing file any more");
+            } else {
+                keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (it holds internal snapshots: " + String.join(", ",
+                        quoted(frozenTags)) + ")");
+            }
+            return;
+        }
+        Path above = users.get(0);
+        if (s.index.usersOf(above).size() > 1 || s.index.chainHolders(above) > 1) {
+            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (" + above + " above it is shared by several chains)");
+            return;
+        }
+        ImageInfo aboveInfo = s.index.image(above);
+        List<String> aboveTags = aboveInfo == null ? List.of() : aboveInfo.snapshots().stream().map(t -> t.name()).toList();
+        if (!aboveTags.isEmpty()) {
+            // a commit would remove them with the layer, a stream would change what they read (invariant 10)
+            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " in the chain: " + above + " above it holds internal "
+                    + "snapshots (" + String.join(", ", quoted(aboveTags)) + ") that a commit would remove and a stream "
+                    + "would change");
+            return;
+        }
+        boolean aboveOwned = s.layout.contains(above) && s.index.namedByOthers(above, self).isEmpty();
+        if (!owned && !aboveOwned) {
+            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (not in the store, and " + above + " must stay)");
+            return;
+        }
+        merge(d, frozen, above, aboveInfo, owned, aboveOwned, removable, out);
+    }
+
+    /** The frozen file stays out of any merge (removed or not, as the caller decided): one step says why. */
+    private static void keep(Manifest.Disk d, Path frozen, Parts out, String step) {
+        out.disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
+        out.steps.add(step);
+    }
+
+    /** The frozen file leaves the chain by commit or stream, whichever is allowed and copies fewer bytes. */
+    private void merge(Manifest.Disk d, Path frozen, Path above, ImageInfo aboveInfo, boolean owned, boolean aboveOwned,
+                       boolean removable, Parts out) {
+        long commitCost = s.commitCost(above);
+        long streamCost = s.streamCost(frozen, above);
+        DiskChange.Merge merge = !aboveOwned ? DiskChange.Merge.STREAM
+                : !owned || !removable ? DiskChange.Merge.COMMIT
+                : streamCost < commitCost ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
+        boolean measured = aboveInfo != null && aboveInfo.allocatedBytes() >= 0 && aboveInfo.backingVisibleBytes() >= 0;
+        String why = removable && aboveOwned && measured ? " (copies " + mib(Math.min(commitCost, streamCost))
+                + "; the other way " + mib(Math.max(commitCost, streamCost)) + ")" : "";
+        out.disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, above, merge));
+        boolean live = s.index.holder(above) != null;
+        if (merge == DiskChange.Merge.COMMIT) {
+            out.touches.add(frozen + " (receives the data of " + above + ")");
+            out.removes.add(above);
+            out.steps.add("commit " + above + " into " + frozen + (live ? " (live block-commit)" : "") + why);
+        } else {
+            out.touches.add(above + " (receives the data of " + frozen + "; guest-visible content unchanged)");
+            if (removable) {
+                out.removes.add(frozen);
+            }
+            out.steps.add("stream " + frozen + " into " + above + (live ? " (live block-stream)" : "")
+                    + why + (removable ? "" : "; " + frozen + " stays, backing nothing, for the internal snapshots in it"));
+        }
+    }
+
+    /**
+     * Whether {@code image} is a layer of the store kept only for the internal snapshot {@code tag} of {@code self}
+     * (a revert left it out of the chain because the tag was in it): no other tag, in no chain, backing nothing, named
+     * by no other snapshot, no clone's overlay. Deleting the snapshot removes it, or it would stay forever.
+     */
+    private boolean onlyHolds(String self, Path image, ImageInfo img, String tag) {
+        String domain = self.substring(0, self.indexOf('/'));
+        return image.startsWith(s.layout.layersDir(domain)) && img.snapshots().stream().allMatch(t -> tag.equals(t.name()))
+                && s.index.chainHolders(image) == 0 && s.index.usersOf(image).isEmpty()
+                && s.index.namedByOthers(image, self).isEmpty() && s.actual.clones().stream()
+                .flatMap(c -> c.disks().stream()).noneMatch(c -> image.toString().equals(c.overlay()));
+    }
+
+    private static List<String> quoted(List<String> tags) {
+        return tags.stream().map(t -> "'" + t + "'").toList();
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+}
