@@ -173,10 +173,9 @@ final class ChangeRun {
         return new Result(actual, none, planner.apply(actual, options.clock().instant()), List.of(), null, false);
     }
 
-    /** The exit code of a plan with errors: refused when a finding's way out is --force, else error. */
+    /** The exit code of a plan with errors (see {@link ExitCodes#ofErrors}). */
     static int exitCodeOfErrors(Plan plan) {
-        return plan.findings().stream().anyMatch(f -> f.fix() != null && f.fix().contains("--force"))
-                ? ExitCodes.REFUSED : ExitCodes.ERROR;
+        return ExitCodes.ofErrors(plan);
     }
 
     private static boolean allDone(List<ChangeResult> results, Plan plan) {

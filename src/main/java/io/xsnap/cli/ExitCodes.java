@@ -16,6 +16,15 @@ public final class ExitCodes {
     /** A saved plan no longer matches the host, or a change was refused (e.g. needs --force). */
     public static final int REFUSED = 76;
 
+    /**
+     * The exit code of a plan with errors, from its findings' codes: refused when a finding is
+     * {@link io.xsnap.plan.Finding.Code#NEEDS_FORCE} (the change is refused without --force), else error.
+     */
+    public static int ofErrors(io.xsnap.plan.Plan plan) {
+        return plan.findings().stream().anyMatch(f -> f.code() == io.xsnap.plan.Finding.Code.NEEDS_FORCE)
+                ? REFUSED : ERROR;
+    }
+
     private ExitCodes() {
     }
 }

@@ -216,7 +216,7 @@ public final class ModuleCommand extends ChangeCommand {
             io.xsnap.observe.Damaged damaged = actual.damaged(p.domain(), p.name());
             if (!running && damaged != null && !stored.contains(p.name())) {
                 // a stopped domain's record that nothing vouches for (invariant 8): say so, not "no snapshots"
-                missing = new Finding(Finding.Kind.ERROR, p.domain(), p.name(), damaged.file() + " is damaged: "
+                missing = new Finding(Finding.Code.DAMAGED_RECORD, p.domain(), p.name(), damaged.file() + " is damaged: "
                         + damaged.why(), "start " + p.domain() + " and run again, or repair the record by hand");
             } else if (!running && (stored.isEmpty() || "present".equals(state) && !stored.contains(p.name()))) {
                 Set<String> known = new TreeSet<>(actual.domains().stream().map(d -> d.name()).toList());

@@ -12,6 +12,11 @@ public interface DomainDriver {
     /** "qemu" or "xl". */
     String name();
 
+    /** What this driver can do, as the planner asks it. */
+    default DriverCapabilities capabilities() {
+        return DriverCapabilities.of(name());
+    }
+
     /** Where long operations (memory saves, block jobs) report how far they are; none by default. */
     default void progress(Progress progress) {
     }

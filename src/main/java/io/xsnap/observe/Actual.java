@@ -48,6 +48,11 @@ public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> im
         this(driver, domains, images, snapshots, incomplete, problems, appliedReverts, clones, List.of());
     }
 
+    /** What the driver that observed this state can do (not part of the JSON: it follows from {@link #driver}). */
+    public io.xsnap.host.DriverCapabilities capabilities() {
+        return io.xsnap.host.DriverCapabilities.of(driver);
+    }
+
     /** The damaged record of snapshot {@code domain/snapshot} (or of clone {@code domain}, snapshot null), or null. */
     public Damaged damaged(String domain, String snapshot) {
         return damaged.stream().filter(d -> d.domain().equals(domain) && java.util.Objects.equals(d.snapshot(), snapshot))

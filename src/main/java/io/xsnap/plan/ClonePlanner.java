@@ -47,7 +47,7 @@ public final class ClonePlanner {
             findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot
                     + " does not record how " + sourceDomain + " was started, so a clone cannot be started", null));
         }
-        if ("xl".equals(actual.driver()) && m.restart() != null && m.restart().xlConfigText() == null) {
+        if (actual.capabilities().startsFromConfigFile() && m.restart() != null && m.restart().xlConfigText() == null) {
             findings.add(err(sourceDomain, snapshot, "snapshot " + sourceDomain + "/" + snapshot + " was taken without "
                     + sourceDomain + "'s xl config file, from which a clone's config is derived",
                     "take a snapshot with --xl-config FILE (or xlConfig: in the spec) and clone that one"));
@@ -160,9 +160,10 @@ public final class ClonePlanner {
         CloneRecord rec = index.cloneOf(name);
         io.xsnap.observe.Damaged damaged = actual.damaged(name, null);
         if (rec == null && damaged != null) {
-            return error(actual, findings, name, null, "clone " + name + " is not touched: " + damaged.file()
+            findings.add(new Finding(Finding.Code.DAMAGED_RECORD, name, null, "clone " + name + " is not touched: " + damaged.file()
                     + " is damaged: " + damaged.why(), "repair or move away " + damaged.file()
-                    + " by hand (see \"A damaged store\" in the README)");
+                    + " by hand (see \"A damaged store\" in the README)"));
+            return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(), findings);
         }
         if (rec == null) {
             return error(actual, findings, name, null, name + " is not a clone recorded in " + layout.root(),
@@ -202,7 +203,7 @@ public final class ClonePlanner {
             steps.add(d.vdev() + ": remove " + overlay + "; " + d.base() + " stays");
         }
         removes.add(layout.cloneRecord(name));
-        if ("xl".equals(actual.driver())) {
+        if (actual.capabilities().startsFromConfigFile()) {
             removes.add(layout.xlStartConfig(name));
         }
         // the clone has no snapshots left (checked above), so the marker of its current one names nothing

@@ -49,9 +49,9 @@ final class PlanSession {
         actual.images().forEach(i -> takenLayers.add(i.path()));
     }
 
-    /** Whether the plan is for Xen's xl driver (its checks and steps differ from the qemu driver's). */
-    boolean xl() {
-        return "xl".equals(actual.driver());
+    /** What the driver of the observed host can do (its checks and steps differ by driver). */
+    io.xsnap.host.DriverCapabilities can() {
+        return actual.capabilities();
     }
 
     /** Adds a change, and lets the changes planned after it see what it leaves behind. */
@@ -68,7 +68,11 @@ final class PlanSession {
     }
 
     void error(String domain, String snapshot, String message, String fix) {
-        findings.add(new Finding(Finding.Kind.ERROR, domain, snapshot, message, fix));
+        error(Finding.Code.BLOCKED, domain, snapshot, message, fix);
+    }
+
+    void error(Finding.Code code, String domain, String snapshot, String message, String fix) {
+        findings.add(new Finding(code, domain, snapshot, message, fix));
     }
 
     /**
@@ -93,7 +97,7 @@ final class PlanSession {
         if (d == null) {
             return false;
         }
-        error(domain, name, "snapshot " + d.address() + " is not touched: " + d.file() + " is damaged: " + d.why(),
+        error(Finding.Code.DAMAGED_RECORD, domain, name, "snapshot " + d.address() + " is not touched: " + d.file() + " is damaged: " + d.why(),
                 "repair or move away " + d.file() + " by hand (see \"A damaged store\" in the README)");
         return true;
     }

@@ -52,7 +52,7 @@ final class RecoveryPlanner {
             explained.add(i.address());
             String damage = damage(i);
             if (damage != null) {
-                findings.add(new Finding(Finding.Kind.ERROR, i.domain(), snapshotOf(i.address()), "the journal "
+                findings.add(new Finding(Finding.Code.DAMAGED_RECORD, i.domain(), snapshotOf(i.address()), "the journal "
                         + layout.journal() + " is damaged: the record of " + i.address() + " " + damage
                         + "; xsnap recovers nothing from it", "check the host by hand, then remove the lines of "
                         + i.address() + " from " + layout.journal() + " (or the whole file, once nothing is half done)"));
@@ -217,7 +217,7 @@ final class RecoveryPlanner {
         if (index.snapshot(c.domain(), c.snapshot()) == null) {
             io.xsnap.observe.Damaged damaged = actual.damaged(c.domain(), c.snapshot());
             if (damaged != null) {
-                findings.add(new Finding(Finding.Kind.ERROR, c.domain(), c.snapshot(), why + ", and " + damaged.file()
+                findings.add(new Finding(Finding.Code.DAMAGED_RECORD, c.domain(), c.snapshot(), why + ", and " + damaged.file()
                         + " is damaged: " + damaged.why() + ": xsnap cannot start " + c.domain() + " again from it",
                         "repair " + damaged.file() + " and run again, or start " + c.domain() + " by hand"));
                 return null;

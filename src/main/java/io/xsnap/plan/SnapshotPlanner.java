@@ -80,7 +80,7 @@ final class SnapshotPlanner {
                     null);
             return true;
         }
-        if (memory && live && s.xl()) {
+        if (memory && live && !s.can().liveMemorySave()) {
             // docs/xen-lab.md "Live memory snapshots on xl": the one live save libxl has is xl migrate's pre-copy,
             // which needs log-dirty mode; Debian's Xen 4.17 cannot give a PV guest that (no shadow paging)
             s.error(dn, name, "xl save has no live mode, and the live save of xl migrate needs Xen's log-dirty mode, "
@@ -91,7 +91,7 @@ final class SnapshotPlanner {
                     + " while its memory is written)");
             return true;
         }
-        if (memory && s.xl() && domain.state() == RunState.PAUSED) {
+        if (memory && !s.can().savesPausedDomain() && domain.state() == RunState.PAUSED) {
             // real Xen 4.17: a PV guest suspends cooperatively, so xl save of a paused one waits ~60 s and fails
             s.error(dn, name, dn + " is paused: xl save needs the guest running to acknowledge its suspend (Xen fails "
                     + "the save of a paused domain after a minute, \"guest didn't acknowledge suspend\")",
@@ -187,7 +187,7 @@ final class SnapshotPlanner {
                 steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.LIVE));
             } else if (live) {
                 steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.PAUSED_ALREADY));
-            } else if (s.xl()) {
+            } else if (s.can().saveSuspendsGuest()) {
                 // xl save -p suspends the running guest itself at its start and leaves it paused: no pause before it
                 steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.XL_SAVE));
             } else {
@@ -275,7 +275,7 @@ final class SnapshotPlanner {
                     "this snapshot cannot be reverted to; delete it");
         }
         if (domain != null && domain.state().active() && !force) {
-            s.error(dn, m.name(), dn + " is " + domain.state().word() + "; reverting loses its current memory and every "
+            s.error(Finding.Code.NEEDS_FORCE, dn, m.name(), dn + " is " + domain.state().word() + "; reverting loses its current memory and every "
                     + "disk write since it was last snapshotted", "add --force (Ansible: force: true) to revert anyway, or take a snapshot first");
         }
         if (domain != null && !domain.state().active() && domain.state() != RunState.SHUTOFF) {

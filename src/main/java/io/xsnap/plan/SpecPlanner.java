@@ -106,7 +106,7 @@ final class SpecPlanner {
             Plan p = clones.clone(s.actual, spec.sourceDomain(), spec.sourceSnapshot(), spec.domain(), spec.start());
             s.findings.addAll(p.findings());
             p.changes().forEach(c -> s.add(c.withReason(reason)));
-        } else if (s.xl() && s.specs.get(spec.sourceDomain()).xlConfig().isEmpty()) {
+        } else if (s.can().startsFromConfigFile() && s.specs.get(spec.sourceDomain()).xlConfig().isEmpty()) {
             // the snapshot will record no xl config file, and a clone's config is derived from it
             s.error(spec.domain(), null, "clone " + spec.domain() + " (" + spec.source() + ") is made from "
                     + spec.from() + ", which this plan creates without " + spec.sourceDomain() + "'s xl config file",

@@ -28,6 +28,7 @@ class RevertPlanTest {
         Plan p = planner().revert(host().actual(), "web01", "s", null, false);
         assertTrue(p.hasErrors());
         assertTrue(p.findings().get(0).fix().contains("--force"));
+        assertEquals(Finding.Code.NEEDS_FORCE, p.findings().get(0).code());
         assertTrue(p.changes().isEmpty());
     }
 
