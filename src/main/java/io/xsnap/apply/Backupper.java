@@ -3,10 +3,8 @@ package io.xsnap.apply;
 import io.xsnap.host.HostException;
 import io.xsnap.host.image.ImageReader;
 import io.xsnap.observe.Actual;
-import io.xsnap.plan.Action;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
-import io.xsnap.plan.Impact;
 import io.xsnap.plan.Plan;
 import io.xsnap.plan.Planner;
 import java.io.IOException;
@@ -40,16 +38,14 @@ final class Backupper {
     record Disk(String vdev, String file, long size, String sha256, String source, long virtualSize) {
     }
 
-    long run(Change c, Actual actual) throws IOException {
+    long run(Change.Backup c, Actual actual) throws IOException {
         Change.Export export = c.export();
         Path dir = export.dir();
         Files.createDirectories(dir);
         Path manifestFile = dir.resolve(io.xsnap.plan.ClonePlanner.BACKUP_MANIFEST);
-        List<DiskChange> cut = c.disks().stream().filter(d -> DiskChange.EXTERNAL.equals(d.mode())).toList();
+        List<DiskChange> cut = c.disks().stream().filter(d -> d.mode().external()).toList();
         String marker = CurrentMarker.read(ctx.layout(), c.domain());
-        Change create = new Change(Action.CREATE, c.domain(), c.snapshot(), Impact.SAFE, c.reason(), false, false,
-                c.runAfter(), c.disks(), c.touches(), List.of(), c.steps());
-        long paused = new Creator(ctx).run(create, actual).pauseMillis();
+        long paused = new Creator(ctx).run(c.cut(), actual).pauseMillis();
         Instant at = ctx.clock().instant();
         List<Path> written = new ArrayList<>();
         HostException failure = null;
@@ -100,7 +96,7 @@ final class Backupper {
         return paused;
     }
 
-    private void mergeBack(Change c) throws IOException {
+    private void mergeBack(Change.Backup c) throws IOException {
         Actual now = ctx.observer().observe();
         Plan delete = new Planner(ctx.layout(), ctx.clock().instant()).delete(now, c.domain(), c.snapshot());
         if (delete.hasErrors() || delete.changes().size() != 1) {
@@ -110,6 +106,6 @@ final class Backupper {
         for (String step : delete.changes().get(0).steps()) {
             ctx.reporter().say("    > " + step);
         }
-        new Deleter(ctx).run(delete.changes().get(0), now);
+        new Deleter(ctx).run((Change.Delete) delete.changes().get(0), now);
     }
 }

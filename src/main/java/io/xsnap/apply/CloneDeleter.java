@@ -20,7 +20,7 @@ final class CloneDeleter {
         this.ctx = ctx;
     }
 
-    long run(Change c, Actual actual) throws IOException {
+    long run(Change.DeleteClone c, Actual actual) throws IOException {
         DomainInfo dom = actual.domains().stream().filter(d -> d.name().equals(c.domain())).findFirst().orElse(null);
         if (dom != null && dom.state().active()) {
             ctx.reporter().say("  destroying " + c.domain());

@@ -2,13 +2,16 @@ package io.xsnap.apply;
 
 import io.xsnap.host.HostException;
 import io.xsnap.host.RestartRecipe;
+import io.xsnap.host.RunState;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.CloneRecord;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.ClonePlanner;
 import io.xsnap.plan.DiskChange;
+import io.xsnap.plan.SnapshotRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,24 +33,24 @@ final class Cloner {
         this.ctx = ctx;
     }
 
-    long run(Change c, Actual actual) throws IOException {
-        String[] src = c.source().split("/", 2);
+    long run(Change.Clone c, Actual actual) throws IOException {
+        SnapshotRef src = c.source();
         StoredSnapshot stored = actual.snapshots().stream()
-                .filter(s -> s.domain().equals(src[0]) && s.name().equals(src[1])).findFirst()
+                .filter(s -> s.domain().equals(src.domain()) && s.name().equals(src.snapshot())).findFirst()
                 .orElseThrow(() -> new HostException("snapshot " + c.source() + " is gone"));
         Manifest m = stored.manifest();
         ClonePlanner planner = new ClonePlanner(ctx.layout(), ctx.clock().instant());
         // the source's recipe as the driver observed it (running, or when xsnap stopped it): nothing read only from
         // the store is run
-        RestartRecipe source = ctx.driver().vouchedRecipe(src[0], m.restart(), ctx.layout().manifest(src[0], src[1]));
+        RestartRecipe source = ctx.driver().vouchedRecipe(src.domain(), m.restart(), ctx.layout().manifest(src.domain(), src.snapshot()));
         List<Path> made = new ArrayList<>();
         Map<String, Path> files = new LinkedHashMap<>();
         List<CloneRecord.Disk> disks = new ArrayList<>();
         RestartRecipe recipe;
         try {
             for (DiskChange d : c.disks()) {
-                Path base = planner.base(src[0], src[1], d);
-                if (DiskChange.INTERNAL.equals(d.mode()) && !Files.exists(base)) {
+                Path base = planner.base(src.domain(), src.snapshot(), d);
+                if (d.mode() == CutMode.INTERNAL && !Files.exists(base)) {
                     Path tmp = base.resolveSibling(base.getFileName() + ".tmp");
                     Files.deleteIfExists(tmp);
                     ctx.reporter().say("  " + d.vdev() + ": frozen copy of '" + d.tag() + "' from " + d.image() + " to " + base);
@@ -55,7 +58,7 @@ final class Cloner {
                     Files.move(tmp, base, StandardCopyOption.ATOMIC_MOVE);
                 }
                 StoreFiles.ensureDir(d.layer().getParent());
-                String baseFormat = DiskChange.INTERNAL.equals(d.mode()) ? "qcow2" : d.format();
+                String baseFormat = d.mode() == CutMode.INTERNAL ? "qcow2" : d.format();
                 if (d.reflinkCopy()) {
                     ctx.reporter().say("  " + d.vdev() + ": reflink copy " + d.layer() + " of " + base);
                     ctx.driver().copyDisk(base, d.layer());
@@ -68,8 +71,8 @@ final class Cloner {
                 disks.add(new CloneRecord.Disk(d.vdev(), d.layer().toString(), base.toString(), baseFormat));
             }
             recipe = ctx.driver().cloneRecipe(source, c.domain(), files);
-            Path memory = c.memory() ? ctx.layout().snapshotDir(src[0], src[1]).resolve(m.memory().file()) : null;
-            CloneRecord rec = new CloneRecord(CloneRecord.FORMAT_VERSION, c.domain(), src[0], src[1], ctx.clock().instant(),
+            Path memory = c.memory() ? ctx.layout().snapshotDir(src.domain(), src.snapshot()).resolve(m.memory().file()) : null;
+            CloneRecord rec = new CloneRecord(CloneRecord.FORMAT_VERSION, c.domain(), src.domain(), src.snapshot(), ctx.clock().instant(),
                     disks, recipe, memory == null ? null : memory.toString());
             StoreFiles.writeAtomically(ctx.layout().cloneRecord(c.domain()), ctx.json().writeValueAsBytes(rec));
         } catch (RuntimeException | IOException e) {
@@ -78,11 +81,11 @@ final class Cloner {
             }
             throw e;
         }
-        if (!"shutoff".equals(c.runAfter())) {
-            Path memory = c.memory() ? ctx.layout().snapshotDir(src[0], src[1]).resolve(m.memory().file()) : null;
+        if (c.start() != RunState.SHUTOFF) {
+            Path memory = c.memory() ? ctx.layout().snapshotDir(src.domain(), src.snapshot()).resolve(m.memory().file()) : null;
             ctx.reporter().say("  starting " + c.domain() + (memory == null ? " (cold start)" : " from " + memory));
             try {
-                ctx.driver().start(c.domain(), recipe, files, memory, "paused".equals(c.runAfter()));
+                ctx.driver().start(c.domain(), recipe, files, memory, c.start() == RunState.PAUSED);
             } catch (HostException e) {
                 throw new HostException("clone " + c.domain() + " was made (" + ctx.layout().cloneRecord(c.domain())
                         + ") but did not start: " + e.getMessage() + "; xsnap delete-clone " + c.domain()

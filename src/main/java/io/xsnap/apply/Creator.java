@@ -6,6 +6,7 @@ import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.plan.Change;
@@ -48,7 +49,7 @@ final class Creator {
         }
     }
 
-    Taken run(Change c, Actual actual) throws IOException {
+    Taken run(Change.Create c, Actual actual) throws IOException {
         DomainInfo domain = actual.domains().stream().filter(d -> d.name().equals(c.domain())).findFirst().orElseThrow();
         StoreLayout layout = ctx.layout();
         Path dir = layout.snapshotDir(c.domain(), c.snapshot());
@@ -72,9 +73,9 @@ final class Creator {
         try {
             List<DiskCut> cuts = new ArrayList<>();
             for (DiskChange d : c.disks()) {
-                if (DiskChange.INTERNAL.equals(d.mode())) {
+                if (d.mode() == CutMode.INTERNAL) {
                     cuts.add(new DiskCut(domain.disk(d.vdev()), true, d.tag(), null));
-                } else if (DiskChange.EXTERNAL.equals(d.mode())) {
+                } else if (d.mode().external()) {
                     StoreFiles.ensureDir(d.layer().getParent());
                     journal.step(c, driver, Step.OVERLAY + " " + d.vdev(), "remove " + d.layer());
                     overlays.add(d.layer());
@@ -170,7 +171,7 @@ final class Creator {
      * Before the change touches anything: the store must hold the memory save (the driver's bound of it), the
      * manifest, and every new overlay.
      */
-    private void checkSpace(Change c, DomainInfo domain, Path dir) throws IOException {
+    private void checkSpace(Change.Create c, DomainInfo domain, Path dir) throws IOException {
         SpaceCheck space = new SpaceCheck();
         if (c.memory()) {
             long bound = ctx.driver().memorySaveBound(domain);
@@ -180,7 +181,7 @@ final class Creator {
         }
         space.add(dir, SpaceCheck.MANIFEST, "the manifest");
         for (DiskChange d : c.disks()) {
-            if (DiskChange.EXTERNAL.equals(d.mode())) {
+            if (d.mode().external()) {
                 space.add(d.layer(), d.reflinkCopy() ? SpaceCheck.MANIFEST : SpaceCheck.OVERLAY, d.vdev() + "'s new layer");
             }
         }
@@ -193,7 +194,7 @@ final class Creator {
      * the active layer is committed back into the disk (live), then its files are removed. If that fails too, the
      * journal keeps the change open and the next run's recovery does it.
      */
-    private void undoCut(Change c, Exception cause) {
+    private void undoCut(Change.Create c, Exception cause) {
         try {
             Interrupted open = ctx.journal().interrupted().stream().filter(i -> i.address().equals(c.address()))
                     .findFirst().orElse(null);
@@ -208,7 +209,8 @@ final class Creator {
             Actual now = ctx.observer().observe();
             io.xsnap.plan.Plan undo = new io.xsnap.plan.Planner(ctx.layout(), ctx.clock().instant())
                     .recover(now, List.of(unended));
-            Change u = undo.changes().stream().filter(x -> x.address().equals(c.address())).findFirst().orElse(null);
+            Change.Recover u = undo.changes().stream().filter(x -> x.address().equals(c.address()))
+                    .filter(Change.Recover.class::isInstance).map(Change.Recover.class::cast).findFirst().orElse(null);
             if (u == null || undo.hasErrors() || u.recovers().outcome() != Change.Outcome.UNDO) {
                 ctx.reporter().say("  the failed create is left to recovery (" + (u == null ? "nothing planned"
                         : u.recovers().outcome()) + ")");
@@ -229,7 +231,7 @@ final class Creator {
      *
      * @param bytes the bytes of memory saved, or -1 for a disk-only snapshot
      */
-    void finish(Change c, RestartRecipe recipe, String parent, long bytes, long pauseMillis) throws IOException {
+    void finish(Change.Create c, RestartRecipe recipe, String parent, long bytes, long pauseMillis) throws IOException {
         StoreLayout layout = ctx.layout();
         String driver = ctx.driver().name();
         Path manifest = layout.manifest(c.domain(), c.snapshot());
@@ -244,16 +246,16 @@ final class Creator {
             List<Manifest.Disk> disks = new ArrayList<>();
             for (DiskChange d : c.disks()) {
                 disks.add(switch (d.mode()) {
-                    case DiskChange.INTERNAL -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), null, null);
-                    case DiskChange.EXTERNAL -> d.reflinkCopy()
-                            ? new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.layer().toString(), null)
-                            : new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, d.image().toString(),
+                    case INTERNAL -> new Manifest.Disk(d.vdev(), d.mode().word(), d.format(), d.image().toString(), d.tag(), null, null);
+                    case EXTERNAL, REFLINK_COPY -> d.reflinkCopy()
+                            ? new Manifest.Disk(d.vdev(), d.mode().word(), d.format(), null, null, d.layer().toString(), null)
+                            : new Manifest.Disk(d.vdev(), d.mode().word(), d.format(), null, null, d.image().toString(),
                             d.layer().toString());
-                    default -> new Manifest.Disk(d.vdev(), d.mode(), d.format(), null, null, null, null);
+                    default -> new Manifest.Disk(d.vdev(), d.mode().word(), d.format(), null, null, null, null);
                 });
             }
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, c.snapshot(), c.domain(), driver,
-                    ctx.clock().instant(), c.description(), c.runAfter(), memory, disks, parent, recipe);
+                    ctx.clock().instant(), c.description(), c.before().word(), memory, disks, parent, recipe);
             ctx.journal().step(c, driver, Step.MANIFEST, "remove " + manifest);
             StoreFiles.writeAtomically(manifest, ctx.json().writeValueAsBytes(m));
         }
@@ -263,7 +265,7 @@ final class Creator {
     }
 
     /** Finishes an interrupted create whose save and cut ended (recovery). */
-    void finish(Change c, Interrupted i) throws IOException {
+    void finish(Change.Create c, Interrupted i) throws IOException {
         Path mem = ctx.layout().memory(c.domain(), c.snapshot());
         if (c.memory() && !Files.exists(ctx.layout().manifest(c.domain(), c.snapshot()), LinkOption.NOFOLLOW_LINKS)
                 && Files.size(mem) != i.memoryBytes()) {

@@ -4,6 +4,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.ImageGraph;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
@@ -24,7 +25,7 @@ final class Deleter {
         this.ctx = ctx;
     }
 
-    long run(Change c, Actual actual) throws IOException {
+    long run(Change.Delete c, Actual actual) throws IOException {
         refuseStrayFiles(c);
         ctx.journal().begin(c, ctx.driver().name(), null, null);
         finish(c, actual, Step.DONE);
@@ -55,9 +56,9 @@ final class Deleter {
      */
     void finish(Change c, Actual actual, String closeStep) throws IOException {
         for (DiskChange d : c.disks()) {
-            if (DiskChange.INTERNAL.equals(d.mode())) {
+            if (d.mode() == CutMode.INTERNAL) {
                 deleteInternal(c, d, actual);
-            } else if (DiskChange.EXTERNAL.equals(d.mode()) && d.merge() != null && d.merge() != DiskChange.Merge.NONE) {
+            } else if (d.mode().external() && d.merge() != null && d.merge() != DiskChange.Merge.NONE) {
                 merge(c, d, actual);
             }
         }

@@ -61,15 +61,7 @@ public final class Executor {
                     throw new HostException("the host changed since the plan was made: " + String.join("; ", problems));
                 }
                 io.xsnap.host.DomainInfo changed = anchored(change, now);
-                Creator.Taken taken = switch (change.action()) {
-                    case CREATE -> creator.run(change, now);
-                    case REVERT -> Creator.Taken.paused(reverter.run(change, now));
-                    case DELETE -> Creator.Taken.paused(deleter.run(change, now));
-                    case RECOVER -> Creator.Taken.paused(recovery.run(change, now));
-                    case CLONE -> Creator.Taken.paused(cloner.run(change, now));
-                    case DELETE_CLONE -> Creator.Taken.paused(cloneDeleter.run(change, now));
-                    case BACKUP -> Creator.Taken.paused(backupper.run(change, now));
-                };
+                Creator.Taken taken = change.accept(new Steps(now));
                 if (changed != null) {
                     ctx.driver().forgetAnchor(changed.name());
                 }
@@ -104,6 +96,53 @@ public final class Executor {
             }
         }
         return results;
+    }
+
+    /**
+     * The one executor step per kind of change (a {@link Change.Visitor}: Java 17 has no pattern matching for
+     * {@code switch} outside preview, and the visitor makes the compiler ask for the step of a new kind of change).
+     */
+    private final class Steps implements Change.Visitor<Creator.Taken, IOException> {
+        private final Actual now;
+
+        Steps(Actual now) {
+            this.now = now;
+        }
+
+        @Override
+        public Creator.Taken create(Change.Create c) throws IOException {
+            return creator.run(c, now);
+        }
+
+        @Override
+        public Creator.Taken revert(Change.Revert c) throws IOException {
+            return Creator.Taken.paused(reverter.run(c, now));
+        }
+
+        @Override
+        public Creator.Taken delete(Change.Delete c) throws IOException {
+            return Creator.Taken.paused(deleter.run(c, now));
+        }
+
+        @Override
+        public Creator.Taken recover(Change.Recover c) throws IOException {
+            return Creator.Taken.paused(recovery.run(c, now));
+        }
+
+        @Override
+        public Creator.Taken clone(Change.Clone c) throws IOException {
+            return Creator.Taken.paused(cloner.run(c, now));
+        }
+
+        @Override
+        public Creator.Taken deleteClone(Change.DeleteClone c) throws IOException {
+            return Creator.Taken.paused(cloneDeleter.run(c, now));
+        }
+
+        @Override
+        public Creator.Taken backup(Change.Backup c) throws IOException {
+            return Creator.Taken.paused(backupper.run(c, now));
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.xsnap.apply;
 
 import io.xsnap.host.DomainInfo;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
 import io.xsnap.plan.Change;
@@ -28,7 +29,7 @@ final class Reverter {
         this.ctx = ctx;
     }
 
-    long run(Change c, Actual actual) throws IOException {
+    long run(Change.Revert c, Actual actual) throws IOException {
         DomainInfo domain = domain(actual, c.domain());
         String driver = ctx.driver().name();
         check(c, actual);
@@ -47,14 +48,14 @@ final class Reverter {
      * What must hold before the domain is stopped: no running domain uses an image revert writes (Xen's QEMU
      * opens images without locks), and the driver can start the domain from this snapshot.
      */
-    private void check(Change c, Actual actual) {
+    private void check(Change.Revert c, Actual actual) {
         Manifest m = stored(c, actual).manifest();
         Map<String, Path> files = new LinkedHashMap<>();
         for (DiskChange d : c.disks()) {
-            if (DiskChange.INTERNAL.equals(d.mode())) {
+            if (d.mode() == CutMode.INTERNAL) {
                 ImageWriteGuard.check(actual, d.image(), c.domain(), "apply internal snapshot '" + d.tag() + "' to");
             }
-            Path file = DiskChange.EXTERNAL.equals(d.mode()) ? d.layer() : d.image();
+            Path file = d.mode().external() ? d.layer() : d.image();
             if (file != null) {
                 files.put(d.vdev(), file);
             }
@@ -65,13 +66,13 @@ final class Reverter {
     }
 
     /** The new layers a revert lays, and the internal snapshots it applies, need room before the stop. */
-    private void checkSpace(Change c) {
+    private void checkSpace(Change.Revert c) {
         try {
             SpaceCheck space = new SpaceCheck();
             for (DiskChange d : c.disks()) {
-                if (DiskChange.EXTERNAL.equals(d.mode())) {
+                if (d.mode().external()) {
                     space.add(d.layer(), SpaceCheck.OVERLAY, d.vdev() + "'s new layer");
-                } else if (DiskChange.INTERNAL.equals(d.mode())) {
+                } else if (d.mode() == CutMode.INTERNAL) {
                     space.add(d.image(), SpaceCheck.OVERLAY, d.vdev() + "'s image (applying '" + d.tag() + "')");
                 }
             }
@@ -114,7 +115,7 @@ final class Reverter {
         }
     }
 
-    private static StoredSnapshot stored(Change c, Actual actual) {
+    private static StoredSnapshot stored(Change.Revert c, Actual actual) {
         return actual.snapshots().stream()
                 .filter(s -> s.domain().equals(c.domain()) && s.name().equals(c.snapshot())).findFirst()
                 .orElseThrow(() -> new io.xsnap.host.HostException("snapshot " + c.address() + " is gone; start "
@@ -135,7 +136,7 @@ final class Reverter {
      *
      * @param started the interrupted run had started the domain (its disks are the guest's since)
      */
-    void finish(Change c, Actual actual, boolean started) throws IOException {
+    void finish(Change.Revert c, Actual actual, boolean started) throws IOException {
         DomainInfo domain = domain(actual, c.domain());
         if (started || domain != null && domain.state().active()) {
             ctx.reporter().say("  " + c.domain() + " was started again already");
@@ -155,7 +156,7 @@ final class Reverter {
      * before it let it run: a memory load still running is awaited, then the domain is resumed or paused as
      * the plan said. A domain that cannot be resumed fails the recovery; the journal keeps the change.
      */
-    private void bringToPlannedState(Change c, DomainInfo domain) {
+    private void bringToPlannedState(Change.Revert c, DomainInfo domain) {
         String settled = ctx.driver().settleMigration(domain);
         if (settled != null) {
             ctx.reporter().say("  " + c.domain() + ": " + settled);
@@ -163,7 +164,7 @@ final class Reverter {
         DomainInfo now = ctx.driver().list().stream().filter(d -> d.name().equals(c.domain())).findFirst()
                 .orElseThrow(() -> new io.xsnap.host.HostException("domain " + c.domain() + " exited while recovery "
                         + "settled its start; start it by hand from " + ctx.layout().manifest(c.domain(), c.snapshot())));
-        boolean paused = "paused".equals(c.runAfter());
+        boolean paused = c.after() == io.xsnap.host.RunState.PAUSED;
         if (!paused && now.state() == io.xsnap.host.RunState.PAUSED) {
             ctx.reporter().say("  resuming " + c.domain() + ", started paused by the interrupted run");
             ctx.driver().resume(now);
@@ -173,19 +174,19 @@ final class Reverter {
         }
     }
 
-    private void layAndStart(Change c, Actual actual, boolean recovering) throws IOException {
+    private void layAndStart(Change.Revert c, Actual actual, boolean recovering) throws IOException {
         String driver = ctx.driver().name();
         Manifest m = stored(c, actual).manifest();
         Map<String, Path> files = new LinkedHashMap<>();
         for (DiskChange d : c.disks()) {
             switch (d.mode()) {
-                case DiskChange.INTERNAL -> {
+                case INTERNAL -> {
                     ctx.journal().step(c, driver, Step.APPLY_TAG + " " + d.vdev(), "apply it again (idempotent)");
                     ctx.reporter().say("  " + d.vdev() + ": applying internal snapshot '" + d.tag() + "' to " + d.image());
                     ctx.qemuImg().snapshotApply(d.image(), d.tag());
                     files.put(d.vdev(), d.image());
                 }
-                case DiskChange.EXTERNAL -> {
+                case EXTERNAL, REFLINK_COPY -> {
                     StoreFiles.ensureDir(d.layer().getParent());
                     ctx.journal().step(c, driver, Step.NEW_LAYER + " " + d.vdev(), "remove " + d.layer());
                     if (recovering && Files.deleteIfExists(d.layer())) {
@@ -205,7 +206,7 @@ final class Reverter {
             }
         }
         Path memory = memory(m);
-        boolean paused = "paused".equals(c.runAfter());
+        boolean paused = c.after() == io.xsnap.host.RunState.PAUSED;
         ctx.reporter().say("  starting " + c.domain() + (memory == null ? " (cold start)" : " from " + memory)
                 + (paused ? ", paused" : ""));
         ctx.journal().step(c, driver, Step.START, "start it again");
@@ -215,7 +216,7 @@ final class Reverter {
     }
 
     /** After the start: remove the discarded layers, mark the snapshot current, close the change. */
-    private void closeOut(Change c) throws IOException {
+    private void closeOut(Change.Revert c) throws IOException {
         new Remover(ctx).remove(c, c.address());
         ctx.journal().step(c, ctx.driver().name(), Step.CURRENT, null);
         CurrentMarker.write(ctx.layout(), c.domain(), c.snapshot());

@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.host.RunState;
 import io.xsnap.plan.ClonePlanner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,7 +36,7 @@ public final class CloneCommand extends ChangeCommand {
         if (paused && !start) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--paused needs --start");
         }
-        String runAfter = !start ? "shutoff" : paused ? "paused" : "running";
+        RunState runAfter = !start ? RunState.SHUTOFF : paused ? RunState.PAUSED : RunState.RUNNING;
         HostContext ctx = new HostContext(host);
         return change(ctx, (actual, now) -> new ClonePlanner(ctx.layout, now).clone(actual, domain, snapshot, to, runAfter));
     }

@@ -3,6 +3,7 @@ package io.xsnap.cli;
 import io.xsnap.apply.Reconciler;
 import io.xsnap.apply.RunListener;
 import io.xsnap.host.HostException;
+import io.xsnap.host.RunState;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.Json;
 import io.xsnap.plan.Finding;
@@ -198,8 +199,8 @@ public final class ModuleCommand extends ChangeCommand {
                 yield changeAndReport(ctx, checkMode, domains, new Reconciler.Goal(checked(ctx, p, state, planner), planner));
             }
             case "reverted" -> changeAndReport(ctx, checkMode, domains, Reconciler.Goal.change(checked(ctx, p, state,
-                    (actual, now) -> new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(), p.revertState(),
-                    p.force()))));
+                    (actual, now) -> new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(),
+                    RunState.of(p.revertState()), p.force()))));
             default -> throw new XsnapExit(ExitCodes.USAGE, "state must be present, absent or reverted, not " + state);
         };
     }

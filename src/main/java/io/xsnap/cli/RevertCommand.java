@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.host.RunState;
 import io.xsnap.plan.Planner;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -39,7 +40,7 @@ public final class RevertCommand extends ChangeCommand {
     public Integer call() {
         checkName("domain", domain);
         checkSnapshotName("snapshot", snapshot);
-        String after = runAfter.running ? "running" : runAfter.paused ? "paused" : null;
+        RunState after = runAfter.running ? RunState.RUNNING : runAfter.paused ? RunState.PAUSED : null;
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);
         return change(ctx, (actual, now) -> new Planner(ctx.layout, now).revert(actual, domain, snapshot, after, force));

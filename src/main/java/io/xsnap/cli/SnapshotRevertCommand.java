@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.host.RunState;
 import io.xsnap.plan.Planner;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -33,6 +34,6 @@ public final class SnapshotRevertCommand extends ChangeCommand {
         HostContext ctx = new HostContext(host);
         ctx.xlConfig(domain, xlConfig.file);
         return change(ctx, (actual, now) -> new Planner(ctx.layout, now).revert(actual, domain, cfg.name(),
-                        running ? "running" : null, force));
+                        running ? RunState.RUNNING : null, force));
     }
 }

@@ -11,4 +11,16 @@ public enum RunState {
     public String word() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /** The state a word names ("running", "paused", ...); null for null. */
+    public static RunState of(String word) {
+        if (word == null) {
+            return null;
+        }
+        try {
+            return valueOf(word.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + word + "' is not a run state (running, paused, shutoff, ...)");
+        }
+    }
 }

@@ -39,7 +39,16 @@ public record Manifest(int formatVersion, String name, String domain, String dri
          * overlay was put on the domain's disk.
          */
         public boolean reflinkCopy() {
-            return "external".equals(mode) && overlay == null && "raw".equals(format);
+            return cut() == CutMode.REFLINK_COPY;
+        }
+
+        /**
+         * How the snapshot took this disk. The manifest keeps the word (schemas/manifest-v1.schema.json); a reflink
+         * copy is the {@code external} disk of format raw with no overlay (the copy is the frozen file).
+         */
+        public CutMode cut() {
+            CutMode m = CutMode.ofWord(mode);
+            return m == CutMode.EXTERNAL && overlay == null && "raw".equals(format) ? CutMode.REFLINK_COPY : m;
         }
     }
 

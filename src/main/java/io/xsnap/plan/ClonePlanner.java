@@ -6,6 +6,7 @@ import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.CloneRecord;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
@@ -31,9 +32,9 @@ public final class ClonePlanner {
     }
 
     /**
-     * @param runAfter "running", "paused", or "shutoff" (made, not started)
+     * @param start how the clone is left: running, paused, or shutoff (made, not started)
      */
-    public Plan clone(Actual actual, String sourceDomain, String snapshot, String name, String runAfter) {
+    public Plan clone(Actual actual, String sourceDomain, String snapshot, String name, RunState start) {
         HostIndex index = new HostIndex(actual, layout);
         List<Finding> findings = new ArrayList<>();
         StoredSnapshot stored = index.snapshot(sourceDomain, snapshot);
@@ -52,11 +53,12 @@ public final class ClonePlanner {
                     + sourceDomain + "'s xl config file, from which a clone's config is derived",
                     "take a snapshot with --xl-config FILE (or xlConfig: in the spec) and clone that one"));
         }
-        if (m.memory() != null && !"shutoff".equals(runAfter) && stored.memorySize() != m.memory().size()) {
+        if (m.memory() != null && start != RunState.SHUTOFF && stored.memorySize() != m.memory().size()) {
             findings.add(err(sourceDomain, snapshot, "the memory file of " + sourceDomain + "/" + snapshot + " is "
                     + (stored.memorySize() < 0 ? "missing" : "damaged"), null));
         }
-        Change c = clone(index, findings, sourceDomain, snapshot, m.disks(), m.memory() != null, name, runAfter);
+        Change c = clone(index, findings, new SnapshotRef(sourceDomain, snapshot), m.disks(), m.memory() != null, name,
+                start);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), c == null ? List.of() : List.of(c), findings);
     }
 
@@ -64,21 +66,24 @@ public final class ClonePlanner {
      * A clone of a snapshot that a create earlier in the same plan makes: its disks as that create will record
      * them (an external disk's frozen file is the file active now; an internal one's tag is in its image).
      */
-    Change cloneOfPlanned(HostIndex index, List<Finding> findings, Change create, String name, String runAfter) {
+    Change.Clone cloneOfPlanned(HostIndex index, List<Finding> findings, Change.Create create, String name,
+                                RunState start) {
         List<Manifest.Disk> disks = new ArrayList<>();
         for (DiskChange d : create.disks()) {
-            boolean external = DiskChange.EXTERNAL.equals(d.mode());
+            boolean external = d.mode().external();
             // a raw disk's reflink copy is itself the frozen file, with no overlay on the disk (as Creator records it)
             String frozen = !external ? null : d.reflinkCopy() ? d.layer().toString() : d.image().toString();
             String overlay = !external || d.reflinkCopy() ? null : d.layer().toString();
-            disks.add(new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), frozen, overlay));
+            disks.add(new Manifest.Disk(d.vdev(), d.mode().word(), d.format(), d.image().toString(), d.tag(), frozen, overlay));
         }
-        return clone(index, findings, create.domain(), create.snapshot(), disks, create.memory(), name, runAfter);
+        return clone(index, findings, create.ref(), disks, create.memory(), name, start);
     }
 
     /** The clone change, or null with errors added to {@code findings}. */
-    private Change clone(HostIndex index, List<Finding> findings, String sourceDomain, String snapshot,
-                         List<Manifest.Disk> sourceDisks, boolean hasMemory, String name, String runAfter) {
+    private Change.Clone clone(HostIndex index, List<Finding> findings, SnapshotRef source,
+                               List<Manifest.Disk> sourceDisks, boolean hasMemory, String name, RunState start) {
+        String sourceDomain = source.domain();
+        String snapshot = source.snapshot();
         if (index.domain(name) != null) {
             findings.add(err(name, null, "a domain named " + name + " already exists", "choose another name for the clone"));
             return null;
@@ -88,22 +93,22 @@ public final class ClonePlanner {
                     + " of a domain named " + name + ")", "choose another name, or xsnap delete-clone " + name));
             return null;
         }
-        boolean memory = hasMemory && !"shutoff".equals(runAfter);
+        boolean memory = hasMemory && start != RunState.SHUTOFF;
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<String> steps = new ArrayList<>();
         for (Manifest.Disk d : sourceDisks) {
             Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1." + (d.reflinkCopy() ? "raw" : "qcow2"));
-            switch (d.mode()) {
-                case DiskChange.EXTERNAL -> {
+            switch (d.cut()) {
+                case EXTERNAL, REFLINK_COPY -> {
                     Path frozen = Path.of(d.frozen());
                     if (index.image(frozen) == null) {
                         findings.add(err(sourceDomain, snapshot, d.vdev() + ": frozen file " + frozen + " is missing", null));
                         continue;
                     }
-                    disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, overlay, null));
+                    disks.add(new DiskChange(d.vdev(), d.cut(), d.format(), frozen, null, overlay, null));
                 }
-                case DiskChange.INTERNAL -> {
+                case INTERNAL -> {
                     Path image = Path.of(d.image());
                     ImageInfo img = index.image(image);
                     Path copy = layout.frozenCopy(sourceDomain, snapshot, d.vdev());
@@ -116,7 +121,7 @@ public final class ClonePlanner {
                         touches.add(copy + " (frozen copy of internal snapshot '" + d.tag() + "', shared by clones)");
                         steps.add("qemu-img convert -U -l snapshot.name=" + d.tag() + " -O qcow2 " + image + " " + copy);
                     }
-                    disks.add(new DiskChange(d.vdev(), DiskChange.INTERNAL, "qcow2", image, d.tag(), overlay, null));
+                    disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, "qcow2", image, d.tag(), overlay, null));
                 }
                 default -> findings.add(err(sourceDomain, snapshot, d.vdev() + " was excluded from " + sourceDomain
                         + "/" + snapshot + "; a clone would share the source's live disk",
@@ -134,23 +139,22 @@ public final class ClonePlanner {
                 continue;
             }
             touches.add(d.layer() + " (" + name + "'s own overlay on " + base + ", which stays frozen)");
-            steps.add("qemu-img create -f qcow2 -b " + base + " -F " + (d.mode().equals(DiskChange.INTERNAL) ? "qcow2"
+            steps.add("qemu-img create -f qcow2 -b " + base + " -F " + (d.mode() == CutMode.INTERNAL ? "qcow2"
                     : d.format()) + " " + d.layer());
         }
         touches.add(layout.cloneRecord(name) + " (the clone's record: source, overlays, how to start it)");
         steps.add("derive " + name + "'s start from " + sourceDomain + "'s: new name, disks, MAC addresses and UUID");
         steps.add("write " + layout.cloneRecord(name));
-        if (!"shutoff".equals(runAfter)) {
+        if (start != RunState.SHUTOFF) {
             steps.add(memory ? "start " + name + " from " + layout.snapshotDir(sourceDomain, snapshot).resolve(StoreLayout.MEMORY)
-                    + ", left " + runAfter : "cold-start " + name + ", left " + runAfter);
+                    + ", left " + start.word() : "cold-start " + name + ", left " + start.word());
         }
-        return new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
-                runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null, null);
+        return new Change.Clone(name, source, "requested on the command line", memory, start, disks, touches, steps);
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */
     public Path base(String sourceDomain, String snapshot, DiskChange d) {
-        return DiskChange.INTERNAL.equals(d.mode()) ? layout.frozenCopy(sourceDomain, snapshot, d.vdev()) : d.image();
+        return d.mode() == CutMode.INTERNAL ? layout.frozenCopy(sourceDomain, snapshot, d.vdev()) : d.image();
     }
 
     /** Destroys a clone and removes its own overlays (nothing beneath them) and its record. */
@@ -184,7 +188,8 @@ public final class ClonePlanner {
         }
         for (CloneRecord.Disk d : rec.disks()) {
             Path overlay = Path.of(d.overlay());
-            disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.baseFormat(), Path.of(d.base()), null, overlay, null));
+            CutMode mode = d.reflinkCopy() ? CutMode.REFLINK_COPY : CutMode.EXTERNAL;
+            disks.add(new DiskChange(d.vdev(), mode, d.baseFormat(), Path.of(d.base()), null, overlay, null));
             // what runs on the clone's disk now: the recorded overlay and anything the clone stacked on it
             DiskInfo disk = dom == null ? null : dom.disk(d.vdev());
             List<Path> chain = disk == null ? List.of(overlay) : chainDown(index, disk.path(), overlay);
@@ -210,9 +215,8 @@ public final class ClonePlanner {
         removes.add(layout.currentMarker(name));
         removes.forEach(p -> touches.add(p + " (deleted where present)"));
         steps.add("remove " + layout.domainDir(name) + " when nothing else is in it");
-        Change c = new Change(Action.DELETE_CLONE, name, rec.sourceSnapshot(), Impact.DESTRUCTIVE,
-                "requested on the command line", false, false, "shutoff", disks, touches, removes, steps, null,
-                null, rec.source(), null, null);
+        Change c = new Change.DeleteClone(name, new SnapshotRef(rec.sourceDomain(), rec.sourceSnapshot()),
+                "requested on the command line", disks, touches, removes, steps);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 
@@ -257,21 +261,21 @@ public final class ClonePlanner {
         List<String> exports = new ArrayList<>();
         for (DiskInfo disk : domain.disks().stream().sorted(Comparator.comparing(DiskInfo::vdev)).toList()) {
             if (disk.readOnly()) {
-                disks.add(new DiskChange(disk.vdev(), DiskChange.EXCLUDED, disk.format(), disk.path(), null, null, null));
+                disks.add(new DiskChange(disk.vdev(), CutMode.EXCLUDED, disk.format(), disk.path(), null, null, null));
                 continue;
             }
             Path out = export.dir().resolve(disk.vdev() + "." + export.format());
             Path frozen;
             if (disk.node() != null) {
                 Path overlay = nextLayer(index, domainName, disk.vdev(), "qcow2");
-                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
+                disks.add(new DiskChange(disk.vdev(), CutMode.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
                 touches.add(overlay + " (temporary active layer; merged back and removed at the end)");
                 cuts.add(disk.vdev() + ": " + disk.path() + " frozen, temporary layer " + overlay);
                 frozen = disk.path();
             } else if (disk.reflink()) {
                 // not served by QEMU (xl: raw on blkback): a reflink copy taken while the domain is paused is the cut
                 Path copy = nextLayer(index, domainName, disk.vdev(), "raw");
-                disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, copy, null));
+                disks.add(new DiskChange(disk.vdev(), CutMode.REFLINK_COPY, disk.format(), disk.path(), null, copy, null));
                 touches.add(copy + " (temporary reflink copy of " + disk.path() + ", taken while " + domainName
                         + " is paused; removed at the end)");
                 copies.add(disk.vdev());
@@ -318,10 +322,9 @@ public final class ClonePlanner {
         steps.add("delete the temporary snapshot " + domainName + "/" + name + ": "
                 + (cuts.isEmpty() ? "" : "commit each temporary layer back into the file below (live block-commit)")
                 + (cuts.isEmpty() || copies.isEmpty() ? "" : "; ") + (copies.isEmpty() ? "" : "remove the reflink copies"));
-        Change c = new Change(Action.BACKUP, domainName, name, pause ? Impact.DISRUPTIVE : Impact.SAFE,
+        Change c = new Change.Backup(new SnapshotRef(domainName, name), pause ? Impact.DISRUPTIVE : Impact.SAFE,
                 "requested on the command line" + (pause ? "; pauses " + domainName + " briefly while raw disk "
-                + String.join(", ", copies) + " is copied" : ""), false, false,
-                domain.state().word(), disks, touches, List.of(), steps, null, null, null, export, null);
+                + String.join(", ", copies) + " is copied" : ""), domain.state(), disks, touches, steps, export);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 

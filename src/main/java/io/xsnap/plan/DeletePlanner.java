@@ -1,6 +1,7 @@
 package io.xsnap.plan;
 
 import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
@@ -29,7 +30,7 @@ final class DeletePlanner {
     }
 
     /** The delete of {@code stored}, or null with the errors in the session's findings. */
-    Change delete(StoredSnapshot stored, String reason) {
+    Change.Delete delete(StoredSnapshot stored, String reason) {
         Manifest m = stored.manifest();
         String self = m.domain() + "/" + m.name();
         Parts out = new Parts();
@@ -38,10 +39,10 @@ final class DeletePlanner {
             return null;
         }
         for (Manifest.Disk d : m.disks()) {
-            switch (d.mode()) {
-                case DiskChange.INTERNAL -> deleteInternal(m, self, d, out);
-                case DiskChange.EXTERNAL -> deleteExternal(self, d, out);
-                default -> out.disks.add(new DiskChange(d.vdev(), DiskChange.EXCLUDED, d.format(), null, null, null, null));
+            switch (d.cut()) {
+                case INTERNAL -> deleteInternal(m, self, d, out);
+                case EXTERNAL, REFLINK_COPY -> deleteExternal(self, d, out);
+                default -> out.disks.add(new DiskChange(d.vdev(), CutMode.EXCLUDED, d.format(), null, null, null, null));
             }
         }
         if (s.errorCount() > errors) {
@@ -54,16 +55,16 @@ final class DeletePlanner {
         out.removes.add(dir.resolve(StoreLayout.MANIFEST));
         out.removes.add(dir);
         out.removes.forEach(p -> out.touches.add(p + " (deleted)"));
-        return new Change(Action.DELETE, m.domain(), m.name(), Impact.DESTRUCTIVE, reason, m.memory() != null,
-                false, "unchanged", out.disks, out.touches, out.removes, StepText.lines(out.steps));
+        return new Change.Delete(new SnapshotRef(m.domain(), m.name()), reason, m.memory() != null, out.disks,
+                out.touches, out.removes, StepText.lines(out.steps));
     }
 
     /** Whether other domains (clones) build on the snapshot's frozen state; if so, an error says which. */
     private boolean usedOutside(Manifest m, String self) {
         java.util.SortedSet<String> outside = new java.util.TreeSet<>();
         for (Manifest.Disk d : m.disks()) {
-            Path shared = DiskChange.EXTERNAL.equals(d.mode()) && d.frozen() != null ? Path.of(d.frozen())
-                    : DiskChange.INTERNAL.equals(d.mode()) ? s.layout.frozenCopy(m.domain(), m.name(), d.vdev()) : null;
+            Path shared = d.cut().external() && d.frozen() != null ? Path.of(d.frozen())
+                    : d.cut() == CutMode.INTERNAL ? s.layout.frozenCopy(m.domain(), m.name(), d.vdev()) : null;
             if (shared != null && s.index.image(shared) != null) {
                 outside.addAll(s.index.outsideUsers(shared, m.domain()));
             }
@@ -87,7 +88,7 @@ final class DeletePlanner {
             out.steps.add(new Step.RemoveFrozenCopy(d.vdev(), copy));
         }
         Path image = Path.of(d.image());
-        out.disks.add(new DiskChange(d.vdev(), DiskChange.INTERNAL, d.format(), image, d.tag(), null, null));
+        out.disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, d.format(), image, d.tag(), null, null));
         ImageInfo img = s.index.image(image);
         List<Path> users = s.index.usersOf(image);
         if (img == null || !img.hasSnapshot(d.tag())) {
@@ -178,7 +179,7 @@ final class DeletePlanner {
 
     /** The frozen file takes part in no merge (removed or not, as the caller decided): {@code step} says so. */
     private static void keep(Manifest.Disk d, Path frozen, Parts out, Step step) {
-        out.disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
+        out.disks.add(new DiskChange(d.vdev(), CutMode.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
         out.steps.add(step);
     }
 
@@ -193,7 +194,7 @@ final class DeletePlanner {
         boolean measured = aboveInfo != null && aboveInfo.allocatedBytes() >= 0 && aboveInfo.backingVisibleBytes() >= 0;
         Step.Costs costs = removable && aboveOwned && measured
                 ? new Step.Costs(Math.min(commitCost, streamCost), Math.max(commitCost, streamCost)) : null;
-        out.disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, above, merge));
+        out.disks.add(new DiskChange(d.vdev(), CutMode.EXTERNAL, d.format(), frozen, null, above, merge));
         boolean live = s.index.holder(above) != null;
         if (merge == DiskChange.Merge.COMMIT) {
             out.touches.add(frozen + " (receives the data of " + above + ")");

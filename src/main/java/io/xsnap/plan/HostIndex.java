@@ -6,6 +6,7 @@ import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.host.image.InternalSnapshot;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.ImageGraph;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
@@ -93,8 +94,8 @@ final class HostIndex {
      * and the files the new snapshot names.
      */
     void planned(Change c) {
-        if (c.action() == Action.CLONE) {
-            plannedClone(c);
+        if (c instanceof Change.Clone clone) {
+            plannedClone(clone);
             return;
         }
         if (c.action() == Action.DELETE_CLONE) {
@@ -106,7 +107,7 @@ final class HostIndex {
         DomainInfo d = graph.domain(c.domain());
         List<DiskInfo> disks = new java.util.ArrayList<>(d == null ? List.of() : d.disks());
         for (DiskChange dc : c.disks()) {
-            if (DiskChange.INTERNAL.equals(dc.mode()) && c.action() == Action.CREATE) {
+            if (dc.mode() == CutMode.INTERNAL && c.action() == Action.CREATE) {
                 ImageInfo img = graph.image(dc.image());
                 if (img != null) {
                     List<InternalSnapshot> tags = new java.util.ArrayList<>(img.snapshots());
@@ -124,12 +125,12 @@ final class HostIndex {
                 named(dc.layer(), c.address());
                 continue;
             }
-            Path top = DiskChange.EXTERNAL.equals(dc.mode()) ? dc.layer()
-                    : DiskChange.INTERNAL.equals(dc.mode()) && c.action() == Action.REVERT ? dc.image() : null;
+            Path top = dc.mode().external() ? dc.layer()
+                    : dc.mode() == CutMode.INTERNAL && c.action() == Action.REVERT ? dc.image() : null;
             if (top == null) {
                 continue;
             }
-            if (DiskChange.EXTERNAL.equals(dc.mode())) {
+            if (dc.mode().external()) {
                 ImageInfo base = graph.image(dc.image());
                 graph.put(new ImageInfo(top, "qcow2", base == null ? 0 : base.virtualSize(), 3, 65536, dc.image().toString(),
                         dc.image(), dc.format(), null, false, false, List.of(), 0));
@@ -140,14 +141,13 @@ final class HostIndex {
             for (int i = 0; i < disks.size(); i++) {
                 DiskInfo old = disks.get(i);
                 if (old.vdev().equals(dc.vdev())) {
-                    disks.set(i, new DiskInfo(old.vdev(), top, DiskChange.EXTERNAL.equals(dc.mode()) ? "qcow2" : dc.format(),
+                    disks.set(i, new DiskInfo(old.vdev(), top, dc.mode().external() ? "qcow2" : dc.format(),
                             old.node(), old.readOnly()));
                 }
             }
         }
         if (d != null) {
-            RunState state = c.action() == Action.REVERT ? RunState.valueOf(c.runAfter().toUpperCase(java.util.Locale.ROOT))
-                    : d.state();
+            RunState state = c instanceof Change.Revert revert ? revert.after() : d.state();
             graph.putDomain(new DomainInfo(d.name(), d.driver(), d.id(), state, disks));
         }
     }
@@ -156,13 +156,13 @@ final class HostIndex {
      * A clone's overlays over the source's frozen files, and, when the clone is started, the clone as a domain on
      * them (disks served as the source's are), so the clone's own snapshots can be planned in the same plan.
      */
-    private void plannedClone(Change c) {
-        String[] src = c.source().split("/", 2);
-        DomainInfo source = graph.domain(src[0]);
+    private void plannedClone(Change.Clone c) {
+        SnapshotRef src = c.source();
+        DomainInfo source = graph.domain(src.domain());
         List<DiskInfo> disks = new java.util.ArrayList<>();
         for (DiskChange dc : c.disks()) {
-            boolean internal = DiskChange.INTERNAL.equals(dc.mode());
-            Path base = internal ? layout.frozenCopy(src[0], src[1], dc.vdev()) : dc.image();
+            boolean internal = dc.mode() == CutMode.INTERNAL;
+            Path base = internal ? layout.frozenCopy(src.domain(), src.snapshot(), dc.vdev()) : dc.image();
             ImageInfo below = graph.image(internal ? dc.image() : base);
             long size = below == null ? 0 : below.virtualSize();
             DiskInfo was = source == null ? null : source.disk(dc.vdev());
@@ -178,9 +178,8 @@ final class HostIndex {
             disks.add(new DiskInfo(dc.vdev(), dc.layer(), "qcow2", was == null || was.node() == null ? dc.vdev() + "-qcow2"
                     : was.node(), false));
         }
-        if (!"shutoff".equals(c.runAfter())) {
-            graph.putDomain(new DomainInfo(c.domain(), actual.driver(), -1,
-                    RunState.valueOf(c.runAfter().toUpperCase(java.util.Locale.ROOT)), disks));
+        if (c.start() != RunState.SHUTOFF) {
+            graph.putDomain(new DomainInfo(c.domain(), actual.driver(), -1, c.start(), disks));
         }
     }
 

@@ -30,7 +30,7 @@ public record Plan(int formatVersion, Instant createdAt, String driver, List<Cha
     /** This plan with {@code note} (when not null) as the description of the snapshots it creates. */
     public Plan describing(String note) {
         return note == null ? this : new Plan(formatVersion, createdAt, driver, changes.stream()
-                .map(c -> c.action() == Action.CREATE ? c.withDescription(note) : c).toList(), findings);
+                .map(c -> c instanceof Change.Create create ? create.withDescription(note) : c).toList(), findings);
     }
 
     private int count(Action a) {

@@ -1,6 +1,7 @@
 package io.xsnap.plan;
 
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.RunState;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
@@ -93,10 +94,10 @@ public final class Planner {
     /**
      * The imperative revert.
      *
-     * @param runAfter "running", "paused", or null for the state the snapshot was taken in
+     * @param runAfter running, paused, or null for the state the snapshot was taken in
      * @param force    allow losing the domain's current state
      */
-    public Plan revert(Actual actual, String domainName, String name, String runAfter, boolean force) {
+    public Plan revert(Actual actual, String domainName, String name, RunState runAfter, boolean force) {
         PlanSession s = session(actual);
         StoredSnapshot stored = stored(s, domainName, name);
         if (stored != null) {

@@ -4,6 +4,7 @@ import io.xsnap.host.DomainInfo;
 import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.ImageGraph;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StorePaths;
@@ -58,14 +59,44 @@ final class RecoveryPlanner {
                         + i.address() + " from " + layout.journal() + " (or the whole file, once nothing is half done)"));
                 continue;
             }
-            Change c = i.change() == null ? resumeOnly(i) : switch (i.change().action()) {
-                case CREATE -> create(i);
-                case REVERT -> revert(i, findings);
-                case DELETE -> delete(i);
+            Change c = i.change() == null ? resumeOnly(i) : i.change().accept(new Change.Visitor<Change, RuntimeException>() {
+                @Override
+                public Change create(Change.Create c) {
+                    return RecoveryPlanner.this.create(i, c);
+                }
+
+                @Override
+                public Change revert(Change.Revert c) {
+                    return RecoveryPlanner.this.revert(i, c, findings);
+                }
+
+                @Override
+                public Change delete(Change.Delete c) {
+                    return RecoveryPlanner.this.delete(i, c);
+                }
+
                 // clones and backups journal no begin entry of their own (a backup's cut and merge are a
                 // CREATE and a DELETE, recovered as such)
-                case RECOVER, CLONE, DELETE_CLONE, BACKUP -> null;
-            };
+                @Override
+                public Change recover(Change.Recover c) {
+                    return null;
+                }
+
+                @Override
+                public Change clone(Change.Clone c) {
+                    return null;
+                }
+
+                @Override
+                public Change deleteClone(Change.DeleteClone c) {
+                    return null;
+                }
+
+                @Override
+                public Change backup(Change.Backup c) {
+                    return null;
+                }
+            });
             if (c != null) {
                 out.add(c);
             }
@@ -121,13 +152,12 @@ final class RecoveryPlanner {
                 : i.domain() + " is " + (d == null ? "gone" : d.state().word()) + ": only close the record";
         return recover(i.domain(), snapshotOf(i.address()), null, Outcome.RESUME, Impact.DISRUPTIVE,
                 "an interrupted run paused " + i.domain() + " (" + i.address() + ") and did not resume it",
-                false, false, "running", List.of(), List.of(), List.of(), List.of(what));
+                false, false, RunState.RUNNING, List.of(), List.of(), List.of(), List.of(what));
     }
 
     // ---------------------------------------------------------------- create
 
-    private Change create(Interrupted i) {
-        Change c = i.change();
+    private Change create(Interrupted i, Change.Create c) {
         String why = "interrupted create of " + c.address() + " (journal: " + lastStep(i) + ")";
         if (!i.began(Step.MKDIR)) {
             return close(i, why);
@@ -153,7 +183,7 @@ final class RecoveryPlanner {
             steps.add("mark " + c.snapshot() + " current for " + c.domain());
             return recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.FINISH, Impact.SAFE,
                     why + "; the disks were cut, so the snapshot is complete but for its manifest",
-                    c.memory(), c.live(), c.runAfter(), c.disks(), List.of(layout.manifest(c.domain(), c.snapshot())
+                    c.memory(), c.live(), c.before(), c.disks(), List.of(layout.manifest(c.domain(), c.snapshot())
                             + " (written)"), List.of(), steps);
         }
         List<DiskChange> disks = new ArrayList<>();
@@ -161,17 +191,17 @@ final class RecoveryPlanner {
         List<Path> removes = new ArrayList<>();
         List<String> steps = new ArrayList<>(resume(i));
         for (DiskChange d : c.disks()) {
-            if (DiskChange.INTERNAL.equals(d.mode())) {
+            if (d.mode() == CutMode.INTERNAL) {
                 ImageInfo img = index.image(d.image());
                 if (cutRan && img != null && img.hasSnapshot(d.tag())) {
                     disks.add(d);
                     touches.add(d.image() + " (internal snapshot '" + d.tag() + "' deleted)");
                     steps.add("delete internal snapshot '" + d.tag() + "' from " + d.image());
                 }
-            } else if (DiskChange.EXTERNAL.equals(d.mode()) && i.began(Step.OVERLAY + " " + d.vdev())) {
+            } else if (d.mode().external() && i.began(Step.OVERLAY + " " + d.vdev())) {
                 boolean active = cutRan && !graph.holders(d.layer()).isEmpty()
                         && index.image(d.layer()) != null && d.image().equals(index.image(d.layer()).backingPath());
-                disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), d.image(), null, d.layer(),
+                disks.add(new DiskChange(d.vdev(), d.mode(), d.format(), d.image(), null, d.layer(),
                         active ? DiskChange.Merge.COMMIT : DiskChange.Merge.NONE));
                 if (active) {
                     touches.add(d.image() + " (receives the writes made on " + d.layer() + " since the cut)");
@@ -188,18 +218,18 @@ final class RecoveryPlanner {
         String reason = why + (cutRan ? "; the save or cut did not end, so the snapshot cannot be trusted"
                 : "; the disks were never cut");
         return recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.UNDO, Impact.DESTRUCTIVE, reason,
-                c.memory(), c.live(), "unchanged", disks, touches, removes, steps);
+                c.memory(), c.live(), null, disks, touches, removes, steps);
     }
 
     /** A disk-only cut shows on the host: an internal tag is in its image, or an overlay is a chain's top. */
     private boolean cutShows(Change c) {
         for (DiskChange d : c.disks()) {
-            if (DiskChange.INTERNAL.equals(d.mode())) {
+            if (d.mode() == CutMode.INTERNAL) {
                 ImageInfo img = index.image(d.image());
                 if (img != null && img.hasSnapshot(d.tag())) {
                     return true;
                 }
-            } else if (DiskChange.EXTERNAL.equals(d.mode()) && !graph.holders(d.layer()).isEmpty()) {
+            } else if (d.mode().external() && !graph.holders(d.layer()).isEmpty()) {
                 return true;
             }
         }
@@ -208,8 +238,7 @@ final class RecoveryPlanner {
 
     // ---------------------------------------------------------------- revert
 
-    private Change revert(Interrupted i, List<Finding> findings) {
-        Change c = i.change();
+    private Change revert(Interrupted i, Change.Revert c, List<Finding> findings) {
         String why = "interrupted revert of " + c.address() + " (journal: " + lastStep(i) + ")";
         if (!i.began(Step.STOP) && !i.began(Step.APPLY_TAG) && !i.began(Step.NEW_LAYER) && !i.began(Step.START)) {
             return close(i, why);
@@ -240,20 +269,19 @@ final class RecoveryPlanner {
         }
         return recover(c.domain(), c.snapshot(), Action.REVERT, Outcome.FINISH, Impact.DISRUPTIVE,
                 why + (up ? "" : "; " + c.domain() + " was stopped, so the revert is finished"), c.memory(), false,
-                c.runAfter(), c.disks(), c.touches(), c.removes(), steps);
+                c.after(), c.disks(), c.touches(), c.removes(), steps);
     }
 
     // ---------------------------------------------------------------- delete
 
-    private Change delete(Interrupted i) {
-        Change c = i.change();
+    private Change delete(Interrupted i, Change.Delete c) {
         String why = "interrupted delete of " + c.address() + " (journal: " + lastStep(i) + ")";
         if (i.steps().isEmpty()) {
             return close(i, why);
         }
         List<String> steps = new ArrayList<>();
         for (DiskChange d : c.disks()) {
-            if (DiskChange.INTERNAL.equals(d.mode())) {
+            if (d.mode() == CutMode.INTERNAL) {
                 ImageInfo img = index.image(d.image());
                 if (img != null && img.hasSnapshot(d.tag())) {
                     steps.add("delete internal snapshot '" + d.tag() + "' from " + d.image());
@@ -265,7 +293,7 @@ final class RecoveryPlanner {
         }
         steps.add("remove what is left of the listed files");
         return recover(c.domain(), c.snapshot(), Action.DELETE, Outcome.FINISH, Impact.DESTRUCTIVE,
-                why + "; a delete that began is finished", c.memory(), false, "unchanged", c.disks(), c.touches(),
+                why + "; a delete that began is finished", c.memory(), false, null, c.disks(), c.touches(),
                 c.removes(), steps);
     }
 
@@ -278,7 +306,7 @@ final class RecoveryPlanner {
         List<Path> removes = List.of(dir.resolve(StoreLayout.MEMORY), dir.resolve("." + StoreLayout.MANIFEST + ".tmp"), dir);
         return recover(domain, snapshot, Action.CREATE, Outcome.UNDO, Impact.DESTRUCTIVE,
                 "snapshot directory " + dir + " has no manifest and no journal record: a create that never ended",
-                false, false, "unchanged", List.of(), removes.stream().map(p -> p + " (deleted)").toList(), removes,
+                false, false, null, List.of(), removes.stream().map(p -> p + " (deleted)").toList(), removes,
                 List.of("remove the incomplete snapshot directory"));
     }
 
@@ -294,14 +322,15 @@ final class RecoveryPlanner {
         steps.add("close the journal record");
         return recover(c.domain(), c.snapshot(), c.action(), i.pauseOpen() ? Outcome.RESUME : Outcome.CLOSE,
                 i.pauseOpen() ? Impact.DISRUPTIVE : Impact.SAFE, why + "; nothing of it took effect", false, false,
-                "unchanged", List.of(), List.of(), List.of(), steps);
+                null, List.of(), List.of(), List.of(), steps);
     }
 
+    /** A RECOVER change; {@code runAfter} null: the domain's run state is left as it is. */
     private static Change recover(String domain, String snapshot, Action of, Outcome outcome, Impact impact,
-                                  String reason, boolean memory, boolean live, String runAfter, List<DiskChange> disks,
+                                  String reason, boolean memory, boolean live, RunState runAfter, List<DiskChange> disks,
                                   List<String> touches, List<Path> removes, List<String> steps) {
-        return new Change(Action.RECOVER, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches,
-                removes, steps, new Recovers(of, outcome));
+        return new Change.Recover(new SnapshotRef(domain, snapshot), new Recovers(of, outcome), impact, reason, memory,
+                live, runAfter, disks, touches, removes, steps);
     }
 
     private static String snapshotOf(String address) {

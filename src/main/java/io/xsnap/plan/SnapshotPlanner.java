@@ -4,6 +4,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.observe.StoredSnapshot;
@@ -29,7 +30,7 @@ final class SnapshotPlanner {
     // ---------------------------------------------------------------- create
 
     /** The create of snapshot {@code name} of {@code domain}, or null with the errors in the session's findings. */
-    Change create(DomainInfo domain, String name, boolean memory, boolean live, Map<String, DiskMode> modes,
+    Change.Create create(DomainInfo domain, String name, boolean memory, boolean live, Map<String, DiskMode> modes,
                   String reason) {
         String dn = domain.name();
         if (s.damaged(dn, name)) {
@@ -68,8 +69,8 @@ final class SnapshotPlanner {
         Impact impact = memory || pauseForCopies ? Impact.DISRUPTIVE : Impact.SAFE;
         String why = reason + (memory && !live && running ? "; pauses " + dn + " while memory is saved"
                 : pauseForCopies ? "; pauses " + dn + " while its raw disks are copied" : "");
-        return new Change(Action.CREATE, dn, name, impact, why, memory, memory && live, domain.state().word(),
-                cuts.disks, cuts.touches, List.of(), StepText.lines(steps));
+        return new Change.Create(new SnapshotRef(dn, name), impact, why, memory, memory && live, domain.state(),
+                cuts.disks, cuts.touches, StepText.lines(steps), null);
     }
 
     /** The checks on the domain as a whole; true (with an error) when no snapshot of it can be taken now. */
@@ -117,7 +118,7 @@ final class SnapshotPlanner {
         DiskMode mode = disk.readOnly() && asked == DiskMode.AUTO ? DiskMode.EXCLUDE : asked.resolve(disk.format());
         String where = dn + " disk " + disk.vdev() + " (" + disk.path() + ")";
         if (mode == DiskMode.EXCLUDE) {
-            out.disks.add(new DiskChange(disk.vdev(), DiskChange.EXCLUDED, disk.format(), disk.path(), null, null, null));
+            out.disks.add(new DiskChange(disk.vdev(), CutMode.EXCLUDED, disk.format(), disk.path(), null, null, null));
         } else if (disk.readOnly()) {
             s.error(dn, name, where + " is read-only; it cannot be snapshotted", "set " + disk.vdev() + ": exclude");
         } else if (disk.node() == null) {
@@ -134,12 +135,12 @@ final class SnapshotPlanner {
                         + "' that xsnap did not make", "choose another snapshot name");
                 return;
             }
-            out.disks.add(new DiskChange(disk.vdev(), DiskChange.INTERNAL, disk.format(), disk.path(), name, null, null));
+            out.disks.add(new DiskChange(disk.vdev(), CutMode.INTERNAL, disk.format(), disk.path(), name, null, null));
             out.touches.add(disk.path() + " (internal snapshot '" + name + "')");
             out.cuts.add(new Step.InternalCut(disk.vdev(), name, disk.path()));
         } else {
             Path overlay = s.chosen(dn, disk.vdev(), "qcow2");
-            out.disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
+            out.disks.add(new DiskChange(disk.vdev(), CutMode.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
             out.touches.add(overlay + " (new active layer; " + disk.path() + " is frozen)");
             out.cuts.add(new Step.ExternalCut(disk.vdev(), disk.path(), overlay));
         }
@@ -161,7 +162,7 @@ final class SnapshotPlanner {
             return;
         }
         Path copy = s.chosen(dn, disk.vdev(), disk.format());
-        out.disks.add(new DiskChange(disk.vdev(), DiskChange.EXTERNAL, disk.format(), disk.path(), null, copy, null));
+        out.disks.add(new DiskChange(disk.vdev(), CutMode.REFLINK_COPY, disk.format(), disk.path(), null, copy, null));
         out.touches.add(copy + " (reflink copy of " + disk.path() + ", taken while " + dn + " is paused; frozen)");
         out.copies.add(new Step.Copy(disk.path(), copy));
         out.copied.add(disk.vdev());
@@ -213,10 +214,10 @@ final class SnapshotPlanner {
     /**
      * The revert to {@code stored}, or null with the errors in the session's findings.
      *
-     * @param runAfter "running", "paused", or null for the state the snapshot was taken in
+     * @param runAfter running, paused, or null for the state the snapshot was taken in
      * @param force    allow losing the domain's current state
      */
-    Change revert(StoredSnapshot stored, String runAfter, boolean force, String reason) {
+    Change.Revert revert(StoredSnapshot stored, RunState runAfter, boolean force, String reason) {
         Manifest m = stored.manifest();
         String dn = m.domain();
         DomainInfo domain = s.index.domain(dn);
@@ -228,16 +229,16 @@ final class SnapshotPlanner {
         List<Path> removes = new ArrayList<>();
         for (Manifest.Disk d : m.disks()) {
             DiskInfo current = domain == null ? null : domain.disk(d.vdev());
-            switch (d.mode()) {
-                case DiskChange.INTERNAL -> revertInternal(m, d, disks, touches, diskSteps);
-                case DiskChange.EXTERNAL -> {
+            switch (d.cut()) {
+                case INTERNAL -> revertInternal(m, d, disks, touches, diskSteps);
+                case EXTERNAL, REFLINK_COPY -> {
                     Path frozen = Path.of(d.frozen());
                     if (s.index.image(frozen) == null) {
                         s.error(dn, m.name(), d.vdev() + ": frozen file " + frozen + " is missing", null);
                         continue;
                     }
                     Path layer = s.nextLayer(dn, d.vdev());
-                    disks.add(new DiskChange(d.vdev(), DiskChange.EXTERNAL, d.format(), frozen, null, layer, null));
+                    disks.add(new DiskChange(d.vdev(), CutMode.EXTERNAL, d.format(), frozen, null, layer, null));
                     if (current != null && discardable(current.path(), self(m))) {
                         removes.add(current.path());
                         touches.add(current.path() + " (deleted: the discarded current state)");
@@ -245,14 +246,14 @@ final class SnapshotPlanner {
                     touches.add(layer + " (new active layer on " + frozen + ")");
                     diskSteps.add(new Step.NewLayer(frozen, d.format(), layer));
                 }
-                default -> disks.add(new DiskChange(d.vdev(), DiskChange.EXCLUDED, d.format(),
+                default -> disks.add(new DiskChange(d.vdev(), CutMode.EXCLUDED, d.format(),
                         current == null ? null : current.path(), null, null, null));
             }
         }
         if (s.errorCount() > errors) {
             return null;
         }
-        String after = runAfter != null ? runAfter : m.memory() == null ? "running" : m.state();
+        RunState after = runAfter != null ? runAfter : m.memory() == null ? RunState.RUNNING : RunState.of(m.state());
         List<Step> steps = new ArrayList<>();
         if (domain != null && domain.state().active()) {
             steps.add(new Step.Stop(dn));
@@ -261,8 +262,8 @@ final class SnapshotPlanner {
         steps.add(m.memory() != null ? new Step.Start(dn, s.layout.snapshotDir(dn, m.name()).resolve(m.memory().file()))
                 : new Step.ColdStart(dn));
         steps.add(new Step.Leave(dn, after));
-        return new Change(Action.REVERT, dn, m.name(), Impact.DISRUPTIVE, reason, m.memory() != null, false, after,
-                disks, touches, removes, StepText.lines(steps));
+        return new Change.Revert(new SnapshotRef(dn, m.name()), reason, m.memory() != null, after, disks, touches,
+                removes, StepText.lines(steps), null);
     }
 
     /** The checks on the snapshot and the domain as a whole; each failure is an error in the findings. */
@@ -302,7 +303,7 @@ final class SnapshotPlanner {
                     "revert to the external snapshot taken after it, or delete that one first");
             return;
         }
-        disks.add(new DiskChange(d.vdev(), DiskChange.INTERNAL, d.format(), image, d.tag(), null, null));
+        disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, d.format(), image, d.tag(), null, null));
         touches.add(image + " (internal snapshot '" + d.tag() + "' applied; current data discarded)");
         diskSteps.add(new Step.ApplyTag(d.tag(), image));
     }

@@ -1,8 +1,10 @@
 package io.xsnap.plan;
 
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.CloneRecord;
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoredSnapshot;
 import io.xsnap.spec.CloneSpec;
@@ -89,7 +91,7 @@ final class SpecPlanner {
             }
             return;
         }
-        Change planned = null;
+        Change.Create planned = null;
         for (Change c : s.changes) {
             if (c.snapshot() != null && c.domain().equals(spec.sourceDomain()) && c.snapshot().equals(spec.sourceSnapshot())) {
                 if (c.action() == Action.DELETE) {
@@ -97,13 +99,14 @@ final class SpecPlanner {
                             + " (" + spec.source() + ") is to be made from", "keep the snapshot, or make the clone absent");
                     return;
                 }
-                planned = c.action() == Action.CREATE ? c : planned;
+                planned = c instanceof Change.Create create ? create : planned;
             }
         }
         ClonePlanner clones = new ClonePlanner(s.layout, s.now);
         String reason = "declared in " + spec.source() + ", not on the host";
         if (planned == null) {
-            Plan p = clones.clone(s.actual, spec.sourceDomain(), spec.sourceSnapshot(), spec.domain(), spec.start());
+            Plan p = clones.clone(s.actual, spec.sourceDomain(), spec.sourceSnapshot(), spec.domain(),
+                    RunState.of(spec.start()));
             s.findings.addAll(p.findings());
             p.changes().forEach(c -> s.add(c.withReason(reason)));
         } else if (s.can().startsFromConfigFile() && s.specs.get(spec.sourceDomain()).xlConfig().isEmpty()) {
@@ -112,7 +115,7 @@ final class SpecPlanner {
                     + spec.from() + ", which this plan creates without " + spec.sourceDomain() + "'s xl config file",
                     "add xlConfig: to " + spec.sourceDomain() + "'s spec");
         } else {
-            s.add(withReason(clones.cloneOfPlanned(s.index, s.findings, planned, spec.domain(), spec.start()),
+            s.add(withReason(clones.cloneOfPlanned(s.index, s.findings, planned, spec.domain(), RunState.of(spec.start())),
                     reason + "; " + spec.from() + " is created first"));
         }
     }
@@ -132,7 +135,7 @@ final class SpecPlanner {
                 if (domain == null) {
                     missingCreates = true;
                 } else {
-                    Change c = snapshots.create(domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
+                    Change.Create c = snapshots.create(domain, snap.name(), snap.memory(), snap.live(), snap.disks(),
                             "declared in " + snap.source() + ", not on the host");
                     s.add(c == null || snap.description() == null ? c : c.withDescription(snap.description()));
                 }
@@ -188,7 +191,7 @@ final class SpecPlanner {
                     + ", which " + spec.domain() + " does not have", "xsnap list " + spec.domain());
             return;
         }
-        Change c = snapshots.revert(target, r.state(), true, "revert requested at " + r.source() + " (id " + r.id()
+        Change.Revert c = snapshots.revert(target, RunState.of(r.state()), true, "revert requested at " + r.source() + " (id " + r.id()
                 + "), not applied yet");
         if (c != null) {
             s.add(c.withRequest(r.id()));
@@ -206,13 +209,13 @@ final class SpecPlanner {
                     + m.memory().size()), fix));
         }
         for (Manifest.Disk d : m.disks()) {
-            if (DiskChange.INTERNAL.equals(d.mode())) {
+            if (d.cut() == CutMode.INTERNAL) {
                 ImageInfo img = s.index.image(Path.of(d.image()));
                 if (img == null || !img.hasSnapshot(d.tag())) {
                     s.findings.add(new Finding(Finding.Kind.DRIFT, m.domain(), m.name(), d.vdev() + ": internal snapshot '"
                             + d.tag() + "' is gone from " + d.image(), fix));
                 }
-            } else if (DiskChange.EXTERNAL.equals(d.mode()) && s.index.image(Path.of(d.frozen())) == null) {
+            } else if (d.cut().external() && s.index.image(Path.of(d.frozen())) == null) {
                 s.findings.add(new Finding(Finding.Kind.DRIFT, m.domain(), m.name(), d.vdev() + ": frozen file "
                         + d.frozen() + " is missing", fix));
             }
@@ -227,7 +230,7 @@ final class SpecPlanner {
         }
         for (Manifest.Disk d : m.disks()) {
             DiskMode asked = snap.modeFor(d.vdev());
-            String want = asked == DiskMode.AUTO ? null : asked == DiskMode.EXCLUDE ? DiskChange.EXCLUDED : asked.word();
+            String want = asked == DiskMode.AUTO ? null : asked == DiskMode.EXCLUDE ? CutMode.EXCLUDED.word() : asked.word();
             if (want != null && !want.equals(d.mode())) {
                 diffs.add(d.vdev() + ": spec " + want + ", taken " + d.mode());
             }

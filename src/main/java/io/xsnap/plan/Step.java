@@ -1,5 +1,6 @@
 package io.xsnap.plan;
 
+import io.xsnap.host.RunState;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -84,7 +85,7 @@ public sealed interface Step {
     }
 
     /** The run state a revert leaves the domain in. */
-    record Leave(String domain, String state) implements Step {
+    record Leave(String domain, RunState state) implements Step {
     }
 
     // ------------------------------------------------------------ delete

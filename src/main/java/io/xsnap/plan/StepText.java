@@ -55,7 +55,7 @@ public final class StepText {
         } else if (step instanceof Step.ColdStart s) {
             return "cold-start " + s.domain() + " (disk-only snapshot: the guest boots from the reverted disks)";
         } else if (step instanceof Step.Leave s) {
-            return "leave " + s.domain() + " " + s.state();
+            return "leave " + s.domain() + " " + s.state().word();
         }
         return null;
     }

@@ -1,5 +1,7 @@
 package io.xsnap.render;
 
+import io.xsnap.host.RunState;
+import io.xsnap.observe.CutMode;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
 import io.xsnap.plan.Finding;
@@ -24,7 +26,7 @@ public final class TextPlanView implements PlanView {
             out.printf("  %s %s  [%s] %s%n", c.action().symbol(), c.address(), c.impact().word(), describe(c));
             out.println("      # " + c.reason());
             for (DiskChange d : c.disks()) {
-                out.println("      disk " + d.vdev() + ": " + d.mode() + detail(d));
+                out.println("      disk " + d.vdev() + ": " + d.mode().word() + detail(d));
             }
             for (String step : c.steps()) {
                 out.println("      > " + step);
@@ -61,28 +63,55 @@ public final class TextPlanView implements PlanView {
     }
 
     private static String describe(Change c) {
-        return switch (c.action()) {
-            case CREATE -> (c.memory() ? (c.live() ? "memory (live) + disks" : "memory + disks") : "disks only")
-                    + ", domain stays " + c.runAfter();
-            case REVERT -> (c.memory() ? "restore memory and disks" : "disks only, cold start")
-                    + ", domain left " + c.runAfter();
-            case DELETE -> c.memory() ? "memory + disks" : "disks only";
-            case RECOVER -> switch (c.recovers().outcome()) {
-                case FINISH -> "finish the interrupted " + c.recovers().action().word();
-                case UNDO -> "undo the interrupted " + c.recovers().action().word();
-                case RESUME -> "resume the domain an interrupted run left paused";
-                case CLOSE -> "nothing to do on the host; close the journal record";
-            };
-            case CLONE -> "new domain from " + c.source() + (c.runAfter().equals("shutoff") ? ", not started"
-                    : ", started " + c.runAfter() + (c.memory() ? " from the snapshot's memory" : " (cold start)"));
-            case DELETE_CLONE -> "destroy the clone and remove its own overlays";
-            case BACKUP -> "disk-only cut, exported to " + c.export().dir() + " as " + c.export().format()
-                    + (c.export().compress() ? " (compressed)" : "") + ", then merged back";
-        };
+        return c.accept(new Change.Visitor<String, RuntimeException>() {
+            @Override
+            public String create(Change.Create c) {
+                return (c.memory() ? (c.live() ? "memory (live) + disks" : "memory + disks") : "disks only")
+                        + ", domain stays " + c.before().word();
+            }
+
+            @Override
+            public String revert(Change.Revert c) {
+                return (c.memory() ? "restore memory and disks" : "disks only, cold start")
+                        + ", domain left " + c.after().word();
+            }
+
+            @Override
+            public String delete(Change.Delete c) {
+                return c.memory() ? "memory + disks" : "disks only";
+            }
+
+            @Override
+            public String recover(Change.Recover c) {
+                return switch (c.recovers().outcome()) {
+                    case FINISH -> "finish the interrupted " + c.recovers().action().word();
+                    case UNDO -> "undo the interrupted " + c.recovers().action().word();
+                    case RESUME -> "resume the domain an interrupted run left paused";
+                    case CLOSE -> "nothing to do on the host; close the journal record";
+                };
+            }
+
+            @Override
+            public String clone(Change.Clone c) {
+                return "new domain from " + c.source() + (c.start() == RunState.SHUTOFF ? ", not started"
+                        : ", started " + c.start().word() + (c.memory() ? " from the snapshot's memory" : " (cold start)"));
+            }
+
+            @Override
+            public String deleteClone(Change.DeleteClone c) {
+                return "destroy the clone and remove its own overlays";
+            }
+
+            @Override
+            public String backup(Change.Backup c) {
+                return "disk-only cut, exported to " + c.export().dir() + " as " + c.export().format()
+                        + (c.export().compress() ? " (compressed)" : "") + ", then merged back";
+            }
+        });
     }
 
     private static String detail(DiskChange d) {
-        if (d.mode().equals(DiskChange.EXCLUDED)) {
+        if (d.mode() == CutMode.EXCLUDED) {
             return "";
         }
         StringBuilder sb = new StringBuilder(" ").append(d.image());

@@ -2,11 +2,11 @@ package io.xsnap.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.xsnap.observe.CutMode;
 import io.xsnap.observe.Json;
-import io.xsnap.plan.Action;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
-import io.xsnap.plan.Impact;
+import io.xsnap.plan.SnapshotRef;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab.Disk;
 import io.xsnap.testing.OnGuests;
@@ -160,7 +160,7 @@ class HostileStoreOnGuestsTest extends OnGuests {
         cases.add(new Case("journal removes the store's sibling through a symlink", () -> journalDelete(List.of(
                 link.resolve("mem/memory.save")), List.of()), recover, journal + " is damaged"));
         cases.add(new Case("journal merges into a file outside", () -> journalDelete(List.of(), List.of(new DiskChange(
-                "xvda", DiskChange.EXTERNAL, "qcow2", sentinelImage, null, store.resolve("web01/layers/xvda.1.qcow2"),
+                "xvda", CutMode.EXTERNAL, "qcow2", sentinelImage, null, store.resolve("web01/layers/xvda.1.qcow2"),
                 DiskChange.Merge.COMMIT))), recover, journal + " is damaged: the record of web01/ghost disks.image"));
         cases.add(new Case("journal change of the wrong type", () -> write(store.resolve(".journal"),
                 "{\"change\":\"web01/ghost\",\"step\":\"begin\",\"domain\":\"web01\",\"driver\":\"qemu\","
@@ -242,8 +242,7 @@ class HostileStoreOnGuestsTest extends OnGuests {
     }
 
     private Change ghostDelete(List<Path> removes, List<DiskChange> disks) {
-        return new Change(Action.DELETE, "web01", "ghost", Impact.DESTRUCTIVE, "planted", false, false, "unchanged",
-                disks, List.of(), removes, List.of());
+        return new Change.Delete(new SnapshotRef("web01", "ghost"), "planted", false, disks, List.of(), removes, List.of());
     }
 
     /** A begun delete of snapshot web01/ghost, as an interrupted run would have journalled it. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xsnap.host.RunState;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Change;
@@ -158,7 +159,8 @@ class XlClonesOnStandInTest extends OnXenLab {
         ClonePlanner planner = new ClonePlanner(ctx.layout(), Instant.now());
         List<Change> changes = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            Plan one = planner.clone(actual, "web01", "m1", "c" + i, i == 0 ? "running" : i == 1 ? "paused" : "shutoff");
+            Plan one = planner.clone(actual, "web01", "m1", "c" + i, i == 0 ? RunState.RUNNING : i == 1 ? RunState.PAUSED
+                    : RunState.SHUTOFF);
             assertFalse(one.hasErrors(), one.findings().toString());
             changes.addAll(one.changes());
         }

@@ -48,7 +48,7 @@ class ClonePlanTest {
 
     @Test
     void aRawDiskKeptAsAReflinkCopyIsCopiedAgainForTheCloneAndTheQcow2DiskGetsAnOverlay() {
-        Plan p = planner().clone(xlHost(true, List.of()), "web01", "s1", "app1", "running");
+        Plan p = planner().clone(xlHost(true, List.of()), "web01", "s1", "app1", RunState.RUNNING);
         assertFalse(p.hasErrors(), p.findings().toString());
         Change c = p.changes().get(0);
         assertEquals(Path.of("/store/app1/layers/xvda.1.qcow2"), c.disks().get(0).layer());
@@ -62,7 +62,7 @@ class ClonePlanTest {
 
     @Test
     void anXlSnapshotTakenWithoutItsConfigFileCannotBeClonedAndThePlanSaysWhy() {
-        Plan p = planner().clone(xlHost(false, List.of()), "web01", "s1", "app1", "shutoff");
+        Plan p = planner().clone(xlHost(false, List.of()), "web01", "s1", "app1", RunState.SHUTOFF);
         assertTrue(p.hasErrors());
         Finding f = p.findings().get(0);
         assertEquals("snapshot web01/s1 was taken without web01's xl config file, from which a clone's config is derived",
@@ -126,12 +126,12 @@ class ClonePlanTest {
     @Test
     void aCloneOfAPlannedSnapshotCopiesTheRawDisksReflinkCopyNotTheLiveDisk() {
         Actual actual = runningXl(true);
-        Change create = new Planner(Fixtures.STORE, Fixtures.NOW).create(actual, "web01", "gold", false, false, java.util.Map.of())
-                .changes().get(0);
+        Change.Create create = (Change.Create) new Planner(Fixtures.STORE, Fixtures.NOW).create(actual, "web01", "gold", false,
+                false, java.util.Map.of()).changes().get(0);
         HostIndex index = new HostIndex(actual, Fixtures.STORE);
         index.planned(create);
         List<Finding> findings = new java.util.ArrayList<>();
-        Change clone = planner().cloneOfPlanned(index, findings, create, "app1", "shutoff");
+        Change clone = planner().cloneOfPlanned(index, findings, create, "app1", RunState.SHUTOFF);
         assertEquals(List.of(), findings);
         DiskChange xvdb = clone.disks().get(1);
         assertEquals(Path.of("/store/web01/layers/xvdb.1.raw"), xvdb.image(), "the frozen copy, not /data/web01.raw");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.host.RunState;
+import io.xsnap.observe.CutMode;
 import io.xsnap.spec.CloneSpec;
 import io.xsnap.spec.Desired;
 import io.xsnap.spec.DiskMode;
@@ -55,11 +56,11 @@ class CloneSpecPlanTest {
         assertFalse(p.hasErrors(), p.findings().toString());
         assertEquals(List.of("clone app1/gold"), actions(p));
         Change c = p.changes().get(0);
-        assertEquals("web01/gold", c.source());
+        assertEquals(new SnapshotRef("web01", "gold"), ((Change.Clone) c).source());
         assertEquals("declared in clones.yaml:1:1, not on the host", c.reason());
         assertEquals(Path.of(BASE), c.disks().get(0).image());
         assertEquals(Path.of("/store/app1/layers/xvda.1.qcow2"), c.disks().get(0).layer());
-        assertTrue(c.memory(), "started from the snapshot's memory");
+        assertTrue(((Change.Clone) c).memory(), "started from the snapshot's memory");
     }
 
     @Test
@@ -86,7 +87,7 @@ class CloneSpecPlanTest {
         assertFalse(p.hasErrors(), p.findings().toString());
         assertEquals(List.of("create web01/gold", "clone app1/gold"), actions(p));
         DiskChange disk = p.changes().get(1).disks().get(0);
-        assertEquals(DiskChange.INTERNAL, disk.mode());
+        assertEquals(CutMode.INTERNAL, disk.mode());
         assertEquals("gold", disk.tag());
         assertTrue(p.changes().get(1).steps().stream().anyMatch(s -> s.contains("convert -U -l snapshot.name=gold")),
                 p.changes().get(1).steps().toString());

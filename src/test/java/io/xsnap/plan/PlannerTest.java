@@ -2,7 +2,6 @@ package io.xsnap.plan;
 
 import static io.xsnap.plan.Fixtures.desired;
 import static io.xsnap.plan.Fixtures.disk;
-import static io.xsnap.plan.Fixtures.external;
 import static io.xsnap.plan.Fixtures.internal;
 import static io.xsnap.plan.Fixtures.plan;
 import static io.xsnap.plan.Fixtures.snap;
@@ -11,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.host.RunState;
+import io.xsnap.observe.CutMode;
 import io.xsnap.spec.DiskMode;
 import io.xsnap.spec.Presence;
 import java.nio.file.Path;
@@ -34,11 +34,11 @@ class PlannerTest {
         Change c = p.changes().get(0);
         assertEquals(Action.CREATE, c.action());
         assertEquals(Impact.DISRUPTIVE, c.impact(), "a memory snapshot pauses the domain");
-        assertEquals("internal", c.disks().get(0).mode());
+        assertEquals(CutMode.INTERNAL, c.disks().get(0).mode());
         assertEquals("pre", c.disks().get(0).tag());
-        assertEquals("external", c.disks().get(1).mode());
+        assertEquals(CutMode.EXTERNAL, c.disks().get(1).mode());
         assertEquals(Path.of("/store/web01/layers/xvdb.1.qcow2"), c.disks().get(1).layer());
-        assertEquals("running", c.runAfter());
+        assertEquals(RunState.RUNNING, ((Change.Create) c).before());
         assertTrue(c.steps().contains("pause web01"), c.steps().toString());
         assertEquals("resume web01", c.steps().get(c.steps().size() - 2));
         assertEquals(new Plan.Summary(1, 0, 0, 0), p.summary());
@@ -51,7 +51,7 @@ class PlannerTest {
         Change c = p.changes().get(0);
         assertEquals(Impact.SAFE, c.impact());
         assertFalse(c.steps().stream().anyMatch(s -> s.startsWith("pause")), c.steps().toString());
-        assertEquals("excluded", c.disks().get(1).mode());
+        assertEquals(CutMode.EXCLUDED, c.disks().get(1).mode());
     }
 
     @Test
@@ -132,7 +132,7 @@ class PlannerTest {
         assertEquals(Path.of("/img/data.raw"), a.image());
         assertEquals(Path.of("/store/web01/layers/xvdb.2.qcow2"), b.image(), "b freezes the layer a made active");
         assertEquals(Path.of("/store/web01/layers/xvdb.3.qcow2"), b.layer());
-        assertEquals("internal", c.mode(), "auto: the active layer is qcow2 by now");
+        assertEquals(CutMode.INTERNAL, c.mode(), "auto: the active layer is qcow2 by now");
         assertEquals(Path.of("/store/web01/layers/xvdb.3.qcow2"), c.image());
     }
 
@@ -164,7 +164,7 @@ class PlannerTest {
                 desired("app", snap("x", Presence.PRESENT, true, Map.of())).domains().get(0)));
         Plan p = plan(d, f.actual());
         assertEquals(List.of("app/x", "web01/new", "web01/old"), p.changes().stream().map(Change::address).toList());
-        assertEquals("paused", p.changes().get(0).runAfter());
+        assertEquals(RunState.PAUSED, ((Change.Create) p.changes().get(0)).before());
         assertFalse(p.changes().get(0).steps().contains("pause app"), "a paused domain is not paused again");
     }
 }

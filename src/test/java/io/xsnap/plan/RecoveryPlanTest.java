@@ -29,19 +29,19 @@ class RecoveryPlanTest {
         return p.changes().get(0);
     }
 
-    private static Change recover(Actual actual, Interrupted i) {
+    private static Change.Recover recover(Actual actual, Interrupted i) {
         Plan p = Fixtures.planner().recover(actual, List.of(i));
         assertEquals(1, p.changes().size(), p.toString());
         Change c = p.changes().get(0);
         assertEquals(Action.RECOVER, c.action());
-        return c;
+        return (Change.Recover) c;
     }
 
     @Test
     void aCreateWhoseSaveAndCutEndedIsFinished() {
         Interrupted i = new Interrupted("web01/s1", "web01", create(true), List.of("mkdir", "overlay xvdb", "pause", "save",
                 "cut-done"), RECIPE, null, 4096, true);
-        Change c = recover(host().actual(), i);
+        Change.Recover c = recover(host().actual(), i);
         assertEquals(new Change.Recovers(Action.CREATE, Outcome.FINISH), c.recovers());
         assertTrue(c.steps().get(0).startsWith("write manifest /store/web01/s1/snapshot.json"), c.steps().toString());
         assertEquals(List.of(), c.removes());
@@ -51,7 +51,7 @@ class RecoveryPlanTest {
     void aCreateKilledBeforeItsCutEndedIsUndoneAndRemovesOnlyWhatItMade() {
         Interrupted i = new Interrupted("web01/s1", "web01", create(true), List.of("mkdir", "overlay xvdb", "pause", "save"),
                 RECIPE, null, -1, false);
-        Change c = recover(host().actual(), i);
+        Change.Recover c = recover(host().actual(), i);
         assertEquals(new Change.Recovers(Action.CREATE, Outcome.UNDO), c.recovers());
         assertEquals(List.of(Path.of("/store/web01/layers/xvdb.1.qcow2"), Path.of("/store/web01/s1/memory.save"),
                 Path.of("/store/web01/s1/.snapshot.json.tmp"), Path.of("/store/web01/s1")), c.removes());
@@ -69,7 +69,7 @@ class RecoveryPlanTest {
     @Test
     void aChangeOfWhichNothingRanIsOnlyClosed() {
         Interrupted i = new Interrupted("web01/s1", "web01", create(true), List.of(), RECIPE, null, -1, false);
-        Change c = recover(host().actual(), i);
+        Change.Recover c = recover(host().actual(), i);
         assertEquals(Outcome.CLOSE, c.recovers().outcome());
         assertEquals(Impact.SAFE, c.impact());
     }
@@ -85,7 +85,7 @@ class RecoveryPlanTest {
         // stopped by the revert: the driver's record of web01 vouches for its image outside the store
         Fixtures gone = new Fixtures().stored("web01", "s1", false, Fixtures.internal("xvda", "/img/a.qcow2", "s1"))
                 .image("/img/a.qcow2", "qcow2", null, 1000, "s1").anchored("web01", "/img/a.qcow2");
-        Change c = recover(gone.actual(), i);
+        Change.Recover c = recover(gone.actual(), i);
         assertEquals(new Change.Recovers(Action.REVERT, Outcome.FINISH), c.recovers());
         assertTrue(c.steps().stream().anyMatch(s -> s.startsWith("cold-start web01")), c.steps().toString());
 

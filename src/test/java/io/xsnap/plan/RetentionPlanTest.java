@@ -99,8 +99,8 @@ class RetentionPlanTest {
         Change c = p.changes().get(0);
         assertEquals(Action.REVERT, c.action());
         assertEquals(Impact.DISRUPTIVE, c.impact());
-        assertEquals("TICKET-1", c.requestId());
-        assertEquals("paused", c.runAfter());
+        assertEquals("TICKET-1", ((Change.Revert) c).requestId());
+        assertEquals(RunState.PAUSED, ((Change.Revert) c).after());
 
         var a = f.actual();
         var applied = new io.xsnap.observe.Actual(a.driver(), a.domains(), a.images(), a.snapshots(), a.incomplete(),

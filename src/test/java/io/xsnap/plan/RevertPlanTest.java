@@ -38,12 +38,13 @@ class RevertPlanTest {
         assertFalse(p.hasErrors(), p.findings().toString());
         Change c = p.changes().get(0);
         assertEquals(Impact.DISRUPTIVE, c.impact());
-        assertEquals("running", c.runAfter(), "a snapshot taken running comes back running");
+        assertEquals(RunState.RUNNING, ((Change.Revert) c).after(), "a snapshot taken running comes back running");
         assertEquals("s", c.disks().get(0).tag());
         assertEquals(Path.of("/store/web01/layers/xvdb.2.qcow2"), c.disks().get(1).layer());
         assertEquals(Path.of("/img/b.raw"), c.disks().get(1).image());
-        assertTrue(c.memory());
-        assertEquals("paused", planner().revert(host().actual(), "web01", "s", "paused", true).changes().get(0).runAfter());
+        assertTrue(((Change.Revert) c).memory());
+        assertEquals(RunState.PAUSED, ((Change.Revert) planner().revert(host().actual(), "web01", "s", RunState.PAUSED, true).changes()
+                .get(0)).after());
     }
 
     @Test

@@ -66,7 +66,7 @@ class XlCreatePlanTest {
     void aDiskOnlySnapshotOfAPausedDomainIsPlanned() {
         Plan p = plan(desired("web01", snap("d", Presence.PRESENT, false, Map.of())), web01(RunState.PAUSED).actual("xl"));
         assertEquals(List.of(), p.findings());
-        assertEquals("paused", p.changes().get(0).runAfter());
+        assertEquals(RunState.PAUSED, ((Change.Create) p.changes().get(0)).before());
         assertFalse(p.changes().get(0).steps().stream().anyMatch(s -> s.startsWith("pause") || s.startsWith("resume")),
                 p.changes().get(0).steps().toString());
     }

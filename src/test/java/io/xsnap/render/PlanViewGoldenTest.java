@@ -2,12 +2,14 @@ package io.xsnap.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.xsnap.plan.Action;
+import io.xsnap.host.RunState;
+import io.xsnap.observe.CutMode;
 import io.xsnap.plan.Change;
 import io.xsnap.plan.DiskChange;
 import io.xsnap.plan.Finding;
 import io.xsnap.plan.Impact;
 import io.xsnap.plan.Plan;
+import io.xsnap.plan.SnapshotRef;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,16 +26,15 @@ import org.junit.jupiter.api.Test;
  */
 class PlanViewGoldenTest {
     static Plan samplePlan() {
-        Change create = new Change(Action.CREATE, "web01", "pre-upgrade", Impact.DISRUPTIVE,
-                "declared in web01.yaml:6:5, not on the host; pauses web01 while memory is saved", true, false, "running",
-                List.of(new DiskChange("xvda", "internal", "qcow2", Path.of("/img/web01.qcow2"), "pre-upgrade", null, null),
-                        new DiskChange("xvdb", "external", "raw", Path.of("/img/data.raw"), null,
+        Change create = new Change.Create(new SnapshotRef("web01", "pre-upgrade"), Impact.DISRUPTIVE,
+                "declared in web01.yaml:6:5, not on the host; pauses web01 while memory is saved", true, false, RunState.RUNNING,
+                List.of(new DiskChange("xvda", CutMode.INTERNAL, "qcow2", Path.of("/img/web01.qcow2"), "pre-upgrade", null, null),
+                        new DiskChange("xvdb", CutMode.EXTERNAL, "raw", Path.of("/img/data.raw"), null,
                                 Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2"), null)),
-                List.of("/var/lib/xsnap/web01/pre-upgrade/memory.save (guest memory, mode 0600)"), List.of(),
-                List.of("pause web01", "save memory to /var/lib/xsnap/web01/pre-upgrade/memory.save", "resume web01"));
-        Change delete = new Change(Action.DELETE, "web01", "old", Impact.DESTRUCTIVE, "spec says state: absent (web01.yaml:12:5)",
-                false, false, "unchanged",
-                List.of(new DiskChange("xvdb", "external", "raw", Path.of("/img/data.raw"), null,
+                List.of("/var/lib/xsnap/web01/pre-upgrade/memory.save (guest memory, mode 0600)"),
+                List.of("pause web01", "save memory to /var/lib/xsnap/web01/pre-upgrade/memory.save", "resume web01"), null);
+        Change delete = new Change.Delete(new SnapshotRef("web01", "old"), "spec says state: absent (web01.yaml:12:5)", false,
+                List.of(new DiskChange("xvdb", CutMode.EXTERNAL, "raw", Path.of("/img/data.raw"), null,
                         Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2"), DiskChange.Merge.COMMIT)),
                 List.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2 (deleted)"),
                 List.of(Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2")),
