@@ -38,12 +38,20 @@ public final class Executor {
 
     /** Applies the plan; every change that ran has a result, the failed one last. */
     public List<ChangeResult> apply(Plan plan) {
+        return apply(plan, null);
+    }
+
+    /** The same, telling {@code listener} (when not null) as each change starts and ends. */
+    public List<ChangeResult> apply(Plan plan, RunListener listener) {
         if (plan.hasErrors()) {
             throw new IllegalArgumentException("a plan with errors is never applied");
         }
         List<ChangeResult> results = new ArrayList<>();
         for (Change change : plan.changes()) {
             long start = System.nanoTime();
+            if (listener != null) {
+                listener.changeStarted(change);
+            }
             ctx.reporter().say(change.action().symbol() + " " + change.action().word() + " " + change.address() + " ...");
             ChangeResult result;
             try {
@@ -79,6 +87,11 @@ public final class Executor {
             if (!result.ok()) {
                 ctx.reporter().say("  failed: " + result.error());
                 forgetAnchorIfRunning(change.domain());
+            }
+            if (listener != null) {
+                listener.changeEnded(result);
+            }
+            if (!result.ok()) {
                 break;
             }
         }

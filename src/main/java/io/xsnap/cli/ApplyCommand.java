@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.apply.Reconciler;
 import io.xsnap.plan.Fingerprint;
 import io.xsnap.plan.Planner;
 import io.xsnap.plan.SavedPlan;
@@ -34,7 +35,7 @@ public final class ApplyCommand extends ChangeCommand {
         HostContext ctx = new HostContext(host);
         SavedPlan saved = specs.size() == 1 ? savedPlan(ctx, specs.get(0)) : null;
         if (saved != null) {
-            return new ChangeRun(ctx, apply, spec.commandLine()).run((actual, now) -> {
+            return new ChangeRun(ctx, apply, spec.commandLine()).run(Reconciler.Goal.change((actual, now) -> {
                 String fingerprint = Fingerprint.of(actual);
                 if (!fingerprint.equals(saved.fingerprint())) {
                     throw new XsnapExit(ExitCodes.REFUSED, "the host changed since the plan in " + specs.get(0)
@@ -42,14 +43,13 @@ public final class ApplyCommand extends ChangeCommand {
                             + fingerprint.substring(0, 12) + "): make a new plan");
                 }
                 return saved.plan();
-            }, plan -> autoApprove || confirm(), null);
+            }), plan -> autoApprove || confirm());
         }
         Desired desired = new SpecLoader().load(specs);
         desired.domains().forEach(d -> d.xlConfig().ifPresent(f -> ctx.xlConfig(d.domain(), f)));
         return new ChangeRun(ctx, apply, spec.commandLine()).run(
-                (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual),
-                plan -> autoApprove || confirm(),
-                (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual));
+                Reconciler.Goal.specs((actual, now) -> new Planner(ctx.layout, now).plan(desired, actual)),
+                plan -> autoApprove || confirm());
     }
 
     /** The saved plan in {@code file} ({@code plan --out}), or null when the file is a spec. */

@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.apply.Reconciler;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Plan;
 import java.time.Instant;
@@ -35,9 +36,9 @@ abstract class ChangeCommand implements Callable<Integer> {
 
     /**
      * Plans the one change asked for and applies it: the command is the confirmation, and no spec is
-     * planned again afterwards (see {@link ChangeRun#run}).
+     * planned again afterwards (see {@link io.xsnap.apply.Reconciler.Goal#change}).
      */
     int change(HostContext ctx, BiFunction<Actual, Instant, Plan> planner) {
-        return new ChangeRun(ctx, apply, spec.commandLine()).run(planner, plan -> true, null);
+        return new ChangeRun(ctx, apply, spec.commandLine()).run(Reconciler.Goal.change(planner), plan -> true);
     }
 }

@@ -75,6 +75,12 @@ final class HostContext {
         };
     }
 
+    /** The reconciler of a changing run with these host options and {@code apply}'s lock timeout and clock. */
+    io.xsnap.apply.Reconciler reconciler(ApplyOptions apply) {
+        return new io.xsnap.apply.Reconciler(new io.xsnap.apply.Reconciler.Tools(layout, json(), this::driver,
+                () -> new io.xsnap.host.qemuimg.QemuImg(runner), this::observer), apply.lockTimeout, apply.clock());
+    }
+
     Observer observer(DomainDriver driver) {
         return new Observer(driver, ImageProbe.of(new ImageReader()), new SnapshotStore(layout));
     }

@@ -1,5 +1,7 @@
 package io.xsnap.cli;
 
+import io.xsnap.apply.Reconciler;
+import io.xsnap.apply.RunListener;
 import io.xsnap.host.HostException;
 import io.xsnap.host.RunState;
 import io.xsnap.observe.Actual;
@@ -45,7 +47,7 @@ import tools.jackson.dataformat.yaml.YAMLWriteFeature;
 /**
  * {@code xsnap module}: the interface of the Ansible collection {@code xsnap.xen}. Reads one JSON request,
  * {@code {"module": "snapshot"|"reconcile"|"snapshot_info", "check_mode": bool, "params": {...}}}, and prints
- * one JSON result ({@link ModuleResult}). Changes go the CLI's one path ({@link ChangeRun}); check mode only
+ * one JSON result ({@link ModuleResult}). Changes go the CLI's one path ({@link Reconciler}); check mode only
  * observes and plans. Host options come as the usual command line options.
  */
 @Command(name = "module", hidden = true, mixinStandardHelpOptions = true,
@@ -194,11 +196,11 @@ public final class ModuleCommand extends ChangeCommand {
                 BiFunction<Actual, Instant, Plan> planner = (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual);
                 // the check is of the request, before the change: after deleting the last snapshot of a domain
                 // that is gone, the re-plan that verifies the change must not find the domain missing
-                yield changeAndReport(ctx, checkMode, domains, checked(ctx, p, state, planner), planner);
+                yield changeAndReport(ctx, checkMode, domains, new Reconciler.Goal(checked(ctx, p, state, planner), planner));
             }
-            case "reverted" -> changeAndReport(ctx, checkMode, domains, checked(ctx, p, state, (actual, now) ->
-                    new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(), RunState.of(p.revertState()),
-                            p.force())), null);
+            case "reverted" -> changeAndReport(ctx, checkMode, domains, Reconciler.Goal.change(checked(ctx, p, state,
+                    (actual, now) -> new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(),
+                            RunState.of(p.revertState()), p.force()))));
             default -> throw new XsnapExit(ExitCodes.USAGE, "state must be present, absent or reverted, not " + state);
         };
     }
@@ -280,8 +282,8 @@ public final class ModuleCommand extends ChangeCommand {
             domains.add(c.domain());
             domains.add(c.sourceDomain());
         });
-        BiFunction<Actual, Instant, Plan> planner = (actual, now) -> new Planner(ctx.layout, now).plan(desired, actual);
-        return changeAndReport(ctx, checkMode, domains, planner, planner);
+        return changeAndReport(ctx, checkMode, domains,
+                Reconciler.Goal.specs((actual, now) -> new Planner(ctx.layout, now).plan(desired, actual)));
     }
 
     private ModuleResult info(HostContext ctx, InfoParams p) {
@@ -297,22 +299,45 @@ public final class ModuleCommand extends ChangeCommand {
      * Check mode plans only; otherwise the CLI's path applies, reporting into the result's log. The diff's
      * before is taken when the plan is made, before anything changes.
      */
-    private ModuleResult changeAndReport(HostContext ctx, boolean checkMode, Set<String> domains,
-                                BiFunction<Actual, Instant, Plan> planner, BiFunction<Actual, Instant, Plan> verify) {
-        ChangeRun run = new ChangeRun(ctx, apply, spec.commandLine());
+    private ModuleResult changeAndReport(HostContext ctx, boolean checkMode, Set<String> domains, Reconciler.Goal goal) {
         AtomicReference<Map<String, SnapshotLists.DomainState>> before = new AtomicReference<>();
         BiFunction<Actual, Instant, Plan> recording = (actual, now) -> {
-            Plan plan = planner.apply(actual, now);
+            Plan plan = goal.planner().apply(actual, now);
             before.set(SnapshotLists.before(actual, plan, ctx, domains));
             return plan;
         };
         if (checkMode) {
-            ChangeRun.Result r = run.planOnly(recording);
+            Reconciler.Result r = ctx.reconciler(apply).planOnly(recording);
             return ModuleResult.of(r, true, SnapshotLists.diff(before.get(), r, ctx, domains, true), List.of());
         }
-        List<String> log = new ArrayList<>();
-        ChangeRun.Result r = run.execute(recording, plan -> { }, recovery -> { }, plan -> true, verify, log::add);
-        return ModuleResult.of(r, false, SnapshotLists.diff(before.get(), r, ctx, domains, false), log);
+        Log log = new Log(spec.commandLine().getErr());
+        Reconciler.Result r = ChangeRun.reconcile(ctx, apply, new Reconciler.Goal(recording, goal.verifier()), log);
+        return ModuleResult.of(r, false, SnapshotLists.diff(before.get(), r, ctx, domains, false), log.lines);
+    }
+
+    /** The listener of a module run: the request is the confirmation; apply's lines go into the result's log. */
+    private static final class Log implements RunListener {
+        final List<String> lines = new ArrayList<>();
+        private final PrintWriter err;
+
+        Log(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public boolean confirm(Plan plan) {
+            return true;
+        }
+
+        @Override
+        public void say(String line) {
+            lines.add(line);
+        }
+
+        @Override
+        public io.xsnap.host.Progress progress() {
+            return ChangeRun.progress(err);
+        }
     }
 
     private static void requireName(String what, String value) {

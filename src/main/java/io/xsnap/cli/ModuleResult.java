@@ -57,7 +57,7 @@ record ModuleResult(boolean changed, boolean failed, String msg, int rc, JsonPla
     }
 
     /** The result of a change run (or, in check mode, of the plan alone). */
-    static ModuleResult of(ChangeRun.Result r, boolean checkMode, SnapshotLists.Diff diff, List<String> log) {
+    static ModuleResult of(io.xsnap.apply.Reconciler.Result r, boolean checkMode, SnapshotLists.Diff diff, List<String> log) {
         Plan plan = r.shown();
         List<Done> done = r.results().stream().map(Done::of).toList();
         List<String> warnings = plan.findings().stream()
@@ -69,7 +69,7 @@ record ModuleResult(boolean changed, boolean failed, String msg, int rc, JsonPla
         int rc = ExitCodes.OK;
         String msg;
         if (!errors.isEmpty()) {
-            rc = ChangeRun.exitCodeOfErrors(plan);
+            rc = ExitCodes.ofErrors(plan);
             msg = String.join("\n", errors);
         } else if (!checkMode && !r.ok()) {
             rc = ExitCodes.ERROR;

@@ -1,5 +1,6 @@
 package io.xsnap.cli;
 
+import io.xsnap.apply.Reconciler;
 import picocli.CommandLine.Command;
 
 /** {@code xsnap recover}: only what every changing run does first. */
@@ -13,6 +14,7 @@ import picocli.CommandLine.Command;
 public final class RecoverCommand extends ChangeCommand {
     @Override
     public Integer call() {
-        return change(new HostContext(host), null);
+        return new ChangeRun(new HostContext(host), apply, spec.commandLine()).run(Reconciler.Goal.recoveryOnly(),
+                plan -> true);
     }
 }

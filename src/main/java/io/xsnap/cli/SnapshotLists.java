@@ -49,7 +49,7 @@ final class SnapshotLists {
      * observation then): after is, in check mode, before with the plan's changes applied on paper; after a
      * run that changed nothing, before; otherwise the store read again.
      */
-    static Diff diff(Map<String, DomainState> before, ChangeRun.Result r, HostContext ctx, Set<String> domains,
+    static Diff diff(Map<String, DomainState> before, io.xsnap.apply.Reconciler.Result r, HostContext ctx, Set<String> domains,
                      boolean checkMode) {
         if (before == null) {
             before = before(r.actual(), r.shown(), ctx, domains);

@@ -26,7 +26,7 @@ final class DeletePlanner {
         final List<DiskChange> disks = new ArrayList<>();
         final List<String> touches = new ArrayList<>();
         final List<Path> removes = new ArrayList<>();
-        final List<String> steps = new ArrayList<>();
+        final List<Step> steps = new ArrayList<>();
     }
 
     /** The delete of {@code stored}, or null with the errors in the session's findings. */
@@ -56,7 +56,7 @@ final class DeletePlanner {
         out.removes.add(dir);
         out.removes.forEach(p -> out.touches.add(p + " (deleted)"));
         return new Change.Delete(new SnapshotRef(m.domain(), m.name()), reason, m.memory() != null, out.disks,
-                out.touches, out.removes, out.steps);
+                out.touches, out.removes, StepText.lines(out.steps));
     }
 
     /** Whether other domains (clones) build on the snapshot's frozen state; if so, an error says which. */
@@ -85,14 +85,14 @@ final class DeletePlanner {
         Path copy = s.layout.frozenCopy(m.domain(), m.name(), d.vdev());
         if (s.index.image(copy) != null) {
             out.removes.add(copy);
-            out.steps.add(d.vdev() + ": remove the frozen copy " + copy + " made for clones (none uses it now)");
+            out.steps.add(new Step.RemoveFrozenCopy(d.vdev(), copy));
         }
         Path image = Path.of(d.image());
         out.disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, d.format(), image, d.tag(), null, null));
         ImageInfo img = s.index.image(image);
         List<Path> users = s.index.usersOf(image);
         if (img == null || !img.hasSnapshot(d.tag())) {
-            out.steps.add(d.vdev() + ": internal snapshot '" + d.tag() + "' is already gone from " + image);
+            out.steps.add(new Step.TagGone(d.vdev(), d.tag(), image));
         } else if (!users.isEmpty()) {
             s.error(m.domain(), m.name(), d.vdev() + ": internal snapshot '" + d.tag() + "' lives in " + image
                     + ", which is now the backing file of " + PlanSession.joinPaths(users)
@@ -100,11 +100,10 @@ final class DeletePlanner {
                     "delete the external snapshots taken after it first");
         } else {
             out.touches.add(image + " (internal snapshot '" + d.tag() + "' deleted)");
-            out.steps.add("delete internal snapshot '" + d.tag() + "' from " + image);
+            out.steps.add(new Step.DeleteTag(d.tag(), image));
             if (onlyHolds(self, image, img, d.tag())) {
                 out.removes.add(image);
-                out.steps.add(d.vdev() + ": remove " + image + ": a layer of the store that only held '" + d.tag()
-                        + "' (in no chain, backing nothing, named by no other snapshot)");
+                out.steps.add(new Step.RemoveTagLayer(d.vdev(), image, d.tag()));
             }
         }
     }
@@ -129,56 +128,57 @@ final class DeletePlanner {
         boolean owned = s.layout.contains(frozen);
         ImageInfo frozenInfo = s.index.image(frozen);
         if (frozenInfo == null) {
-            keep(d, frozen, out, d.vdev() + ": frozen file " + frozen + " is already gone");
+            keep(d, frozen, out, new Step.FrozenGone(d.vdev(), frozen));
             return;
         }
         // the frozen file holds internal snapshots (ours or made by hand): it stays, whichever way it leaves the chain
         List<String> frozenTags = frozenInfo.snapshots().stream().map(t -> t.name()).toList();
         boolean removable = owned && others.isEmpty() && frozenTags.isEmpty();
         if (!frozenByOthers.isEmpty() || !owned && users.isEmpty()) {
-            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (" + (frozenByOthers.isEmpty() ? "not in the store"
-                    : "also named by " + String.join(", ", frozenByOthers)) + ")");
+            keep(d, frozen, out, frozenByOthers.isEmpty() ? new Step.NotInStore()
+                    : new Step.NamedByOthers(List.copyOf(frozenByOthers)));
             return;
         }
         if (users.size() > 1) {
-            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (backing file of " + users.size() + " images: "
-                    + PlanSession.joinPaths(users) + ")");
+            keep(d, frozen, out, new Step.BacksImages(users));
             return;
         }
         if (users.isEmpty()) {
             if (removable) {
                 out.removes.add(frozen);
-                keep(d, frozen, out, d.vdev() + ": " + frozen + " is no image's backing file any more");
+                keep(d, frozen, out, new Step.Unused(d.vdev(), frozen));
             } else {
-                keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (it holds internal snapshots: " + String.join(", ",
-                        quoted(frozenTags)) + ")");
+                keep(d, frozen, out, new Step.HoldsTags(frozenTags));
             }
             return;
         }
         Path above = users.get(0);
         if (s.index.usersOf(above).size() > 1 || s.index.chainHolders(above) > 1) {
-            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (" + above + " above it is shared by several chains)");
+            keep(d, frozen, out, new Step.SharedAbove(above));
             return;
         }
         ImageInfo aboveInfo = s.index.image(above);
         List<String> aboveTags = aboveInfo == null ? List.of() : aboveInfo.snapshots().stream().map(t -> t.name()).toList();
         if (!aboveTags.isEmpty()) {
             // a commit would remove them with the layer, a stream would change what they read (invariant 10)
-            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " in the chain: " + above + " above it holds internal "
-                    + "snapshots (" + String.join(", ", quoted(aboveTags)) + ") that a commit would remove and a stream "
-                    + "would change");
+            keep(d, frozen, out, new Step.AboveHoldsTags(above, aboveTags));
             return;
         }
         boolean aboveOwned = s.layout.contains(above) && s.index.namedByOthers(above, self).isEmpty();
         if (!owned && !aboveOwned) {
-            keep(d, frozen, out, d.vdev() + ": keep " + frozen + " (not in the store, and " + above + " must stay)");
+            keep(d, frozen, out, new Step.AboveMustStay(above));
             return;
         }
         merge(d, frozen, above, aboveInfo, owned, aboveOwned, removable, out);
     }
 
-    /** The frozen file stays out of any merge (removed or not, as the caller decided): one step says why. */
-    private static void keep(Manifest.Disk d, Path frozen, Parts out, String step) {
+    /** The frozen file stays where it is, for {@code why}. */
+    private static void keep(Manifest.Disk d, Path frozen, Parts out, Step.KeepWhy why) {
+        keep(d, frozen, out, new Step.Keep(d.vdev(), frozen, why));
+    }
+
+    /** The frozen file takes part in no merge (removed or not, as the caller decided): {@code step} says so. */
+    private static void keep(Manifest.Disk d, Path frozen, Parts out, Step step) {
         out.disks.add(new DiskChange(d.vdev(), CutMode.EXTERNAL, d.format(), frozen, null, null, DiskChange.Merge.NONE));
         out.steps.add(step);
     }
@@ -192,21 +192,20 @@ final class DeletePlanner {
                 : !owned || !removable ? DiskChange.Merge.COMMIT
                 : streamCost < commitCost ? DiskChange.Merge.STREAM : DiskChange.Merge.COMMIT;
         boolean measured = aboveInfo != null && aboveInfo.allocatedBytes() >= 0 && aboveInfo.backingVisibleBytes() >= 0;
-        String why = removable && aboveOwned && measured ? " (copies " + mib(Math.min(commitCost, streamCost))
-                + "; the other way " + mib(Math.max(commitCost, streamCost)) + ")" : "";
+        Step.Costs costs = removable && aboveOwned && measured
+                ? new Step.Costs(Math.min(commitCost, streamCost), Math.max(commitCost, streamCost)) : null;
         out.disks.add(new DiskChange(d.vdev(), CutMode.EXTERNAL, d.format(), frozen, null, above, merge));
         boolean live = s.index.holder(above) != null;
         if (merge == DiskChange.Merge.COMMIT) {
             out.touches.add(frozen + " (receives the data of " + above + ")");
             out.removes.add(above);
-            out.steps.add("commit " + above + " into " + frozen + (live ? " (live block-commit)" : "") + why);
+            out.steps.add(new Step.Commit(above, frozen, live, costs));
         } else {
             out.touches.add(above + " (receives the data of " + frozen + "; guest-visible content unchanged)");
             if (removable) {
                 out.removes.add(frozen);
             }
-            out.steps.add("stream " + frozen + " into " + above + (live ? " (live block-stream)" : "")
-                    + why + (removable ? "" : "; " + frozen + " stays, backing nothing, for the internal snapshots in it"));
+            out.steps.add(new Step.Stream(frozen, above, live, costs, !removable));
         }
     }
 
@@ -216,18 +215,9 @@ final class DeletePlanner {
      * by no other snapshot, no clone's overlay. Deleting the snapshot removes it, or it would stay forever.
      */
     private boolean onlyHolds(String self, Path image, ImageInfo img, String tag) {
-        String domain = self.substring(0, self.indexOf('/'));
-        return image.startsWith(s.layout.layersDir(domain)) && img.snapshots().stream().allMatch(t -> tag.equals(t.name()))
+        return image.startsWith(s.layout.layersDir(SnapshotRef.parse(self).domain())) && img.snapshots().stream().allMatch(t -> tag.equals(t.name()))
                 && s.index.chainHolders(image) == 0 && s.index.usersOf(image).isEmpty()
                 && s.index.namedByOthers(image, self).isEmpty() && s.actual.clones().stream()
                 .flatMap(c -> c.disks().stream()).noneMatch(c -> image.toString().equals(c.overlay()));
-    }
-
-    private static List<String> quoted(List<String> tags) {
-        return tags.stream().map(t -> "'" + t + "'").toList();
-    }
-
-    private static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 }

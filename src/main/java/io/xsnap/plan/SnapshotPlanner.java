@@ -62,7 +62,7 @@ final class SnapshotPlanner {
         }
         boolean running = domain.state() == RunState.RUNNING;
         boolean pauseForCopies = !cuts.copies.isEmpty() && running && !memory;
-        List<String> steps = createSteps(domain, name, memory, live, cuts, pauseForCopies);
+        List<Step> steps = createSteps(domain, name, memory, live, cuts, pauseForCopies);
         if (memory) {
             cuts.touches.add(0, s.layout.memory(dn, name) + " (guest memory, mode 0600)");
         }
@@ -70,7 +70,7 @@ final class SnapshotPlanner {
         String why = reason + (memory && !live && running ? "; pauses " + dn + " while memory is saved"
                 : pauseForCopies ? "; pauses " + dn + " while its raw disks are copied" : "");
         return new Change.Create(new SnapshotRef(dn, name), impact, why, memory, memory && live, domain.state(),
-                cuts.disks, cuts.touches, steps, null);
+                cuts.disks, cuts.touches, StepText.lines(steps), null);
     }
 
     /** The checks on the domain as a whole; true (with an error) when no snapshot of it can be taken now. */
@@ -106,10 +106,10 @@ final class SnapshotPlanner {
     private static final class Cuts {
         final List<DiskChange> disks = new ArrayList<>();
         final List<String> touches = new ArrayList<>();
-        /** The QMP transaction's actions, for people. */
-        final List<String> cuts = new ArrayList<>();
+        /** The QMP transaction's actions. */
+        final List<Step.Cut> cuts = new ArrayList<>();
         /** The reflink copies of raw disks QEMU does not serve. */
-        final List<String> copies = new ArrayList<>();
+        final List<Step.Copy> copies = new ArrayList<>();
         final Set<String> copied = new HashSet<>();
     }
 
@@ -137,12 +137,12 @@ final class SnapshotPlanner {
             }
             out.disks.add(new DiskChange(disk.vdev(), CutMode.INTERNAL, disk.format(), disk.path(), name, null, null));
             out.touches.add(disk.path() + " (internal snapshot '" + name + "')");
-            out.cuts.add(disk.vdev() + " internal '" + name + "' in " + disk.path());
+            out.cuts.add(new Step.InternalCut(disk.vdev(), name, disk.path()));
         } else {
             Path overlay = s.chosen(dn, disk.vdev(), "qcow2");
             out.disks.add(new DiskChange(disk.vdev(), CutMode.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
             out.touches.add(overlay + " (new active layer; " + disk.path() + " is frozen)");
-            out.cuts.add(disk.vdev() + " external: " + disk.path() + " frozen, new active layer " + overlay);
+            out.cuts.add(new Step.ExternalCut(disk.vdev(), disk.path(), overlay));
         }
     }
 
@@ -164,52 +164,48 @@ final class SnapshotPlanner {
         Path copy = s.chosen(dn, disk.vdev(), disk.format());
         out.disks.add(new DiskChange(disk.vdev(), CutMode.REFLINK_COPY, disk.format(), disk.path(), null, copy, null));
         out.touches.add(copy + " (reflink copy of " + disk.path() + ", taken while " + dn + " is paused; frozen)");
-        out.copies.add("cp --reflink=always " + disk.path() + " " + copy);
+        out.copies.add(new Step.Copy(disk.path(), copy));
         out.copied.add(disk.vdev());
     }
 
     /** The steps of a create, in the order apply runs them. */
-    private List<String> createSteps(DomainInfo domain, String name, boolean memory, boolean live, Cuts cuts,
-                                     boolean pauseForCopies) {
+    private List<Step> createSteps(DomainInfo domain, String name, boolean memory, boolean live, Cuts cuts,
+                                   boolean pauseForCopies) {
         String dn = domain.name();
-        List<String> steps = new ArrayList<>();
+        List<Step> steps = new ArrayList<>();
         boolean running = domain.state() == RunState.RUNNING;
         for (DiskChange d : cuts.disks) {
             if (d.layer() != null && !cuts.copied.contains(d.vdev())) {
-                steps.add("qemu-img create -f qcow2 -b " + d.image() + " -F " + d.format() + " " + d.layer());
+                steps.add(new Step.NewLayer(d.image(), d.format(), d.layer()));
             }
         }
         if (pauseForCopies) {
-            steps.add("pause " + dn + " (raw disks are copied while it is paused)");
+            steps.add(new Step.Pause(dn, "raw disks are copied while it is paused"));
         }
         if (memory) {
             Path file = s.layout.memory(dn, name);
             if (live && running) {
-                steps.add("pause " + dn + ", cut its disks and save its memory of that instant live to "
-                        + file + " (QEMU background snapshot: the guest runs again once its RAM "
-                        + "is write-protected; where QEMU refuses that for the guest's memory, e.g. file-backed RAM, "
-                        + "pre-copy: memory copied while it runs, paused at the end)");
+                steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.LIVE));
             } else if (live) {
-                steps.add("save memory to " + file + " (" + dn + " is paused already)");
+                steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.PAUSED_ALREADY));
             } else if (s.can().saveSuspendsGuest()) {
                 // xl save -p suspends the running guest itself at its start and leaves it paused: no pause before it
-                steps.add("save memory to " + file + " with xl save -p (" + dn + " suspends itself "
-                        + "at the start of the save and stays paused)");
+                steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.XL_SAVE));
             } else {
                 if (running) {
-                    steps.add("pause " + dn);
+                    steps.add(new Step.Pause(dn, null));
                 }
-                steps.add("save memory to " + file);
+                steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.PAUSED_FIRST));
             }
         }
-        cuts.copies.forEach(c -> steps.add("copy: " + c));
+        steps.addAll(cuts.copies);
         if (!cuts.cuts.isEmpty()) {
-            steps.add("cut disks in one transaction: " + String.join("; ", cuts.cuts));
+            steps.add(new Step.CutDisks(cuts.cuts));
         }
         if (running && (memory || pauseForCopies)) {
-            steps.add("resume " + dn);
+            steps.add(new Step.Resume(dn));
         }
-        steps.add("write manifest " + s.layout.snapshotDir(dn, name).resolve(StoreLayout.MANIFEST));
+        steps.add(new Step.WriteManifest(s.layout.snapshotDir(dn, name).resolve(StoreLayout.MANIFEST)));
         return steps;
     }
 
@@ -229,7 +225,7 @@ final class SnapshotPlanner {
         checkRevert(stored, domain, force);
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
-        List<String> diskSteps = new ArrayList<>();
+        List<Step> diskSteps = new ArrayList<>();
         List<Path> removes = new ArrayList<>();
         for (Manifest.Disk d : m.disks()) {
             DiskInfo current = domain == null ? null : domain.disk(d.vdev());
@@ -248,7 +244,7 @@ final class SnapshotPlanner {
                         touches.add(current.path() + " (deleted: the discarded current state)");
                     }
                     touches.add(layer + " (new active layer on " + frozen + ")");
-                    diskSteps.add("qemu-img create -f qcow2 -b " + frozen + " -F " + d.format() + " " + layer);
+                    diskSteps.add(new Step.NewLayer(frozen, d.format(), layer));
                 }
                 default -> disks.add(new DiskChange(d.vdev(), CutMode.EXCLUDED, d.format(),
                         current == null ? null : current.path(), null, null, null));
@@ -258,17 +254,16 @@ final class SnapshotPlanner {
             return null;
         }
         RunState after = runAfter != null ? runAfter : m.memory() == null ? RunState.RUNNING : RunState.of(m.state());
-        List<String> steps = new ArrayList<>();
+        List<Step> steps = new ArrayList<>();
         if (domain != null && domain.state().active()) {
-            steps.add("stop " + dn + " (its current state is discarded)");
+            steps.add(new Step.Stop(dn));
         }
         steps.addAll(diskSteps);
-        steps.add(m.memory() != null
-                ? "start " + dn + " from " + s.layout.snapshotDir(dn, m.name()).resolve(m.memory().file())
-                : "cold-start " + dn + " (disk-only snapshot: the guest boots from the reverted disks)");
-        steps.add("leave " + dn + " " + after.word());
+        steps.add(m.memory() != null ? new Step.Start(dn, s.layout.snapshotDir(dn, m.name()).resolve(m.memory().file()))
+                : new Step.ColdStart(dn));
+        steps.add(new Step.Leave(dn, after.word()));
         return new Change.Revert(new SnapshotRef(dn, m.name()), reason, m.memory() != null, after, disks, touches,
-                removes, steps, null);
+                removes, StepText.lines(steps), null);
     }
 
     /** The checks on the snapshot and the domain as a whole; each failure is an error in the findings. */
@@ -294,7 +289,7 @@ final class SnapshotPlanner {
 
     /** An internal disk of a revert: its tag applied in place, unless the image now backs other images. */
     private void revertInternal(Manifest m, Manifest.Disk d, List<DiskChange> disks, List<String> touches,
-                                List<String> diskSteps) {
+                                List<Step> diskSteps) {
         Path image = Path.of(d.image());
         ImageInfo img = s.index.image(image);
         if (img == null || !img.hasSnapshot(d.tag())) {
@@ -310,7 +305,7 @@ final class SnapshotPlanner {
         }
         disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, d.format(), image, d.tag(), null, null));
         touches.add(image + " (internal snapshot '" + d.tag() + "' applied; current data discarded)");
-        diskSteps.add("qemu-img snapshot -a " + d.tag() + " " + image);
+        diskSteps.add(new Step.ApplyTag(d.tag(), image));
     }
 
     private static String self(Manifest m) {
