@@ -200,7 +200,7 @@ public final class ModuleCommand extends ChangeCommand {
             }
             case "reverted" -> changeAndReport(ctx, checkMode, domains, Reconciler.Goal.change(checked(ctx, p, state,
                     (actual, now) -> new Planner(ctx.layout, now).revert(actual, p.domain(), p.name(),
-                    RunState.of(p.revertState()), p.force()))));
+                            RunState.of(p.revertState()), p.force()))));
             default -> throw new XsnapExit(ExitCodes.USAGE, "state must be present, absent or reverted, not " + state);
         };
     }

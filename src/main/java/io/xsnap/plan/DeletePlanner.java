@@ -215,8 +215,7 @@ final class DeletePlanner {
      * by no other snapshot, no clone's overlay. Deleting the snapshot removes it, or it would stay forever.
      */
     private boolean onlyHolds(String self, Path image, ImageInfo img, String tag) {
-        String domain = self.substring(0, self.indexOf('/'));
-        return image.startsWith(s.layout.layersDir(domain)) && img.snapshots().stream().allMatch(t -> tag.equals(t.name()))
+        return image.startsWith(s.layout.layersDir(SnapshotRef.parse(self).domain())) && img.snapshots().stream().allMatch(t -> tag.equals(t.name()))
                 && s.index.chainHolders(image) == 0 && s.index.usersOf(image).isEmpty()
                 && s.index.namedByOthers(image, self).isEmpty() && s.actual.clones().stream()
                 .flatMap(c -> c.disks().stream()).noneMatch(c -> image.toString().equals(c.overlay()));

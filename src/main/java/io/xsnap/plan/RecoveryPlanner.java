@@ -300,8 +300,9 @@ final class RecoveryPlanner {
     // ---------------------------------------------------------------- others
 
     private Change incompleteDir(String address) {
-        String domain = address.substring(0, address.indexOf('/'));
-        String snapshot = snapshotOf(address);
+        SnapshotRef ref = SnapshotRef.parse(address);
+        String domain = ref.domain();
+        String snapshot = ref.snapshot();
         Path dir = layout.snapshotDir(domain, snapshot);
         List<Path> removes = List.of(dir.resolve(StoreLayout.MEMORY), dir.resolve("." + StoreLayout.MANIFEST + ".tmp"), dir);
         return recover(domain, snapshot, Action.CREATE, Outcome.UNDO, Impact.DESTRUCTIVE,
@@ -333,6 +334,7 @@ final class RecoveryPlanner {
                 live, runAfter, disks, touches, removes, steps);
     }
 
+    /** The snapshot of a journal record's address, read leniently: the record may be damaged (invariant 8). */
     private static String snapshotOf(String address) {
         return address.substring(address.indexOf('/') + 1);
     }
