@@ -107,48 +107,53 @@ final class HostIndex {
         DomainInfo d = graph.domain(c.domain());
         List<DiskInfo> disks = new java.util.ArrayList<>(d == null ? List.of() : d.disks());
         for (DiskChange dc : c.disks()) {
-            if (dc.mode() == CutMode.INTERNAL && c.action() == Action.CREATE) {
-                ImageInfo img = graph.image(dc.image());
-                if (img != null) {
-                    List<InternalSnapshot> tags = new java.util.ArrayList<>(img.snapshots());
-                    tags.add(new InternalSnapshot("planned", dc.tag(), 0, 0, 0, 0, img.virtualSize(), -1));
-                    graph.put(img.withSnapshots(tags));
-                }
-                named(dc.image(), c.address());
-                managedTags.computeIfAbsent(dc.image().toString(), k -> new HashSet<>()).add(dc.tag());
-            }
-            if (dc.reflinkCopy() && c.action() == Action.CREATE) {
-                // a raw disk QEMU does not serve: the copy is the frozen file, standalone; the domain stays on its disk
-                ImageInfo disk = graph.image(dc.image());
-                long size = disk == null ? 0 : disk.virtualSize();
-                graph.put(new ImageInfo(dc.layer(), "raw", size, 0, 0, null, null, null, null, false, false, List.of(), size));
-                named(dc.layer(), c.address());
-                continue;
-            }
-            Path top = dc.mode().external() ? dc.layer()
-                    : dc.mode() == CutMode.INTERNAL && c.action() == Action.REVERT ? dc.image() : null;
-            if (top == null) {
-                continue;
-            }
-            if (dc.mode().external()) {
-                ImageInfo base = graph.image(dc.image());
-                graph.put(new ImageInfo(top, "qcow2", base == null ? 0 : base.virtualSize(), 3, 65536, dc.image().toString(),
-                        dc.image(), dc.format(), null, false, false, List.of(), 0));
-                if (c.action() == Action.CREATE) {
-                    named(dc.image(), c.address());
-                }
-            }
-            for (int i = 0; i < disks.size(); i++) {
-                DiskInfo old = disks.get(i);
-                if (old.vdev().equals(dc.vdev())) {
-                    disks.set(i, new DiskInfo(old.vdev(), top, dc.mode().external() ? "qcow2" : dc.format(),
-                            old.node(), old.readOnly()));
-                }
-            }
+            plannedDisk(c, dc, disks);
         }
         if (d != null) {
             RunState state = c instanceof Change.Revert revert ? revert.after() : d.state();
             graph.putDomain(new DomainInfo(d.name(), d.driver(), d.id(), state, disks));
+        }
+    }
+
+    /** What a planned create or revert leaves on one disk; {@code disks} (the domain's) gets its new top. */
+    private void plannedDisk(Change c, DiskChange dc, List<DiskInfo> disks) {
+        if (dc.mode() == CutMode.INTERNAL && c.action() == Action.CREATE) {
+            ImageInfo img = graph.image(dc.image());
+            if (img != null) {
+                List<InternalSnapshot> tags = new java.util.ArrayList<>(img.snapshots());
+                tags.add(new InternalSnapshot("planned", dc.tag(), 0, 0, 0, 0, img.virtualSize(), -1));
+                graph.put(img.withSnapshots(tags));
+            }
+            named(dc.image(), c.address());
+            managedTags.computeIfAbsent(dc.image().toString(), k -> new HashSet<>()).add(dc.tag());
+        }
+        if (dc.reflinkCopy() && c.action() == Action.CREATE) {
+            // a raw disk QEMU does not serve: the copy is the frozen file, standalone; the domain stays on its disk
+            ImageInfo disk = graph.image(dc.image());
+            long size = disk == null ? 0 : disk.virtualSize();
+            graph.put(new ImageInfo(dc.layer(), "raw", size, 0, 0, null, null, null, null, false, false, List.of(), size));
+            named(dc.layer(), c.address());
+            return;
+        }
+        Path top = dc.mode().external() ? dc.layer()
+                : dc.mode() == CutMode.INTERNAL && c.action() == Action.REVERT ? dc.image() : null;
+        if (top == null) {
+            return;
+        }
+        if (dc.mode().external()) {
+            ImageInfo base = graph.image(dc.image());
+            graph.put(new ImageInfo(top, "qcow2", base == null ? 0 : base.virtualSize(), 3, 65536, dc.image().toString(),
+                    dc.image(), dc.format(), null, false, false, List.of(), 0));
+            if (c.action() == Action.CREATE) {
+                named(dc.image(), c.address());
+            }
+        }
+        for (int i = 0; i < disks.size(); i++) {
+            DiskInfo old = disks.get(i);
+            if (old.vdev().equals(dc.vdev())) {
+                disks.set(i, new DiskInfo(old.vdev(), top, dc.mode().external() ? "qcow2" : dc.format(),
+                        old.node(), old.readOnly()));
+            }
         }
     }
 

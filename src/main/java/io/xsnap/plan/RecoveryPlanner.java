@@ -59,44 +59,7 @@ final class RecoveryPlanner {
                         + i.address() + " from " + layout.journal() + " (or the whole file, once nothing is half done)"));
                 continue;
             }
-            Change c = i.change() == null ? resumeOnly(i) : i.change().accept(new Change.Visitor<Change, RuntimeException>() {
-                @Override
-                public Change create(Change.Create c) {
-                    return RecoveryPlanner.this.create(i, c);
-                }
-
-                @Override
-                public Change revert(Change.Revert c) {
-                    return RecoveryPlanner.this.revert(i, c, findings);
-                }
-
-                @Override
-                public Change delete(Change.Delete c) {
-                    return RecoveryPlanner.this.delete(i, c);
-                }
-
-                // clones and backups journal no begin entry of their own (a backup's cut and merge are a
-                // CREATE and a DELETE, recovered as such)
-                @Override
-                public Change recover(Change.Recover c) {
-                    return null;
-                }
-
-                @Override
-                public Change clone(Change.Clone c) {
-                    return null;
-                }
-
-                @Override
-                public Change deleteClone(Change.DeleteClone c) {
-                    return null;
-                }
-
-                @Override
-                public Change backup(Change.Backup c) {
-                    return null;
-                }
-            });
+            Change c = i.change() == null ? resumeOnly(i) : recoverChange(i, findings);
             if (c != null) {
                 out.add(c);
             }
@@ -107,6 +70,48 @@ final class RecoveryPlanner {
             }
         }
         return out;
+    }
+
+    /** The recovery of the change an interrupted run journalled, by its kind. */
+    private Change recoverChange(Interrupted i, List<Finding> findings) {
+        return i.change().accept(new Change.Visitor<Change, RuntimeException>() {
+            @Override
+            public Change create(Change.Create c) {
+                return RecoveryPlanner.this.create(i, c);
+            }
+
+            @Override
+            public Change revert(Change.Revert c) {
+                return RecoveryPlanner.this.revert(i, c, findings);
+            }
+
+            @Override
+            public Change delete(Change.Delete c) {
+                return RecoveryPlanner.this.delete(i, c);
+            }
+
+            // clones and backups journal no begin entry of their own (a backup's cut and merge are a
+            // CREATE and a DELETE, recovered as such)
+            @Override
+            public Change recover(Change.Recover c) {
+                return null;
+            }
+
+            @Override
+            public Change clone(Change.Clone c) {
+                return null;
+            }
+
+            @Override
+            public Change deleteClone(Change.DeleteClone c) {
+                return null;
+            }
+
+            @Override
+            public Change backup(Change.Backup c) {
+                return null;
+            }
+        });
     }
 
     /**
@@ -186,6 +191,11 @@ final class RecoveryPlanner {
                     c.memory(), c.live(), c.before(), c.disks(), List.of(layout.manifest(c.domain(), c.snapshot())
                             + " (written)"), List.of(), steps);
         }
+        return undoCreate(i, c, cutRan, why);
+    }
+
+    /** An interrupted create that cannot be trusted (or never cut): what it made is taken back and removed. */
+    private Change undoCreate(Interrupted i, Change.Create c, boolean cutRan, String why) {
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<Path> removes = new ArrayList<>();
