@@ -13,14 +13,13 @@ import io.xsnap.observe.StoredSnapshot;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * The plans of clones and backups: a clone is a new domain on new overlays over a snapshot's frozen files
- * (an internal snapshot's state is first copied out once, and shared by later clones); deleting a clone removes
- * its own overlays only; a backup cuts every disk at one instant, exports the frozen state and merges back.
- * Pure, like {@link Planner}.
+ * The plans of clones: a clone is a new domain on new overlays over a snapshot's frozen files (an internal
+ * snapshot's state is first copied out once, and shared by later clones); deleting a clone removes its own overlays
+ * only. Backups, which cut every disk at one instant, export the frozen state and merge back, are
+ * {@link BackupPlanner}'s. Pure, like {@link Planner}.
  */
 public final class ClonePlanner {
     private final StoreLayout layout;
@@ -96,37 +95,9 @@ public final class ClonePlanner {
         boolean memory = hasMemory && start != RunState.SHUTOFF;
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
-        List<String> steps = new ArrayList<>();
+        List<Step> steps = new ArrayList<>();
         for (Manifest.Disk d : sourceDisks) {
-            Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1." + (d.reflinkCopy() ? "raw" : "qcow2"));
-            switch (d.cut()) {
-                case EXTERNAL, REFLINK_COPY -> {
-                    Path frozen = Path.of(d.frozen());
-                    if (index.image(frozen) == null) {
-                        findings.add(err(sourceDomain, snapshot, d.vdev() + ": frozen file " + frozen + " is missing", null));
-                        continue;
-                    }
-                    disks.add(new DiskChange(d.vdev(), d.cut(), d.format(), frozen, null, overlay, null));
-                }
-                case INTERNAL -> {
-                    Path image = Path.of(d.image());
-                    ImageInfo img = index.image(image);
-                    Path copy = layout.frozenCopy(sourceDomain, snapshot, d.vdev());
-                    if (index.image(copy) == null) {
-                        if (img == null || !img.hasSnapshot(d.tag())) {
-                            findings.add(err(sourceDomain, snapshot, d.vdev() + ": internal snapshot '" + d.tag()
-                                    + "' is gone from " + image, null));
-                            continue;
-                        }
-                        touches.add(copy + " (frozen copy of internal snapshot '" + d.tag() + "', shared by clones)");
-                        steps.add("qemu-img convert -U -l snapshot.name=" + d.tag() + " -O qcow2 " + image + " " + copy);
-                    }
-                    disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, "qcow2", image, d.tag(), overlay, null));
-                }
-                default -> findings.add(err(sourceDomain, snapshot, d.vdev() + " was excluded from " + sourceDomain
-                        + "/" + snapshot + "; a clone would share the source's live disk",
-                        "clone a snapshot that includes every disk"));
-            }
+            cloneDisk(index, findings, source, name, d, disks, touches, steps);
         }
         if (findings.stream().anyMatch(f -> f.kind() == Finding.Kind.ERROR)) {
             return null;
@@ -135,21 +106,57 @@ public final class ClonePlanner {
             Path base = base(sourceDomain, snapshot, d);
             if (d.reflinkCopy()) {
                 touches.add(d.layer() + " (" + name + "'s own reflink copy of " + base + ", which stays frozen)");
-                steps.add("cp --reflink=always " + base + " " + d.layer());
+                steps.add(new Step.ReflinkCopy(base, d.layer()));
                 continue;
             }
             touches.add(d.layer() + " (" + name + "'s own overlay on " + base + ", which stays frozen)");
-            steps.add("qemu-img create -f qcow2 -b " + base + " -F " + (d.mode() == CutMode.INTERNAL ? "qcow2"
-                    : d.format()) + " " + d.layer());
+            steps.add(new Step.NewLayer(base, d.mode() == CutMode.INTERNAL ? "qcow2" : d.format(), d.layer()));
         }
         touches.add(layout.cloneRecord(name) + " (the clone's record: source, overlays, how to start it)");
-        steps.add("derive " + name + "'s start from " + sourceDomain + "'s: new name, disks, MAC addresses and UUID");
-        steps.add("write " + layout.cloneRecord(name));
+        steps.add(new Step.DeriveStart(name, sourceDomain));
+        steps.add(new Step.WriteRecord(layout.cloneRecord(name)));
         if (start != RunState.SHUTOFF) {
-            steps.add(memory ? "start " + name + " from " + layout.snapshotDir(sourceDomain, snapshot).resolve(StoreLayout.MEMORY)
-                    + ", left " + start.word() : "cold-start " + name + ", left " + start.word());
+            steps.add(new Step.StartClone(name, memory ? layout.snapshotDir(sourceDomain, snapshot)
+                    .resolve(StoreLayout.MEMORY) : null, start));
         }
-        return new Change.Clone(name, source, "requested on the command line", memory, start, disks, touches, steps);
+        return new Change.Clone(name, source, "requested on the command line", memory, start, disks, touches,
+                StepText.lines(steps));
+    }
+
+    /** One disk of the source snapshot: the clone's overlay goes on its frozen state; an excluded disk is an error. */
+    private void cloneDisk(HostIndex index, List<Finding> findings, SnapshotRef source, String name, Manifest.Disk d,
+                           List<DiskChange> disks, List<String> touches, List<Step> steps) {
+        String sourceDomain = source.domain();
+        String snapshot = source.snapshot();
+        Path overlay = layout.layersDir(name).resolve(d.vdev() + ".1." + (d.reflinkCopy() ? "raw" : "qcow2"));
+        switch (d.cut()) {
+            case EXTERNAL, REFLINK_COPY -> {
+                Path frozen = Path.of(d.frozen());
+                if (index.image(frozen) == null) {
+                    findings.add(err(sourceDomain, snapshot, d.vdev() + ": frozen file " + frozen + " is missing", null));
+                    return;
+                }
+                disks.add(new DiskChange(d.vdev(), d.cut(), d.format(), frozen, null, overlay, null));
+            }
+            case INTERNAL -> {
+                Path image = Path.of(d.image());
+                ImageInfo img = index.image(image);
+                Path copy = layout.frozenCopy(sourceDomain, snapshot, d.vdev());
+                if (index.image(copy) == null) {
+                    if (img == null || !img.hasSnapshot(d.tag())) {
+                        findings.add(err(sourceDomain, snapshot, d.vdev() + ": internal snapshot '" + d.tag()
+                                + "' is gone from " + image, null));
+                        return;
+                    }
+                    touches.add(copy + " (frozen copy of internal snapshot '" + d.tag() + "', shared by clones)");
+                    steps.add(new Step.CopyOutTag(d.tag(), image, copy));
+                }
+                disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, "qcow2", image, d.tag(), overlay, null));
+            }
+            default -> findings.add(err(sourceDomain, snapshot, d.vdev() + " was excluded from " + sourceDomain
+                    + "/" + snapshot + "; a clone would share the source's live disk",
+                    "clone a snapshot that includes every disk"));
+        }
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */
@@ -182,30 +189,19 @@ public final class ClonePlanner {
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<Path> removes = new ArrayList<>();
-        List<String> steps = new ArrayList<>();
+        List<Step> steps = new ArrayList<>();
         if (dom != null && dom.state().active()) {
-            steps.add("destroy " + name + " (its current state is discarded)");
+            steps.add(new Step.Destroy(name));
         }
         for (CloneRecord.Disk d : rec.disks()) {
             Path overlay = Path.of(d.overlay());
             CutMode mode = d.reflinkCopy() ? CutMode.REFLINK_COPY : CutMode.EXTERNAL;
             disks.add(new DiskChange(d.vdev(), mode, d.baseFormat(), Path.of(d.base()), null, overlay, null));
-            // what runs on the clone's disk now: the recorded overlay and anything the clone stacked on it
-            DiskInfo disk = dom == null ? null : dom.disk(d.vdev());
-            List<Path> chain = disk == null ? List.of(overlay) : chainDown(index, disk.path(), overlay);
-            for (Path p : chain) {
-                List<Path> users = index.usersOf(p).stream().filter(u -> !chain.contains(u)).toList();
-                if (!users.isEmpty()) {
-                    return error(actual, findings, name, null, p + " is the backing file of " + users
-                            + "; deleting the clone would break them", null);
-                }
-                if (!layout.contains(p)) {
-                    return error(actual, findings, name, null, p + " (in " + name + "'s chain) lies outside the store",
-                            null);
-                }
-                removes.add(p);
+            String refused = ownChain(index, name, dom == null ? null : dom.disk(d.vdev()), overlay, removes);
+            if (refused != null) {
+                return error(actual, findings, name, null, refused, null);
             }
-            steps.add(d.vdev() + ": remove " + overlay + "; " + d.base() + " stays");
+            steps.add(new Step.RemoveOverlay(d.vdev(), overlay, d.base()));
         }
         removes.add(layout.cloneRecord(name));
         if (actual.capabilities().startsFromConfigFile()) {
@@ -214,10 +210,29 @@ public final class ClonePlanner {
         // the clone has no snapshots left (checked above), so the marker of its current one names nothing
         removes.add(layout.currentMarker(name));
         removes.forEach(p -> touches.add(p + " (deleted where present)"));
-        steps.add("remove " + layout.domainDir(name) + " when nothing else is in it");
+        steps.add(new Step.RemoveDomainDir(layout.domainDir(name)));
         Change c = new Change.DeleteClone(name, new SnapshotRef(rec.sourceDomain(), rec.sourceSnapshot()),
-                "requested on the command line", disks, touches, removes, steps);
+                "requested on the command line", disks, touches, removes, StepText.lines(steps));
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
+    }
+
+    /**
+     * What runs on the clone's disk now, the recorded overlay and anything the clone stacked on it, added to
+     * {@code removes}; or why none of it may go (null when all may).
+     */
+    private String ownChain(HostIndex index, String name, DiskInfo disk, Path overlay, List<Path> removes) {
+        List<Path> chain = disk == null ? List.of(overlay) : chainDown(index, disk.path(), overlay);
+        for (Path p : chain) {
+            List<Path> users = index.usersOf(p).stream().filter(u -> !chain.contains(u)).toList();
+            if (!users.isEmpty()) {
+                return p + " is the backing file of " + users + "; deleting the clone would break them";
+            }
+            if (!layout.contains(p)) {
+                return p + " (in " + name + "'s chain) lies outside the store";
+            }
+            removes.add(p);
+        }
+        return null;
     }
 
     /** The files from {@code top} down to {@code last} (inclusive), or just {@code last} if it is not in the chain. */
@@ -234,111 +249,13 @@ public final class ClonePlanner {
         return List.of(last);
     }
 
-    /**
-     * A backup: one disk-only snapshot {@code name} cutting every disk externally at one instant (no pause; a raw
-     * disk QEMU does not serve is cut by a reflink copy while the domain is paused briefly), the frozen state exported
-     * to {@code export.dir()}, then the snapshot deleted by merging back (the copies are removed).
-     */
+    /** A backup (see {@link BackupPlanner}). */
     public Plan backup(Actual actual, String domainName, String name, Change.Export export) {
-        HostIndex index = new HostIndex(actual, layout);
-        List<Finding> findings = new ArrayList<>();
-        DomainInfo domain = index.domain(domainName);
-        if (domain == null) {
-            return error(actual, findings, domainName, null, "domain " + domainName + " does not exist on this host (driver "
-                    + actual.driver() + ")", null);
-        }
-        if (!domain.state().active()) {
-            return error(actual, findings, domainName, null, domainName + " is " + domain.state().word()
-                    + "; a backup needs a running or paused domain", null);
-        }
-        if (index.snapshot(domainName, name) != null) {
-            return error(actual, findings, domainName, name, "snapshot " + domainName + "/" + name + " already exists", null);
-        }
-        List<DiskChange> disks = new ArrayList<>();
-        List<String> touches = new ArrayList<>();
-        List<String> cuts = new ArrayList<>();
-        List<String> copies = new ArrayList<>();
-        List<String> exports = new ArrayList<>();
-        for (DiskInfo disk : domain.disks().stream().sorted(Comparator.comparing(DiskInfo::vdev)).toList()) {
-            if (disk.readOnly()) {
-                disks.add(new DiskChange(disk.vdev(), CutMode.EXCLUDED, disk.format(), disk.path(), null, null, null));
-                continue;
-            }
-            Path out = export.dir().resolve(disk.vdev() + "." + export.format());
-            Path frozen;
-            if (disk.node() != null) {
-                Path overlay = nextLayer(index, domainName, disk.vdev(), "qcow2");
-                disks.add(new DiskChange(disk.vdev(), CutMode.EXTERNAL, disk.format(), disk.path(), null, overlay, null));
-                touches.add(overlay + " (temporary active layer; merged back and removed at the end)");
-                cuts.add(disk.vdev() + ": " + disk.path() + " frozen, temporary layer " + overlay);
-                frozen = disk.path();
-            } else if (disk.reflink()) {
-                // not served by QEMU (xl: raw on blkback): a reflink copy taken while the domain is paused is the cut
-                Path copy = nextLayer(index, domainName, disk.vdev(), "raw");
-                disks.add(new DiskChange(disk.vdev(), CutMode.REFLINK_COPY, disk.format(), disk.path(), null, copy, null));
-                touches.add(copy + " (temporary reflink copy of " + disk.path() + ", taken while " + domainName
-                        + " is paused; removed at the end)");
-                copies.add(disk.vdev());
-                frozen = copy;
-            } else {
-                findings.add(err(domainName, name, domainName + " disk " + disk.vdev() + " (" + disk.path() + ") is not "
-                        + "served by a QEMU xsnap can reach (a raw disk on blkback, or a stub-domain device model), and it "
-                        + "cannot be copied cheaply into the store (cp --reflink needs the disk and " + layout.root()
-                        + " on one btrfs or xfs filesystem); a backup cuts every disk at one instant",
-                        "convert it to qcow2 (qemu-img convert -O qcow2) and point the domain's config at the new file so "
-                        + "Xen's QEMU serves it, or keep the store on the disk's reflink-capable filesystem"));
-                continue;
-            }
-            touches.add(out + " (the exported state of " + disk.vdev() + ")");
-            exports.add("qemu-img convert " + (export.compress() ? "-c " : "") + "-O " + export.format() + " "
-                    + frozen + " " + out);
-        }
-        if (cuts.isEmpty() && copies.isEmpty() && findings.isEmpty()) {
-            findings.add(err(domainName, name, domainName + " has no disk to back up", null));
-        }
-        if (!findings.isEmpty()) {
-            return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(), findings);
-        }
-        Path manifest = export.dir().resolve(BACKUP_MANIFEST);
-        touches.add(manifest + " (domain, time, disks, sizes, sha256)");
-        List<String> steps = new ArrayList<>();
-        disks.stream().filter(d -> d.layer() != null && !d.reflinkCopy()).forEach(d -> steps.add("qemu-img create -f qcow2 -b "
-                + d.image() + " -F " + d.format() + " " + d.layer()));
-        boolean pause = !copies.isEmpty() && domain.state() == RunState.RUNNING;
-        if (pause) {
-            steps.add("pause " + domainName + " briefly: raw disk " + String.join(", ", copies) + " is copied while it is paused");
-        }
-        disks.stream().filter(DiskChange::reflinkCopy).forEach(d -> steps.add("copy: cp --reflink=always " + d.image() + " "
-                + d.layer()));
-        if (!cuts.isEmpty()) {
-            steps.add("cut disks in one transaction" + (pause ? "" : " (no pause)") + ": " + String.join("; ", cuts));
-        }
-        if (pause) {
-            steps.add("resume " + domainName);
-        }
-        steps.add("write the temporary snapshot's manifest " + layout.manifest(domainName, name));
-        steps.addAll(exports);
-        steps.add("sha256 of each exported file; write " + manifest);
-        steps.add("delete the temporary snapshot " + domainName + "/" + name + ": "
-                + (cuts.isEmpty() ? "" : "commit each temporary layer back into the file below (live block-commit)")
-                + (cuts.isEmpty() || copies.isEmpty() ? "" : "; ") + (copies.isEmpty() ? "" : "remove the reflink copies"));
-        Change c = new Change.Backup(new SnapshotRef(domainName, name), pause ? Impact.DISRUPTIVE : Impact.SAFE,
-                "requested on the command line" + (pause ? "; pauses " + domainName + " briefly while raw disk "
-                + String.join(", ", copies) + " is copied" : ""), domain.state(), disks, touches, steps, export);
-        return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
+        return new BackupPlanner(layout, now).backup(actual, domainName, name, export);
     }
 
     /** The backup's manifest beside the exported files. */
     public static final String BACKUP_MANIFEST = "backup.json";
-
-    private Path nextLayer(HostIndex index, String domain, String vdev, String extension) {
-        for (int n = 1; ; n++) {
-            Path p = layout.layersDir(domain).resolve(vdev + "." + n + "." + extension);
-            if (index.image(p) == null) {
-                return p;
-            }
-        }
-    }
 
     private Plan error(Actual actual, List<Finding> findings, String domain, String snapshot, String message, String fix) {
         findings.add(err(domain, snapshot, message, fix));

@@ -261,7 +261,7 @@ final class SnapshotPlanner {
         steps.addAll(diskSteps);
         steps.add(m.memory() != null ? new Step.Start(dn, s.layout.snapshotDir(dn, m.name()).resolve(m.memory().file()))
                 : new Step.ColdStart(dn));
-        steps.add(new Step.Leave(dn, after.word()));
+        steps.add(new Step.Leave(dn, after));
         return new Change.Revert(new SnapshotRef(dn, m.name()), reason, m.memory() != null, after, disks, touches,
                 removes, StepText.lines(steps), null);
     }

@@ -1,5 +1,6 @@
 package io.xsnap.plan;
 
+import io.xsnap.host.RunState;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -84,7 +85,77 @@ public sealed interface Step {
     }
 
     /** The run state a revert leaves the domain in. */
-    record Leave(String domain, String state) implements Step {
+    record Leave(String domain, RunState state) implements Step {
+    }
+
+    // ------------------------------------------------------------ clone and delete-clone
+
+    /** An internal snapshot's state copied out of its image once, into a file clones share. */
+    record CopyOutTag(String tag, Path image, Path copy) implements Step {
+    }
+
+    /** A clone's own disk: a reflink copy of a frozen raw file. */
+    record ReflinkCopy(Path from, Path to) implements Step {
+    }
+
+    /** How a clone is started: from the source's config with a new name, disks, MAC addresses and UUID. */
+    record DeriveStart(String domain, String source) implements Step {
+    }
+
+    /** A record of the store (a clone's) is written. */
+    record WriteRecord(Path file) implements Step {
+    }
+
+    /** A clone started, from the snapshot's memory ({@code memory}), or cold when that is null; left {@code state}. */
+    record StartClone(String domain, Path memory, RunState state) implements Step {
+    }
+
+    /** A clone that runs is destroyed before its files go. */
+    record Destroy(String domain) implements Step {
+    }
+
+    /** A clone's overlay on a disk is removed; the file beneath it stays. */
+    record RemoveOverlay(String vdev, Path overlay, String base) implements Step {
+    }
+
+    /** A domain's directory in the store is removed once nothing else is in it. */
+    record RemoveDomainDir(Path dir) implements Step {
+    }
+
+    // ------------------------------------------------------------ backup
+
+    /** Raw disks copied while the domain is paused briefly. */
+    record PauseForCopies(String domain, List<String> vdevs) implements Step {
+        public PauseForCopies {
+            vdevs = List.copyOf(vdevs);
+        }
+    }
+
+    /** {@code image} frozen, {@code layer} a temporary active layer merged back at the end. */
+    record TemporaryCut(String vdev, Path image, Path layer) implements Cut {
+    }
+
+    /** A backup's cut of every disk in one transaction; {@code paused}: raw disks are copied in the same pause. */
+    record BackupCut(List<Cut> cuts, boolean paused) implements Step {
+        public BackupCut {
+            cuts = List.copyOf(cuts);
+        }
+    }
+
+    /** The manifest of the snapshot a backup takes for the time of its export. */
+    record WriteTemporaryManifest(Path file) implements Step {
+    }
+
+    /** One disk's frozen state exported as a standalone file. */
+    record Export(Path from, Path to, String format, boolean compress) implements Step {
+    }
+
+    /** The backup's own manifest, with the checksum of each exported file. */
+    record WriteBackupManifest(Path file) implements Step {
+    }
+
+    /** The temporary snapshot deleted: its layers committed back ({@code commits}), its copies removed ({@code copies}). */
+    record DeleteTemporary(SnapshotRef snapshot, boolean commits, boolean copies) implements Step {
     }
 
     // ------------------------------------------------------------ delete

@@ -26,6 +26,12 @@ public final class StepText {
             line = delete(step);
         }
         if (line == null) {
+            line = cloneOrDeleteClone(step);
+        }
+        if (line == null) {
+            line = backup(step);
+        }
+        if (line == null) {
             throw new IllegalArgumentException("no words for " + step);
         }
         return line;
@@ -55,7 +61,7 @@ public final class StepText {
         } else if (step instanceof Step.ColdStart s) {
             return "cold-start " + s.domain() + " (disk-only snapshot: the guest boots from the reverted disks)";
         } else if (step instanceof Step.Leave s) {
-            return "leave " + s.domain() + " " + s.state();
+            return "leave " + s.domain() + " " + s.state().word();
         }
         return null;
     }
@@ -76,6 +82,8 @@ public final class StepText {
     private static String cut(Step.Cut cut) {
         if (cut instanceof Step.InternalCut c) {
             return c.vdev() + " internal '" + c.tag() + "' in " + c.image();
+        } else if (cut instanceof Step.TemporaryCut c) {
+            return c.vdev() + ": " + c.image() + " frozen, temporary layer " + c.layer();
         }
         Step.ExternalCut c = (Step.ExternalCut) cut;
         return c.vdev() + " external: " + c.image() + " frozen, new active layer " + c.overlay();
@@ -103,6 +111,49 @@ public final class StepText {
             return "stream " + s.frozen() + " into " + s.above() + (s.live() ? " (live block-stream)" : "")
                     + costs(s.costs()) + (s.frozenStays() ? "; " + s.frozen()
                     + " stays, backing nothing, for the internal snapshots in it" : "");
+        }
+        return null;
+    }
+
+    private static String cloneOrDeleteClone(Step step) {
+        if (step instanceof Step.CopyOutTag s) {
+            return "qemu-img convert -U -l snapshot.name=" + s.tag() + " -O qcow2 " + s.image() + " " + s.copy();
+        } else if (step instanceof Step.ReflinkCopy s) {
+            return "cp --reflink=always " + s.from() + " " + s.to();
+        } else if (step instanceof Step.DeriveStart s) {
+            return "derive " + s.domain() + "'s start from " + s.source() + "'s: new name, disks, MAC addresses and UUID";
+        } else if (step instanceof Step.WriteRecord s) {
+            return "write " + s.file();
+        } else if (step instanceof Step.StartClone s) {
+            return (s.memory() != null ? "start " + s.domain() + " from " + s.memory() : "cold-start " + s.domain())
+                    + ", left " + s.state().word();
+        } else if (step instanceof Step.Destroy s) {
+            return "destroy " + s.domain() + " (its current state is discarded)";
+        } else if (step instanceof Step.RemoveOverlay s) {
+            return s.vdev() + ": remove " + s.overlay() + "; " + s.base() + " stays";
+        } else if (step instanceof Step.RemoveDomainDir s) {
+            return "remove " + s.dir() + " when nothing else is in it";
+        }
+        return null;
+    }
+
+    private static String backup(Step step) {
+        if (step instanceof Step.PauseForCopies s) {
+            return "pause " + s.domain() + " briefly: raw disk " + String.join(", ", s.vdevs())
+                    + " is copied while it is paused";
+        } else if (step instanceof Step.BackupCut s) {
+            return "cut disks in one transaction" + (s.paused() ? "" : " (no pause)") + ": "
+                    + String.join("; ", s.cuts().stream().map(StepText::cut).toList());
+        } else if (step instanceof Step.WriteTemporaryManifest s) {
+            return "write the temporary snapshot's manifest " + s.file();
+        } else if (step instanceof Step.Export s) {
+            return "qemu-img convert " + (s.compress() ? "-c " : "") + "-O " + s.format() + " " + s.from() + " " + s.to();
+        } else if (step instanceof Step.WriteBackupManifest s) {
+            return "sha256 of each exported file; write " + s.file();
+        } else if (step instanceof Step.DeleteTemporary s) {
+            return "delete the temporary snapshot " + s.snapshot() + ": "
+                    + (s.commits() ? "commit each temporary layer back into the file below (live block-commit)" : "")
+                    + (s.commits() && s.copies() ? "; " : "") + (s.copies() ? "remove the reflink copies" : "");
         }
         return null;
     }

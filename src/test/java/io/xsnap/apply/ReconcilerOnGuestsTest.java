@@ -19,10 +19,9 @@ import io.xsnap.spec.DomainSpec;
 import io.xsnap.spec.Presence;
 import io.xsnap.spec.SnapshotSpec;
 import io.xsnap.spec.SourceRef;
-import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.OnGuests;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,33 +29,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reconcile loop on a real QEMU guest, through the events its listener hears: the order of observe, recover,
  * plan, confirm, execute and verify, and what ends a run before anything changes.
  */
-class ReconcilerOnGuestsTest {
+class ReconcilerOnGuestsTest extends OnGuests {
     static final SourceRef HERE = new SourceRef("test", 1, 1);
 
-    @TempDir
-    Path tmp;
-    GuestLab lab;
     StoreLayout layout;
 
     @BeforeEach
     void startGuest() {
-        lab = new GuestLab(tmp);
-        layout = new StoreLayout(tmp.resolve("store"));
+        layout = new StoreLayout(store);
         lab.start("web01", Disk.qcow2("xvda", lab.createDisk("web01-root.qcow2", "qcow2", 16 << 20)));
-    }
-
-    @AfterEach
-    void stopGuest() {
-        lab.close();
     }
 
     private Reconciler reconciler(Duration lockTimeout) {

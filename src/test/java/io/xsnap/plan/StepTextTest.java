@@ -56,7 +56,7 @@ class StepTextTest {
         } else if (type == Path.class) {
             return Path.of("/store/web01/layers/xvda.1.qcow2");
         } else if (type == boolean.class) {
-            return true;
+            return false;
         } else if (type == long.class) {
             return 1L << 20;
         } else if (type == List.class) {
@@ -65,6 +65,8 @@ class StepTextTest {
             return type.getEnumConstants()[0];
         } else if (type == Step.Costs.class) {
             return new Step.Costs(1, 2);
+        } else if (type == SnapshotRef.class) {
+            return new SnapshotRef("web01", "s1");
         } else if (type == Step.KeepWhy.class) {
             return new Step.NotInStore();
         }
