@@ -12,6 +12,11 @@ import java.util.List;
 /**
  * Runs a plan's changes one at a time, re-checking each change's preconditions against a fresh observation
  * just before it runs, and stops at the first failure. The caller holds the host lock.
+ *
+ * <p>Each kind of change has its executor step, chosen by a {@link Change.Visitor} over the sealed {@link Change}
+ * records ({@code Steps} below): Java 17 has pattern matching for {@code switch} only as a preview, and the visitor
+ * makes the compiler ask for the step of every new record. {@link Preconditions} chooses with {@code instanceof}
+ * patterns.
  */
 public final class Executor {
     private final ApplyContext ctx;
