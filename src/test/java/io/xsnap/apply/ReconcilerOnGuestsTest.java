@@ -174,6 +174,21 @@ class ReconcilerOnGuestsTest extends OnGuests {
     }
 
     @Test
+    void aReplanThatStillFindsWorkIsTheRunsResultNotAnError() {
+        Reconciler.Goal asked = specs("web01", "s1");
+        // the check re-plans other specs than the ones applied: it finds s2 missing
+        Reconciler.Goal goal = new Reconciler.Goal(asked.planner(), specs("web01", "s2").planner());
+        Events events = new Events(plan -> true);
+        Reconciler.Result r = reconciler(Duration.ofSeconds(5)).run(goal, events);
+
+        assertEquals(List.of("planned 1", "confirm", "started create web01/s1", "ended web01/s1 ok", "verified 1"),
+                events.heard);
+        assertTrue(r.ok(), "every change ran");
+        assertFalse(r.verified(), "but the host does not match what was checked");
+        assertEquals("web01/s2", r.after().changes().get(0).address());
+    }
+
+    @Test
     void recoveryOnlyPlansNothing() {
         Events events = new Events(plan -> true);
         Reconciler.Result r = reconciler(Duration.ofSeconds(5)).run(Reconciler.Goal.recoveryOnly(), events);
