@@ -145,7 +145,7 @@ public final class ClonePlanner {
                     + ", left " + runAfter : "cold-start " + name + ", left " + runAfter);
         }
         return new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
-                runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null, null);
+                runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null, null, null);
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */
@@ -211,7 +211,7 @@ public final class ClonePlanner {
         steps.add("remove " + layout.domainDir(name) + " when nothing else is in it");
         Change c = new Change(Action.DELETE_CLONE, name, rec.sourceSnapshot(), Impact.DESTRUCTIVE,
                 "requested on the command line", false, false, "shutoff", disks, touches, removes, steps, null,
-                null, rec.source(), null, null);
+                null, rec.source(), null, null, null);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 
@@ -320,7 +320,7 @@ public final class ClonePlanner {
         Change c = new Change(Action.BACKUP, domainName, name, pause ? Impact.DISRUPTIVE : Impact.SAFE,
                 "requested on the command line" + (pause ? "; pauses " + domainName + " briefly while raw disk "
                 + String.join(", ", copies) + " is copied" : ""), false, false,
-                domain.state().word(), disks, touches, List.of(), steps, null, null, null, export, null);
+                domain.state().word(), disks, touches, List.of(), steps, null, null, null, export, null, null);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 
