@@ -317,7 +317,7 @@ final class Creator {
             return file;
         }
         String why = MemoryFile.outsideProblem(file.toString());
-        if (why == null && ctx.layout().contains(file)) {
+        if (ctx.layout().contains(file)) {
             why = "it lies inside the store " + ctx.layout().root() + " (leave memory_path out: memory is kept there)";
         }
         if (why != null) {

@@ -113,7 +113,7 @@ public final class SnapshotCreateCommand extends ChangeCommand {
         String raw = cfg.memoryPath();
         String where = target + ":" + cfg.memoryPathLine() + ": memory_path \"" + raw + "\"";
         String why = MemoryFile.outsideProblem(raw);
-        if (why == null && insideStore(layout, Path.of(raw))) {
+        if (raw.startsWith("/") && raw.indexOf('\0') < 0 && insideStore(layout, Path.of(raw))) {
             why = "it lies inside the store " + layout.root() + "; leave memory_path out: memory is kept in the store "
                     + "then (" + layout.domainDir(domain) + "/<snapshot>/" + io.xsnap.observe.StoreLayout.MEMORY + ")";
         }

@@ -91,7 +91,7 @@ public final class MemoryFile {
                     : Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) ? "a directory" : "a file")
                     + "); a memory save never overwrites anything";
         }
-        if (!Files.isDirectory(file.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(file.getParent())) {
             return "its directory " + file.getParent() + " does not exist (or is not a directory)";
         }
         String unsafe = unsafeDirectory(file);
