@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.testing.Cli;
+import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.OnGuests;
 import io.xsnap.testing.PrivateDir;
 import io.xsnap.testing.RamGuest;
+import io.xsnap.testing.TestGuest;
 import io.xsnap.testing.XsnapProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -155,6 +157,66 @@ class MemoryPathOnGuestsTest extends OnGuests {
         assertEquals(new String(bytes), Files.readString(victim));
         assertTrue(Files.exists(manifest), "the damaged record is left for a person to look at");
         assertTrue(g.ramHolds(0x11), "the guest was not touched");
+    }
+
+    /**
+     * A genuine snapshot with its memory outside the store, its manifest edited afterwards: pointing memory.file at
+     * another file (the trusted record names the real one), or changing its sha256. Either way it is damaged, the
+     * delete is refused, and neither file is touched.
+     */
+    @Test
+    void aManifestThatDisagreesWithTheTrustedRecordIsDamagedAndNoFileIsRemoved() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 25);
+        g.write(0x11);
+        Path mem = outside.resolve("web01-s1.save");
+        ok(cli.host("snapshot-create", "web01", cfgfile("s1", mem.toString()).toString()));
+        Path victim = outside.resolve("hostname");
+        Files.copy(Path.of("/etc/hostname"), victim);
+        Path manifest = layout.manifest("web01", "s1");
+        String genuine = Files.readString(manifest);
+        String memSha = sha256(mem);
+
+        Files.writeString(manifest, genuine.replace("\"file\" : \"" + mem + "\"", "\"file\" : \"" + victim + "\""));
+        Cli.Run list = cli.host("list", "web01");
+        assertTrue(list.out().contains("no record that xsnap wrote it for web01/s1 (it records " + mem + ")"),
+                list.toString());
+        assertEquals(1, cli.host("delete", "web01", "s1").code());
+
+        Files.writeString(manifest, genuine.replace(memSha, "0".repeat(64)));
+        list = cli.host("list", "web01");
+        assertTrue(list.out().contains("its size or sha256 differ from what xsnap recorded"), list.toString());
+        assertEquals(1, cli.host("delete", "web01", "s1").code());
+        assertEquals(1, cli.host("revert", "--force", "web01", "s1").code());
+        assertTrue(Files.exists(victim) && Files.exists(mem) && sha256(mem).equals(memSha), "no file touched");
+
+        Files.writeString(manifest, genuine);
+        ok(cli.host("delete", "web01", "s1"));
+        assertFalse(Files.exists(mem));
+        assertTrue(Files.exists(victim));
+        assertTrue(g.ramHolds(0x11));
+    }
+
+    /** A clone of a snapshot whose memory lies outside the store starts from that memory. */
+    @Test
+    void aCloneStartsFromTheMemoryFileOutsideTheStore() throws Exception {
+        // not a RamGuest: a clone started from its command line would map the same RAM file
+        TestGuest web01 = lab.start("web01", GuestLab.Disk.qcow2("xvda", lab.createDisk("base.qcow2", "qcow2",
+                8 * RamGuest.MIB)));
+        web01.write("xvda", 0x31, 0, RamGuest.K64);
+        Path mem = outside.resolve("web01-gold.save");
+        Files.writeString(tmp.resolve("gold.cfg"), "name=\"gold\"\nmemory_path=\"" + mem + "\"\ndisks=[',,xvda']\n");
+        ok(cli.host("snapshot-create", "web01", tmp.resolve("gold.cfg").toString()));
+        web01.write("xvda", 0x32, 0, RamGuest.K64);
+        Cli.Run clone = cli.host("clone", "web01", "gold", "--to", "c1", "--start", "--paused");
+        ok(clone);
+        assertTrue(clone.toString().contains("starting c1 from " + mem), clone.toString());
+        TestGuest c1 = lab.guest("c1");
+        assertEquals("paused", c1.status(), "resumed from the snapshot's memory, left paused");
+        c1.assertReads("xvda", 0x31, 0, RamGuest.K64);
+        Cli.Run list = cli.host("list");
+        assertFalse(list.out().contains("amaged"), "the clone record naming the file outside is trusted: " + list);
+        ok(cli.host("delete-clone", "c1"));
+        web01.assertReads("xvda", 0x32, 0, RamGuest.K64);
     }
 
     /**
