@@ -149,7 +149,7 @@ final class Creator {
                 // the save may have cut the disks before it failed (QEMU cuts inside the migration, before its
                 // switch-over): what the host shows decides, as after a crash
                 undoCut(c, e);
-            } else if (!cut && undo(c, overlays, MemoryFile.Exists.in(e) ? null : memFile, dir)) {
+            } else if (!cut && undo(c, overlays, dir)) {
                 journal.step(c, driver, Step.UNDONE, null);
             }
             throw e;
@@ -326,12 +326,12 @@ final class Creator {
         return file;
     }
 
-    /** Removes what this change made before its transaction; nothing else existed at those paths. @return all gone */
-    private boolean undo(Change c, List<Path> overlays, Path memFile, Path dir) {
+    /**
+     * Removes what this change made before its save or transaction began (so no memory file: a file at its name is
+     * not this change's); nothing else existed at those paths. @return all gone
+     */
+    private boolean undo(Change c, List<Path> overlays, Path dir) {
         List<Path> all = new ArrayList<>(overlays);
-        if (memFile != null) {
-            all.add(memFile);
-        }
         all.add(dir);
         boolean clean = true;
         for (Path p : all) {

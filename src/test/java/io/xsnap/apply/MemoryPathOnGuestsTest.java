@@ -196,6 +196,41 @@ class MemoryPathOnGuestsTest extends OnGuests {
         assertTrue(g.ramHolds(0x11));
     }
 
+    /**
+     * A saved plan is data too: a memory_file written into it that names an existing file, or a file in a directory
+     * others can write, is refused by apply before the guest is paused; the file is untouched, nothing is made.
+     */
+    @Test
+    void aSavedPlanWhoseMemoryFileIsUnsafeIsRefusedByApply() throws Exception {
+        RamGuest g = RamGuest.start(lab, "web01", 27);
+        g.write(0x11);
+        Path spec = tmp.resolve("web01.yaml");
+        Files.writeString(spec, "apiVersion: xsnap/v1\nkind: DomainSnapshots\ndomain: web01\nsnapshots:\n"
+                + "  - name: s1\n    memory: true\n");
+        Path victim = outside.resolve("taken.save");
+        Files.writeString(victim, "someone's");
+        long pid = g.guest().pid();
+        for (Path file : List.of(victim, tmp.resolve("in-tmp.save"))) {
+            Path saved = tmp.resolve("plan.json");
+            ok(cli.host("plan", "--out", saved.toString(), spec.toString()));
+            String plan = Files.readString(saved);
+            String edited = plan.replace("\"memory\" : true,", "\"memory\" : true, \"memory_file\" : \"" + file + "\",");
+            assertFalse(edited.equals(plan), plan);
+            Files.writeString(saved, edited);
+            Cli.Run apply = cli.host("apply", "--auto-approve", saved.toString());
+            assertEquals(1, apply.code(), apply.toString());
+            assertTrue(apply.toString().contains("memory file " + file + ": ")
+                    && apply.toString().contains("nothing was changed"), apply.toString());
+            assertFalse(Files.exists(layout.snapshotDir("web01", "s1")), apply.toString());
+        }
+        assertEquals("someone's", Files.readString(victim));
+        assertFalse(Files.exists(tmp.resolve("in-tmp.save")));
+        assertEquals(List.of(), trustRecords());
+        assertEquals(pid, g.guest().pid());
+        assertEquals("running", g.guest().status());
+        assertTrue(g.ramHolds(0x11));
+    }
+
     /** A clone of a snapshot whose memory lies outside the store starts from that memory. */
     @Test
     void aCloneStartsFromTheMemoryFileOutsideTheStore() throws Exception {
