@@ -244,6 +244,7 @@ class MemoryPathOnGuestsTest extends OnGuests {
         web01.write("xvda", 0x32, 0, RamGuest.K64);
         Cli.Run clone = cli.host("clone", "web01", "gold", "--to", "c1", "--start", "--paused");
         ok(clone);
+        assertTrue(clone.out().contains("> start c1 from " + mem + ", left paused"), "the plan says so: " + clone);
         assertTrue(clone.toString().contains("starting c1 from " + mem), clone.toString());
         TestGuest c1 = lab.guest("c1");
         assertEquals("paused", c1.status(), "resumed from the snapshot's memory, left paused");
