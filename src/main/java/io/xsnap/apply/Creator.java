@@ -58,7 +58,7 @@ final class Creator {
         String parent = CurrentMarker.read(layout, c.domain());
         String driver = ctx.driver().name();
         Journal journal = ctx.journal();
-        Path memFile = c.memory() ? memoryFile(c) : null;
+        Path memFile = c.memory() ? memoryFile(c, false) : null;
         checkSpace(c, domain, dir, memFile);
         journal.begin(c, driver, recipe, parent);
         StoreFiles.ensureDir(layout.domainDir(c.domain()));
@@ -245,7 +245,7 @@ final class Creator {
         String driver = ctx.driver().name();
         Path manifest = layout.manifest(c.domain(), c.snapshot());
         if (!Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
-            Path memFile = memoryFile(c);
+            Path memFile = memoryFile(c, true);
             if (bytes >= 0) {
                 // durable before the manifest names it (run synced it already; recovery has not)
                 StoreFiles.sync(memFile);
@@ -281,7 +281,7 @@ final class Creator {
 
     /** Finishes an interrupted create whose save and cut ended (recovery). */
     void finish(Change c, Interrupted i) throws IOException {
-        Path mem = c.memory() ? memoryFile(c) : ctx.layout().memory(c.domain(), c.snapshot());
+        Path mem = c.memory() ? memoryFile(c, true) : ctx.layout().memory(c.domain(), c.snapshot());
         if (c.memory() && !Files.exists(ctx.layout().manifest(c.domain(), c.snapshot()), LinkOption.NOFOLLOW_LINKS)
                 && Files.size(mem) != i.memoryBytes()) {
             throw new io.xsnap.host.HostException(mem + " is " + Files.size(mem) + " bytes, the journal says the save wrote "
@@ -293,11 +293,11 @@ final class Creator {
 
     /**
      * Where {@code c} saves memory: beside the manifest, or the file outside the store it names. That file is checked
-     * again here as the command line checked it (a change may come from a saved plan or the journal): a new file in a
-     * safe directory outside the store while the save has not begun, and, once xsnap vouched for it
-     * ({@link TrustedState#recordMemory}), exactly the file it vouched for.
+     * again here as the command line checked it (a change may come from a saved plan or the journal): before the save
+     * a new file in a safe directory outside the store, and once the save {@code began}, exactly the file xsnap
+     * vouched for ({@link TrustedState#recordMemory}).
      */
-    private Path memoryFile(Change c) {
+    private Path memoryFile(Change c, boolean began) {
         Path file = c.memoryFile();
         if (file == null) {
             return ctx.layout().memory(c.domain(), c.snapshot());
@@ -308,11 +308,11 @@ final class Creator {
             throw new io.xsnap.host.HostException(what + ": the " + ctx.driver().name() + " driver keeps no trusted "
                     + "state to record a file outside the store; leave memory_path out (memory is kept in the store)");
         }
-        java.util.Optional<TrustedState.MemoryRecord> vouched = trust.memory(c.domain(), c.snapshot());
-        if (vouched.isPresent()) {
-            if (!vouched.get().file().equals(file)) {
-                throw new io.xsnap.host.HostException(what + " is not the file xsnap recorded for it ("
-                        + vouched.get().file() + ", in " + trust.dir() + ")");
+        if (began) {
+            TrustedState.MemoryRecord vouched = trust.memory(c.domain(), c.snapshot()).orElse(null);
+            if (vouched == null || !vouched.file().equals(file)) {
+                throw new io.xsnap.host.HostException(what + " is not the file xsnap recorded for it (" + (vouched == null
+                        ? "no record" : vouched.file()) + " in " + trust.dir() + "); move it out of the way by hand");
             }
             return file;
         }

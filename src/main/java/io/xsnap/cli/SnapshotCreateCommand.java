@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
         description = {"Take a snapshot, the Xen way: snapshot-create DOMAIN [CFGFILE] [--name N] [--live], or "
                 + "snapshot-create [--live] [--internal|--external] DOMAIN PATH.",
             "CFGFILE: name=\"...\", description=\"...\", memory_path=\"...\" (memory is saved when it is set, to "
-                + "that new file, 0600, in a directory only root or you can write; it is deleted with the snapshot), disks=['PATH,FORMAT,VDEV', ...] (empty PATH: internal; else the file "
-                + "the external snapshot creates). PATH (must not exist): the directory for the snapshot's new files."})
+                + "that new file, 0600, in a directory only root or you can write; it is deleted with the snapshot), "
+                + "disks=['PATH,FORMAT,VDEV', ...] (empty PATH: internal; else the file the external snapshot creates). "
+                + "PATH (must not exist): the directory for the snapshot's new files."})
 public final class SnapshotCreateCommand extends ChangeCommand {
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;

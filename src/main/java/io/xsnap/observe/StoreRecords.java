@@ -84,7 +84,8 @@ final class StoreRecords {
                     + ") has no record that xsnap wrote it for " + m.domain() + "/" + m.name()
                     + (r == null ? "" : " (it records " + r.file() + ")"));
         }
-        if (!r.complete() || r.size() != m.memory().size() || !r.sha256().equalsIgnoreCase(String.valueOf(m.memory().sha256()))) {
+        if (!r.complete() || r.size() != m.memory().size()
+                || !r.sha256().equalsIgnoreCase(String.valueOf(m.memory().sha256()))) {
             throw new StorePaths.DamagedRecord(file, what + ", and its size or sha256 differ from what xsnap recorded "
                     + "when it wrote it (" + (r.complete() ? r.size() + " bytes, sha256 " + r.sha256()
                     : "a save that never completed") + ")");
