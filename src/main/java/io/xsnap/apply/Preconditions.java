@@ -79,7 +79,7 @@ final class Preconditions {
             if (recover.recovers().action() == io.xsnap.plan.Action.CREATE
                     && recover.recovers().outcome() == io.xsnap.plan.Change.Outcome.FINISH && recover.memory()
                     && stored == null) {
-                Path mem = layout.memory(c.domain(), c.snapshot());
+                Path mem = recover.memoryFile() != null ? recover.memoryFile() : layout.memory(c.domain(), c.snapshot());
                 if (!Files.isRegularFile(mem, LinkOption.NOFOLLOW_LINKS)) {
                     problems.add(mem + " is missing");
                 }

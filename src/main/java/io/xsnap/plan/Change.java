@@ -96,10 +96,12 @@ public sealed interface Change permits Change.Create, Change.Revert, Change.Dele
      * @param live        the memory is copied while the guest runs
      * @param before      the domain's run state the change expects before it (running or paused); it ends so again
      * @param description the note the snapshot keeps in its manifest (a spec's, cfgfile's or module's), or null
+     * @param memoryFile  where the memory is saved when it is outside the store (a snapshot cfgfile's memory_path);
+     *                    null: memory.save beside the manifest
      */
     record Create(SnapshotRef ref, Impact impact, String reason, boolean memory, boolean live, RunState before,
-                  List<DiskChange> disks, List<String> touches, List<String> steps, String description)
-            implements Change {
+                  List<DiskChange> disks, List<String> touches, List<String> steps, String description,
+                  Path memoryFile) implements Change {
         public Create {
             disks = List.copyOf(disks);
             touches = List.copyOf(touches);
@@ -129,12 +131,12 @@ public sealed interface Change permits Change.Create, Change.Revert, Change.Dele
 
         @Override
         public Create withReason(String why) {
-            return new Create(ref, impact, why, memory, live, before, disks, touches, steps, description);
+            return new Create(ref, impact, why, memory, live, before, disks, touches, steps, description, memoryFile);
         }
 
         /** This create, keeping {@code note} as the snapshot's description. */
         public Create withDescription(String note) {
-            return new Create(ref, impact, reason, memory, live, before, disks, touches, steps, note);
+            return new Create(ref, impact, reason, memory, live, before, disks, touches, steps, note, memoryFile);
         }
 
         @Override
@@ -248,10 +250,11 @@ public sealed interface Change permits Change.Create, Change.Revert, Change.Dele
      * @param memory   the interrupted change saved (create) or restores (revert) memory
      * @param live     the interrupted create saved memory live
      * @param runAfter the run state the domain is left in, or null: unchanged
+     * @param memoryFile an interrupted create's memory file outside the store, or null (memory.save in the store)
      */
     record Recover(SnapshotRef ref, Recovers recovers, Impact impact, String reason, boolean memory, boolean live,
                    RunState runAfter, List<DiskChange> disks, List<String> touches, List<Path> removes,
-                   List<String> steps) implements Change {
+                   List<String> steps, Path memoryFile) implements Change {
         public Recover {
             if (recovers == null) {
                 throw new IllegalArgumentException("a RECOVER change says what it recovers");
@@ -279,7 +282,14 @@ public sealed interface Change permits Change.Create, Change.Revert, Change.Dele
 
         @Override
         public Recover withReason(String why) {
-            return new Recover(ref, recovers, impact, why, memory, live, runAfter, disks, touches, removes, steps);
+            return new Recover(ref, recovers, impact, why, memory, live, runAfter, disks, touches, removes, steps,
+                    memoryFile);
+        }
+
+        /** This recovery, of a create that saved memory to {@code file} (null: memory.save in the store). */
+        public Recover withMemoryFile(Path file) {
+            return new Recover(ref, recovers, impact, reason, memory, live, runAfter, disks, touches, removes, steps,
+                    file);
         }
 
         @Override
@@ -421,7 +431,7 @@ public sealed interface Change permits Change.Create, Change.Revert, Change.Dele
 
         /** The disk-only create that cuts the backup's disks (a temporary snapshot). */
         public Create cut() {
-            return new Create(ref, Impact.SAFE, reason, false, false, before, disks, touches, steps, null);
+            return new Create(ref, Impact.SAFE, reason, false, false, before, disks, touches, steps, null, null);
         }
 
         @Override

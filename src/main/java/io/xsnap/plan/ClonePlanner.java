@@ -56,8 +56,8 @@ public final class ClonePlanner {
             findings.add(err(sourceDomain, snapshot, "the memory file of " + sourceDomain + "/" + snapshot + " is "
                     + (stored.memorySize() < 0 ? "missing" : "damaged"), null));
         }
-        Change c = clone(index, findings, new SnapshotRef(sourceDomain, snapshot), m.disks(), m.memory() != null, name,
-                start);
+        Change c = clone(index, findings, new SnapshotRef(sourceDomain, snapshot), m.disks(), m.memory() == null ? null
+                : layout.snapshotDir(sourceDomain, snapshot).resolve(m.memory().file()), name, start);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), c == null ? List.of() : List.of(c), findings);
     }
 
@@ -75,12 +75,14 @@ public final class ClonePlanner {
             String overlay = !external || d.reflinkCopy() ? null : d.layer().toString();
             disks.add(new Manifest.Disk(d.vdev(), d.mode().word(), d.format(), d.image().toString(), d.tag(), frozen, overlay));
         }
-        return clone(index, findings, create.ref(), disks, create.memory(), name, start);
+        return clone(index, findings, create.ref(), disks, !create.memory() ? null
+                : create.memoryFile() != null ? create.memoryFile() : layout.memory(create.domain(), create.snapshot()),
+                name, start);
     }
 
     /** The clone change, or null with errors added to {@code findings}. */
     private Change.Clone clone(HostIndex index, List<Finding> findings, SnapshotRef source,
-                               List<Manifest.Disk> sourceDisks, boolean hasMemory, String name, RunState start) {
+                               List<Manifest.Disk> sourceDisks, Path memoryFile, String name, RunState start) {
         String sourceDomain = source.domain();
         String snapshot = source.snapshot();
         if (index.domain(name) != null) {
@@ -92,7 +94,7 @@ public final class ClonePlanner {
                     + " of a domain named " + name + ")", "choose another name, or xsnap delete-clone " + name));
             return null;
         }
-        boolean memory = hasMemory && start != RunState.SHUTOFF;
+        boolean memory = memoryFile != null && start != RunState.SHUTOFF;
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<Step> steps = new ArrayList<>();
@@ -116,8 +118,7 @@ public final class ClonePlanner {
         steps.add(new Step.DeriveStart(name, sourceDomain));
         steps.add(new Step.WriteRecord(layout.cloneRecord(name)));
         if (start != RunState.SHUTOFF) {
-            steps.add(new Step.StartClone(name, memory ? layout.snapshotDir(sourceDomain, snapshot)
-                    .resolve(StoreLayout.MEMORY) : null, start));
+            steps.add(new Step.StartClone(name, memory ? memoryFile : null, start));
         }
         return new Change.Clone(name, source, "requested on the command line", memory, start, disks, touches,
                 StepText.lines(steps));

@@ -50,7 +50,11 @@ final class DeletePlanner {
         }
         Path dir = s.layout.snapshotDir(m.domain(), m.name());
         if (m.memory() != null) {
-            out.removes.add(dir.resolve(m.memory().file()));
+            Path memory = dir.resolve(m.memory().file());
+            out.removes.add(memory);
+            if (!s.layout.contains(memory)) {
+                out.steps.add(new Step.RemoveOutsideMemory(memory));
+            }
         }
         out.removes.add(dir.resolve(StoreLayout.MANIFEST));
         out.removes.add(dir);

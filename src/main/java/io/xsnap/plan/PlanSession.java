@@ -32,6 +32,8 @@ final class PlanSession {
     final List<Finding> findings = new ArrayList<>();
     final Set<Path> takenLayers = new HashSet<>();
     final Map<String, Path> chosenLayers = new HashMap<>();
+    /** The imperative create's memory file outside the store, or null (memory.save in the store). */
+    Path memoryFile;
     /** The errors among the first {@link #counted} findings. */
     private int errors;
     private int counted;

@@ -66,8 +66,18 @@ public final class Planner {
      */
     public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
                        Map<String, DiskMode> disks, Map<String, Path> layers) {
+        return create(actual, domainName, name, memory, live, disks, layers, null);
+    }
+
+    /**
+     * The imperative create with chosen files and, when {@code memoryFile} is not null, the memory saved there
+     * (outside the store: a snapshot cfgfile's memory_path, checked by the caller) instead of beside the manifest.
+     */
+    public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
+                       Map<String, DiskMode> disks, Map<String, Path> layers, Path memoryFile) {
         PlanSession s = session(actual);
         s.chosenLayers.putAll(layers);
+        s.memoryFile = memory ? memoryFile : null;
         DomainInfo domain = s.index.domain(domainName);
         if (domain == null) {
             s.error(domainName, name, "domain " + domainName + " does not exist on this host (driver "

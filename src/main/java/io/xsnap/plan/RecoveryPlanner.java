@@ -135,6 +135,11 @@ final class RecoveryPlanner {
             for (Path p : c.removes()) {
                 trust.inStore(p, record, "removes");
             }
+            Path memoryFile = c instanceof Change.Create create ? create.memoryFile() : null;
+            if (memoryFile != null && (!memoryFile.isAbsolute() || !memoryFile.equals(memoryFile.normalize()))) {
+                // removed only as the driver's trusted state vouches for it (apply's Remover): here only its form
+                return "memory_file " + memoryFile + " is not an absolute, normal path";
+            }
             for (DiskChange d : c.disks()) {
                 StorePaths.plainName(d.vdev(), record, "disks.vdev");
                 StorePaths.required(d.mode(), record, "disks.mode");
@@ -169,7 +174,7 @@ final class RecoveryPlanner {
         }
         boolean cutRan = i.began(Step.SAVE) || i.began(Step.CUT);
         StoredSnapshot stored = index.snapshot(c.domain(), c.snapshot());
-        Path memory = layout.memory(c.domain(), c.snapshot());
+        Path memory = c.memoryFile() != null ? c.memoryFile() : layout.memory(c.domain(), c.snapshot());
         boolean finish;
         if (stored != null) {
             finish = true;
@@ -189,7 +194,7 @@ final class RecoveryPlanner {
             return recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.FINISH, Impact.SAFE,
                     why + "; the disks were cut, so the snapshot is complete but for its manifest",
                     c.memory(), c.live(), c.before(), c.disks(), List.of(layout.manifest(c.domain(), c.snapshot())
-                            + " (written)"), List.of(), steps);
+                            + " (written)"), List.of(), steps).withMemoryFile(c.memoryFile());
         }
         return undoCreate(i, c, cutRan, why);
     }
@@ -221,6 +226,10 @@ final class RecoveryPlanner {
             }
         }
         Path dir = layout.snapshotDir(c.domain(), c.snapshot());
+        if (c.memory() && c.memoryFile() != null) {
+            // outside the store: removed only when the driver's trusted state says xsnap made it (apply checks)
+            removes.add(c.memoryFile());
+        }
         removes.add(dir.resolve(StoreLayout.MEMORY));
         removes.add(dir.resolve("." + StoreLayout.MANIFEST + ".tmp"));
         removes.add(dir);
@@ -228,7 +237,7 @@ final class RecoveryPlanner {
         String reason = why + (cutRan ? "; the save or cut did not end, so the snapshot cannot be trusted"
                 : "; the disks were never cut");
         return recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.UNDO, Impact.DESTRUCTIVE, reason,
-                c.memory(), c.live(), null, disks, touches, removes, steps);
+                c.memory(), c.live(), null, disks, touches, removes, steps).withMemoryFile(c.memoryFile());
     }
 
     /** A disk-only cut shows on the host: an internal tag is in its image, or an overlay is a chain's top. */
@@ -337,11 +346,11 @@ final class RecoveryPlanner {
     }
 
     /** A RECOVER change; {@code runAfter} null: the domain's run state is left as it is. */
-    private static Change recover(String domain, String snapshot, Action of, Outcome outcome, Impact impact,
+    private static Change.Recover recover(String domain, String snapshot, Action of, Outcome outcome, Impact impact,
                                   String reason, boolean memory, boolean live, RunState runAfter, List<DiskChange> disks,
                                   List<String> touches, List<Path> removes, List<String> steps) {
         return new Change.Recover(new SnapshotRef(domain, snapshot), new Recovers(of, outcome), impact, reason, memory,
-                live, runAfter, disks, touches, removes, steps);
+                live, runAfter, disks, touches, removes, steps, null);
     }
 
     /** The snapshot of a journal record's address, read leniently: the record may be damaged (invariant 8). */

@@ -64,13 +64,14 @@ final class SnapshotPlanner {
         boolean pauseForCopies = !cuts.copies.isEmpty() && running && !memory;
         List<Step> steps = createSteps(domain, name, memory, live, cuts, pauseForCopies);
         if (memory) {
-            cuts.touches.add(0, s.layout.memory(dn, name) + " (guest memory, mode 0600)");
+            cuts.touches.add(0, memoryFile(dn, name) + " (guest memory, mode 0600" + (s.memoryFile != null
+                    ? "; outside the store, removed with the snapshot)" : ")"));
         }
         Impact impact = memory || pauseForCopies ? Impact.DISRUPTIVE : Impact.SAFE;
         String why = reason + (memory && !live && running ? "; pauses " + dn + " while memory is saved"
                 : pauseForCopies ? "; pauses " + dn + " while its raw disks are copied" : "");
         return new Change.Create(new SnapshotRef(dn, name), impact, why, memory, memory && live, domain.state(),
-                cuts.disks, cuts.touches, StepText.lines(steps), null);
+                cuts.disks, cuts.touches, StepText.lines(steps), null, memory ? s.memoryFile : null);
     }
 
     /** The checks on the domain as a whole; true (with an error) when no snapshot of it can be taken now. */
@@ -183,7 +184,7 @@ final class SnapshotPlanner {
             steps.add(new Step.Pause(dn, "raw disks are copied while it is paused"));
         }
         if (memory) {
-            Path file = s.layout.memory(dn, name);
+            Path file = memoryFile(dn, name);
             if (live && running) {
                 steps.add(new Step.SaveMemory(dn, file, Step.SaveHow.LIVE));
             } else if (live) {
@@ -306,6 +307,11 @@ final class SnapshotPlanner {
         disks.add(new DiskChange(d.vdev(), CutMode.INTERNAL, d.format(), image, d.tag(), null, null));
         touches.add(image + " (internal snapshot '" + d.tag() + "' applied; current data discarded)");
         diskSteps.add(new Step.ApplyTag(d.tag(), image));
+    }
+
+    /** Where a create saves memory: the imperative create's file outside the store, else memory.save in it. */
+    private Path memoryFile(String domain, String name) {
+        return s.memoryFile != null ? s.memoryFile : s.layout.memory(domain, name);
     }
 
     private static String self(Manifest m) {

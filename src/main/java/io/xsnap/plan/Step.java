@@ -164,6 +164,10 @@ public sealed interface Step {
     record RemoveFrozenCopy(String vdev, Path copy) implements Step {
     }
 
+    /** The snapshot's memory file, outside the store where its cfgfile's memory_path put it, is removed with it. */
+    record RemoveOutsideMemory(Path file) implements Step {
+    }
+
     /** The internal snapshot is gone from its image already: nothing to delete there. */
     record TagGone(String vdev, String tag, Path image) implements Step {
     }

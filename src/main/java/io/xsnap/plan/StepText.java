@@ -92,6 +92,8 @@ public final class StepText {
     private static String delete(Step step) {
         if (step instanceof Step.RemoveFrozenCopy s) {
             return s.vdev() + ": remove the frozen copy " + s.copy() + " made for clones (none uses it now)";
+        } else if (step instanceof Step.RemoveOutsideMemory s) {
+            return "remove the memory file " + s.file() + " (outside the store, where the snapshot's cfgfile put it)";
         } else if (step instanceof Step.TagGone s) {
             return s.vdev() + ": internal snapshot '" + s.tag() + "' is already gone from " + s.image();
         } else if (step instanceof Step.DeleteTag s) {

@@ -32,7 +32,8 @@ class PlanViewGoldenTest {
                         new DiskChange("xvdb", CutMode.EXTERNAL, "raw", Path.of("/img/data.raw"), null,
                                 Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2"), null)),
                 List.of("/var/lib/xsnap/web01/pre-upgrade/memory.save (guest memory, mode 0600)"),
-                List.of("pause web01", "save memory to /var/lib/xsnap/web01/pre-upgrade/memory.save", "resume web01"), null);
+                List.of("pause web01", "save memory to /var/lib/xsnap/web01/pre-upgrade/memory.save", "resume web01"), null,
+                null);
         Change delete = new Change.Delete(new SnapshotRef("web01", "old"), "spec says state: absent (web01.yaml:12:5)", false,
                 List.of(new DiskChange("xvdb", CutMode.EXTERNAL, "raw", Path.of("/img/data.raw"), null,
                         Path.of("/var/lib/xsnap/web01/layers/xvdb.1.qcow2"), DiskChange.Merge.COMMIT)),
