@@ -133,6 +133,33 @@ class ChangeJsonTest {
         assertEquals(Files.readString(golden, StandardCharsets.UTF_8), json(plan(all)));
     }
 
+    /** A create whose memory goes to a file outside the store (memory_path), and the recovery of it. */
+    static List<Change> withMemoryFile() {
+        Planner planner = Fixtures.planner();
+        Actual qemu = qemuHost().actual();
+        Change create = planner.create(qemu, "web01", "out", true, false, Map.of("xvda", DiskMode.INTERNAL), Map.of(),
+                Path.of("/srv/memory/web01-out.save")).changes().get(0);
+        Interrupted cutUnended = new Interrupted("web01/out", "web01", create, List.of("mkdir", "pause", "save"), null,
+                null, -1, false);
+        List<Change> all = new ArrayList<>(List.of(create));
+        all.addAll(planner.recover(qemu, List.of(cutUnended)).changes());
+        return all;
+    }
+
+    @Test
+    void anOutsideMemoryFileIsWrittenAsMemoryFileAndReadBack() {
+        List<Change> all = withMemoryFile();
+        assertEquals(Path.of("/srv/memory/web01-out.save"), ((Change.Create) all.get(0)).memoryFile());
+        assertEquals(Path.of("/srv/memory/web01-out.save"), ((Change.Recover) all.get(1)).memoryFile());
+        String text = json(plan(all));
+        assertTrue(text.contains("\"memory_file\" : \"/srv/memory/web01-out.save\""), text);
+        JsonMapper json = Json.mapper();
+        for (Change c : all) {
+            assertEquals(c, json.treeToValue(json.valueToTree(c), Change.class));
+        }
+        assertFalse(json(plan(everyKind())).contains("memory_file"), "left out when there is none");
+    }
+
     @Test
     void aSavedPlanAndAJournalEntryReadBackIntoTheSameRecords() {
         List<Change> all = everyKind();
