@@ -73,7 +73,7 @@ final class StoreRecords {
         if (vouched == null) {
             throw new StorePaths.DamagedRecord(file, what + ", and the driver keeps no record that could vouch for it");
         }
-        TrustedState.MemoryRecord r;
+        TrustedState.MadeFile r;
         try {
             r = vouched.memory(m.domain(), m.name()).orElse(null);
         } catch (io.xsnap.host.HostException e) {
