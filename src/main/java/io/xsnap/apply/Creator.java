@@ -318,7 +318,7 @@ final class Creator {
             TrustedState.MadeFile vouched = trust.memory(c.domain(), c.snapshot()).orElse(null);
             if (vouched == null || !vouched.file().equals(file)) {
                 throw new io.xsnap.host.HostException(what + " is not the file xsnap recorded for it (" + (vouched == null
-                        ? "no record" : vouched.file()) + " in " + trust.dir() + "); move it out of the way by hand");
+                        ? "no record" : vouched.file()) + " in " + trust.madeDir() + "); move it out of the way by hand");
             }
             return file;
         }

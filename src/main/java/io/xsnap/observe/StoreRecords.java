@@ -80,7 +80,7 @@ final class StoreRecords {
             throw new StorePaths.DamagedRecord(file, what + ", and xsnap's record of it cannot be read: " + e.getMessage());
         }
         if (r == null || !r.file().toString().equals(raw)) {
-            throw new StorePaths.DamagedRecord(file, what + ", and xsnap's trusted state (" + vouched.dir()
+            throw new StorePaths.DamagedRecord(file, what + ", and xsnap's trusted state (" + vouched.madeDir()
                     + ") has no record that xsnap wrote it for " + m.domain() + "/" + m.name()
                     + (r == null ? "" : " (it records " + r.file() + ")"));
         }
