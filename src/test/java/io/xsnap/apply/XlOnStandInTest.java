@@ -266,6 +266,43 @@ class XlOnStandInTest extends OnXenLab {
         assertFalse(Files.exists(saved), "removed with its snapshot");
     }
 
+    /**
+     * xsnap killed after it made a cfgfile's layer outside the store, before the cut: recovery removes that layer (its
+     * persistent record says xsnap made it for this snapshot) and forgets the record; a file beside it stays.
+     */
+    @Test
+    void recoveryOfAKilledCreateRemovesTheLayerItMadeOutsideTheStoreAndItsRecord() throws IOException {
+        Path hda = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", hda + ",qcow2,hda,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("hda", 0x71, 0, K64);
+        Path beside = snapshots.resolve("beside.qcow2");
+        Files.writeString(beside, "not xsnap's");
+        Path layer = snapshots.resolve("hda_k1.qcow2");
+        Path k1 = tmp.resolve("k1.cfg");
+        Files.writeString(k1, "name=\"k1\"\ndisks=['" + layer + ",qcow2,hda']\n");
+        io.xsnap.testing.XsnapProcess.Run killed = lab.process(store, java.util.Map.of())
+                .run("cut", "snapshot-create", "web01", k1.toString(), "--xl-config", cfg.toString());
+        assertEquals("cut", killed.stoppedAt(), killed.toString());
+        assertTrue(Files.isRegularFile(layer), "made before the cut: " + killed);
+        Path records = io.xsnap.host.TrustedState.storeDir(Path.of(System.getenv("XSNAP_TRUST_DIR")), store)
+                .resolve("layers");
+        try (var left = Files.list(records)) {
+            assertEquals(1, left.count(), "recorded before it was made");
+        }
+        Cli.Run recover = lab.xsnap(store, "recover");
+        ok(recover);
+        assertTrue(recover.out().contains("! deletes " + layer), recover.toString());
+        assertFalse(Files.exists(layer), "the layer xsnap made is removed\n" + recover);
+        assertEquals("not xsnap's", Files.readString(beside));
+        try (var left = Files.list(records)) {
+            assertEquals(0, left.count(), "and its record");
+        }
+        assertFalse(Files.exists(store.resolve("web01/k1")));
+        assertEquals("running", lab.guest("web01").status(), recover.toString());
+        lab.guest("web01").assertReads("hda", 0x71, 0, K64);
+    }
+
     private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
