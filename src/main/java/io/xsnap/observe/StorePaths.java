@@ -62,7 +62,8 @@ public final class StorePaths {
      * A file a record of {@code domain} names: as {@link #file}, when the driver reports the domain. A domain it does
      * not report (stopped, or stopped by an interrupted revert) has no live chain to hold the path against; then a
      * path outside the store is accepted only when it is a file of the chains the driver recorded itself when xsnap
-     * stopped the domain (its anchor), or of another domain's observed chain.
+     * stopped the domain (its anchor; xl: else a disk of the xl config the user named for it), or of another
+     * domain's observed chain.
      */
     public Path fileOf(String domain, String raw, Path record, String field) {
         if (observedDomains.contains(domain)) {
@@ -79,7 +80,8 @@ public final class StorePaths {
                     + " and run again");
         }
         throw new DamagedRecord(record, field + " " + Printable.of(raw) + " lies outside the store " + layout.root()
-                + " and is no file of the chains " + domain + " had when xsnap stopped it");
+                + " and is no file the driver vouches for (the chains " + domain + " had when xsnap stopped it; xl: the "
+                + "disks of the xl config named for " + domain + ")");
     }
 
     /** A path object of a record of {@code domain}: checked as {@link #fileOf(String, String, Path, String)}. */
