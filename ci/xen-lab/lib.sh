@@ -93,7 +93,7 @@ memory = 128
 vcpus = 1
 kernel = "$(ls /boot/vmlinuz-* | head -1)"
 ramdisk = "/lab/guest.cpio.gz"
-extra = "console=hvc0 rdinit=/init quiet"
+extra = "console=hvc0 rdinit=/init quiet${GUEST_EXTRA:+ $GUEST_EXTRA}"
 disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
          'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
 CFG
