@@ -59,3 +59,48 @@ timed() {
 # on DOMAIN CHECK ARGS...: a check against another domain
 on() { keep=$D; D=$1; shift; "$@"; D=$keep; }
 gone() { xl list "$1" >/dev/null 2>&1 && fail "$1 is still listed"; echo "ok: $1 is gone"; }
+
+# the loop-mounted XFS with reflink on /lab/xfs that holds the guests' disks and the stores
+xfs_up() {
+  mkdir -p /lab/xfs
+  [ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
+  mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || fail "mount the XFS"
+}
+# create_retry CFG: xl create. libxl gives each hotplug script 40 s (LIBXL_HOTPLUG_TIMEOUT, fixed); on a loaded
+# host the raw disk's "block add" (blkback) took longer now and then and the create failed: up to 3 tries
+create_retry() {
+  for try in 1 2 3; do
+    xl create "$1" && return 0
+    [ "$try" -lt 3 ] || fail "xl create $1"
+    echo "xl create failed (try $try of 3), again in 10 s"
+    xl destroy "$D" 2>/dev/null; sleep 10
+  done
+}
+# new_guest TIMING [CFG-LINE...]: the guest $D afresh: a 64 MiB qcow2 disk xvda (served by Xen's QEMU, qdisk)
+# and a 64 MiB raw disk xvdb (blkback) on the XFS, its config $CFG (128 MiB PV, the lab's kernel and the guest's
+# initramfs, plus the lines given), started and ready; prints "TIMING <TIMING> seconds"
+new_guest() {
+  timing=$1; shift
+  xfs_up
+  xl destroy "$D" 2>/dev/null
+  rm -rf /lab/xfs/$D-* /lab/$D-*.cfg
+  qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M || fail "qemu-img create /lab/xfs/$D-a.qcow2"
+  truncate -s 64M /lab/xfs/$D-b.raw
+  cat > "$CFG" <<CFG
+name = "$D"
+type = "pv"
+memory = 128
+vcpus = 1
+kernel = "$(ls /boot/vmlinuz-* | head -1)"
+ramdisk = "/lab/guest.cpio.gz"
+extra = "console=hvc0 rdinit=/init quiet${GUEST_EXTRA:+ $GUEST_EXTRA}"
+disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
+         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
+CFG
+  for line in "$@"; do echo "$line" >> "$CFG"; done
+  t=$(now)
+  create_retry "$CFG"
+  ready
+  echo "TIMING $timing $(since "$t")"
+  running
+}

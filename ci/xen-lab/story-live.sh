@@ -20,32 +20,9 @@ cleanup() { xl destroy "$D" 2>/dev/null; rm -rf "/lab/xfs/store/$D" /lab/xfs/$D-
 
 echo
 echo "== live: a guest of its own"
-mkdir -p /lab/xfs
-[ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
-mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || fail "mount the XFS"
+xfs_up
 cleanup
-qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M
-truncate -s 64M /lab/xfs/$D-b.raw
-cat > "$CFG" <<EOF
-name = "$D"
-type = "pv"
-memory = 128
-vcpus = 1
-kernel = "$(ls /boot/vmlinuz-* | head -1)"
-ramdisk = "/lab/guest.cpio.gz"
-extra = "console=hvc0 rdinit=/init quiet"
-disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
-         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
-EOF
-t=$(now)
-xl create "$CFG" || fail "xl create"
-id=$(xl domid "$D")
-for _ in $(seq 600); do
-  xenstore-read "/local/domain/$id/data/ready" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-xenstore-read "/local/domain/$id/data/ready" >/dev/null 2>&1 || fail "$D never said ready"
-echo "TIMING live-guest-start $(since "$t")"
+new_guest live-guest-start
 write xvda L1; write xvdb M1
 
 echo

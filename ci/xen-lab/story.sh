@@ -18,36 +18,8 @@ n=0
 step() { n=$((n + 1)); [ "$n" -ge "${STORY_FROM:-1}" ] || return 1; echo; echo "== $n. $*"; }
 
 if step "setup: an XFS with reflink, a qcow2 and a raw disk, the guest's config"; then
-mkdir -p /lab/xfs
-[ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
-mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || fail "mount the XFS"
-xl destroy "$D" 2>/dev/null
-rm -rf "/lab/xfs/store/$D" /lab/xfs/$D-*
-qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M
-truncate -s 64M /lab/xfs/$D-b.raw
-cat > "$CFG" <<EOF
-name = "$D"
-type = "pv"
-memory = 128
-vcpus = 1
-kernel = "$(ls /boot/vmlinuz-* | head -1)"
-ramdisk = "/lab/guest.cpio.gz"
-extra = "console=hvc0 rdinit=/init quiet"
-disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
-         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
-EOF
-t=$(now)
-# libxl gives each hotplug script 40 s (LIBXL_HOTPLUG_TIMEOUT, fixed); on a loaded host the blkback disk's
-# "block add" took longer once and the create failed: a setup step, so tried up to 3 times
-for try in 1 2 3; do
-  xl create "$CFG" && break
-  [ "$try" -lt 3 ] || fail "xl create"
-  echo "xl create failed (try $try of 3), again in 10 s"
-  xl destroy "$D" 2>/dev/null; sleep 10
-done
-ready
-echo "TIMING guest-start $(since "$t")"
-running
+xfs_up; rm -rf "/lab/xfs/store/$D"
+new_guest guest-start
 
 fi
 if step "what Xen shows: xl list -l disks, the qdisk backend in xenstore"; then

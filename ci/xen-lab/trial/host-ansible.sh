@@ -20,62 +20,29 @@ command -v ansible-playbook >/dev/null || fail "ansible-playbook is not installe
 work="$(mktemp -d "${TMPDIR:-/tmp}/xsnap-host-ansible.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# dom0's side: the guest (same disks as story.sh) and a helper that passes commands to its init over xenstore
+# dom0's side: the guest (as the other parts make theirs) and the lab's shell functions (ci/xen-lab/lib.sh, at
+# /lab/lib.sh in dom0) that pass commands to its init over xenstore
 cat > "$work/guest.sh" <<'EOF'
 #!/bin/sh
-# guest.sh setup | g CMD... | expect DEV TEXT | destroy: web06 in the lab's dom0 (see ci/xen-lab/story.sh)
+# guest.sh setup | ready | write DEV TEXT | expect DEV TEXT | state | files | destroy: web06 in the lab's dom0
 D=web06
-id() { xl domid $D || { echo "FAIL: $D is not listed"; exit 1; }; }
-g() {
-  i=$(id); seq=$(date +%s%N)
-  xenstore-write "/local/domain/$i/data/cmd" "$seq $*"
-  for n in $(seq 1200); do
-    r=$(xenstore-read "/local/domain/$i/data/result" 2>/dev/null)
-    case "$r" in "$seq "*) echo "${r#"$seq "}"; return 0 ;; esac
-    sleep 0.1
-  done
-  echo "FAIL: the guest did not answer '$*'"; exit 1
-}
+CFG=/lab/$D.cfg
+. /lab/lib.sh
 case "$1" in
-  setup)
-    mkdir -p /lab/xfs
-    [ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
-    mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || exit 1
-    xl destroy $D 2>/dev/null
-    rm -rf /lab/xfs/store-ansible /lab/xfs/$D-*
-    qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M
-    truncate -s 64M /lab/xfs/$D-b.raw
-    cat > /lab/$D.cfg <<CFG
-name = "$D"
-type = "pv"
-memory = 128
-vcpus = 1
-kernel = "$(ls /boot/vmlinuz-* | head -1)"
-ramdisk = "/lab/guest.cpio.gz"
-extra = "console=hvc0 rdinit=/init quiet"
-disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
-         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
-CFG
-    xl create /lab/$D.cfg || { sleep 20; xl destroy $D 2>/dev/null; xl create /lab/$D.cfg; } \
-      || { sleep 20; xl destroy $D 2>/dev/null; xl create /lab/$D.cfg; } || exit 1
-    i=$(id)
-    for n in $(seq 600); do xenstore-read "/local/domain/$i/data/ready" >/dev/null 2>&1 && exit 0; sleep 0.5; done
-    echo "FAIL: $D never said ready"; exit 1 ;;
-  ready)
-    i=$(id)
-    for n in $(seq 600); do xenstore-read "/local/domain/$i/data/ready" >/dev/null 2>&1 && exit 0; sleep 0.5; done
-    echo "FAIL: $D never said ready"; exit 1 ;;
-  write) [ "$(g write "$2" "$3")" = ok ] ;;
-  expect) got=$(g read "$2"); [ "$got" = "data $3" ] || { echo "$2 reads '$got', expected '$3'"; exit 1; } ;;
-  state) xl list $D | awk 'NR == 2 { print $5 }' ;;
+  setup) xfs_up; rm -rf /lab/xfs/store-ansible; new_guest ansible-guest-start-in-dom0 ;;
+  ready) ready ;;
+  write) write "$2" "$3" ;;
+  expect) expect "$2" "$3" ;;
+  state) state ;;
   files) find /lab/xfs/store-ansible -type f 2>/dev/null | sort ;;
   destroy) xl destroy $D ;;
+  *) echo "guest.sh: unknown command $1"; exit 2 ;;
 esac
 EOF
 "$XEN_LAB" put "$work/guest.sh" /lab/$D-guest.sh || fail "put the guest helper into dom0"
 guest() { lab sh /lab/$D-guest.sh "$@"; }
 write() { guest write "$1" "$2" || fail "guest write $2 to $1"; }
-expect() { guest expect "$1" "$2" || fail "$1 does not read $2"; echo "ok: $1 reads $2"; }
+expect() { guest expect "$1" "$2" || fail "$1 does not read $2"; }
 
 echo; echo "== ansible 1. setup: $D in dom0, the collection installed here, an inventory with the lab's ssh"
 t=$(date +%s)

@@ -17,31 +17,8 @@ cleanup() { for x in web04 app1 app2; do xl destroy $x 2>/dev/null; done; }
 echo; echo "== clone 1. setup: $D with a qcow2 (qdisk) and a raw (blkback) disk on the XFS"
 for x in app1 app2; do xl destroy $x 2>/dev/null; done
 rm -rf /lab/xfs/backup-$D-*
-mkdir -p /lab/xfs
-[ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
-mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || fail "mount the XFS"
-xl destroy "$D" 2>/dev/null
-rm -rf "$XSNAP_STORE" /lab/xfs/$D-* /lab/$D-*.cfg
-qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M
-truncate -s 64M /lab/xfs/$D-b.raw
-cat > "$CFG" <<EOF
-name = "$D"
-type = "pv"
-memory = 128
-vcpus = 1
-kernel = "$(ls /boot/vmlinuz-* | head -1)"
-ramdisk = "/lab/guest.cpio.gz"
-extra = "console=hvc0 rdinit=/init quiet"
-disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
-         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
-EOF
-t=$(now)
-# under load the hotplug script of the raw disk (blkback) can outlast libxl's 40 s timeout: up to 3 tries
-xl create "$CFG" || { sleep 20; xl destroy "$D" 2>/dev/null; xl create "$CFG"; } \
-  || { sleep 20; xl destroy "$D" 2>/dev/null; xl create "$CFG"; } || fail "xl create"
-ready
-echo "TIMING clone-guest-start $(since "$t")"
-running
+xfs_up; rm -rf "$XSNAP_STORE"
+new_guest clone-guest-start
 
 echo; echo "== clone 2. the source snapshots: gold (memory) and gold2 (disk-only)"
 write xvda A1; write xvdb B1

@@ -15,31 +15,8 @@ cd /lab
 cleanup() { xl destroy "$D" 2>/dev/null; }
 
 echo; echo "== seed 1. setup: $D with a qcow2 (qdisk) and a raw (blkback) disk on the XFS"
-mkdir -p /lab/xfs
-[ -f /lab/xfs.img ] || { truncate -s 3G /lab/xfs.img && mkfs.xfs -q -m reflink=1 /lab/xfs.img; }
-mountpoint -q /lab/xfs || mount -o loop /lab/xfs.img /lab/xfs || fail "mount the XFS"
-xl destroy "$D" 2>/dev/null
-rm -rf "$XSNAP_STORE" "$XSNAP_TRUST_DIR" /lab/xfs/$D-* /lab/$D-*.cfg
-qemu-img create -q -f qcow2 /lab/xfs/$D-a.qcow2 64M
-truncate -s 64M /lab/xfs/$D-b.raw
-cat > "$CFG" <<EOF
-name = "$D"
-type = "pv"
-memory = 128
-vcpus = 1
-kernel = "$(ls /boot/vmlinuz-* | head -1)"
-ramdisk = "/lab/guest.cpio.gz"
-extra = "console=hvc0 rdinit=/init quiet"
-disk = [ 'format=qcow2, vdev=xvda, access=rw, target=/lab/xfs/$D-a.qcow2',
-         'format=raw, vdev=xvdb, access=rw, target=/lab/xfs/$D-b.raw' ]
-EOF
-t=$(now)
-# under load the hotplug script of the raw disk (blkback) can outlast libxl's 40 s timeout: up to 3 tries
-xl create "$CFG" || { sleep 20; xl destroy "$D" 2>/dev/null; xl create "$CFG"; } \
-  || { sleep 20; xl destroy "$D" 2>/dev/null; xl create "$CFG"; } || fail "xl create"
-ready
-echo "TIMING seed-guest-start $(since "$t")"
-running
+xfs_up; rm -rf "$XSNAP_STORE" "$XSNAP_TRUST_DIR"
+new_guest seed-guest-start
 
 echo; echo "== seed 2. snapshot-create with a cfgfile: name, description, xvda's external file where the cfgfile says"
 write xvda A1; write xvdb B1

@@ -103,11 +103,9 @@ final class Creator {
                     ctx.reporter().say("  saving memory live to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) at the same instant"));
                 } else {
-                    if (running) {
-                        ctx.reporter().say("  pausing " + domain.name());
-                    }
-                    ctx.reporter().say("  saving memory to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
-                            + cuts.size() + " disk(s) in one transaction"));
+                    // the save stops the guest itself (xl save -p suspends it; QEMU's save starts with a stop)
+                    ctx.reporter().say("  saving memory to " + memFile + (running ? " (the save pauses " + domain.name()
+                            + ")" : "") + (cuts.isEmpty() ? "" : ", cutting " + cuts.size() + " disk(s) in one transaction"));
                 }
                 if (c.memoryFile() != null) {
                     // vouched before it exists: recovery removes this file after a crash, and no other

@@ -78,9 +78,10 @@ public final class StorePaths {
      * A file a record of {@code domain} names: as {@link #file}, when the driver reports the domain. A domain it does
      * not report (stopped, or stopped by an interrupted revert) has no live chain to hold the path against; then a
      * path outside the store is accepted only when it is a file of the chains the driver recorded itself when xsnap
-     * stopped the domain (its anchor), or of another domain's observed chain. Either way a layer xsnap made outside
-     * the store for a snapshot of {@code domain} and recorded in its persistent trusted state is accepted: a revert
-     * may have taken it out of every chain while a snapshot's tag still lives in it.
+     * stopped the domain (its anchor; xl: else a disk of the xl config the user named for it), or of another
+     * domain's observed chain. Either way a layer xsnap made outside the store for a snapshot of {@code domain} and
+     * recorded in its persistent trusted state is accepted: a revert may have taken it out of every chain while a
+     * snapshot's tag still lives in it.
      */
     public Path fileOf(String domain, String raw, Path record, String field) {
         Set<Path> own = made.get(domain);
@@ -104,7 +105,8 @@ public final class StorePaths {
                     + " and run again");
         }
         throw new DamagedRecord(record, field + " " + Printable.of(raw) + " lies outside the store " + layout.root()
-                + " and is no file of the chains " + domain + " had when xsnap stopped it");
+                + " and is no file the driver vouches for (the chains " + domain + " had when xsnap stopped it; xl: the "
+                + "disks of the xl config named for " + domain + ")");
     }
 
     /** A path object of a record of {@code domain}: checked as {@link #fileOf(String, String, Path, String)}. */

@@ -105,7 +105,7 @@ class FailuresOnGuestsTest {
         List<ChangeResult> r = createWith(failingDriver("saveMemoryAndSnapshotDisks"), true);
         assertFalse(r.get(0).ok());
         assertTrue(r.get(0).error().contains("injected failure"), r.get(0).error());
-        assertTrue(said.contains("  pausing web01"), said.toString());
+        assertTrue(said.stream().anyMatch(l -> l.contains("(the save pauses web01)")), said.toString());
         assertEquals("running", g.status(), "the guest xsnap paused was resumed");
         assertNothingLeft();
     }

@@ -76,11 +76,34 @@ class XlTrustOnStandInTest extends OnXenLab {
         String before = Digests.sha256(sentinel);
         Path manifest = store.resolve("db01/i1/snapshot.json");
         edit(manifest, m -> ((ObjectNode) ((ArrayNode) m.get("disks")).get(0)).put("image", sentinel.toString()));
-        Cli.Run revert = lab.xsnap(store, "revert", "--force", "db01", "i1", "--xl-config", cfg.toString());
+        Cli.Run revert = lab.xsnap(store, "revert", "--force", "db01", "i1");
         assertTrue(revert.code() != 0 && (revert.out() + revert.err()).contains(manifest + " is damaged: disks[0].image")
                 && (revert.out() + revert.err()).contains("xsnap did not see db01 stop"), revert.toString());
+        // the xl config named for db01 vouches for its own disk, not for the file the forged record names
+        revert = lab.xsnap(store, "revert", "--force", "db01", "i1", "--xl-config", cfg.toString());
+        assertTrue(revert.code() != 0 && (revert.out() + revert.err()).contains(manifest + " is damaged: disks[0].image")
+                && (revert.out() + revert.err()).contains("disks of the xl config named for db01"), revert.toString());
         assertEquals(before, Digests.sha256(sentinel), "the sentinel keeps its bytes");
         assertFalse(lab.listed("db01"), "nothing was started");
+    }
+
+    @Test
+    void aDomainDestroyedByHandIsRevertedFromTheDisksItsNamedConfigLists() throws IOException {
+        Path disk = lab.images().createDisk("db02.qcow2", "qcow2", 16 * MIB);
+        Path cfg = lab.config("db02", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        XenGuest g = lab.create(cfg);
+        g.write("xvda", 0x31, 0, K64);
+        ok(lab.xsnap(store, "create", "db02", "--name", "i1", "--disk-only", "--disk", "xvda=internal",
+                "--xl-config", cfg.toString()));
+        g.write("xvda", 0x32, 0, K64);
+        lab.xl("destroy", "db02");
+        Cli.Run refused = lab.xsnap(store, "revert", "--force", "db02", "i1");
+        assertTrue(refused.code() != 0 && (refused.out() + refused.err()).contains("xsnap did not see db02 stop"),
+                "without its config nothing vouches for the disk outside the store: " + refused);
+        assertFalse(lab.listed("db02"), "the refused revert started nothing");
+        ok(lab.xsnap(store, "revert", "--force", "db02", "i1", "--xl-config", cfg.toString()));
+        assertTrue(lab.listed("db02"), "the revert started db02 from its config");
+        lab.guest("db02").assertReads("xvda", 0x31, 0, K64);
     }
 
     private static void edit(Path file, Consumer<ObjectNode> change) {

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -391,6 +392,32 @@ public final class XlDriver implements DomainDriver {
         try (QmpClient qmp = qmp(domain)) {
             XlQmp.stream(qmp, where(domain, disk), disk.vdev(), above, removed, newBase);
         }
+    }
+
+    /**
+     * What vouches for the files of a domain xl does not list: the record xsnap wrote when it stopped the domain,
+     * else the disk targets of the xl config file the user named for it (on the command line or in a spec, trusted
+     * as the command line is; read now). So a domain destroyed outside xsnap can be reverted to a snapshot of the
+     * disks its own config names, while a store record naming any other file outside the store is still refused.
+     */
+    @Override
+    public Optional<TrustedState.Anchor> anchor(String name) {
+        Optional<TrustedState.Anchor> recorded = trust.anchor(name);
+        Path file = configFiles.get(name);
+        if (recorded.isPresent() || file == null) {
+            return recorded;
+        }
+        String text = readConfig(file);
+        List<Path> targets = new ArrayList<>();
+        for (XlDiskSpec disk : XlConfigFile.parse(file.toString(), text).disks()) {
+            if (disk.target() != null && !disk.target().isEmpty() && !disk.cdrom()) {
+                Path t = Path.of(disk.target());
+                if (t.isAbsolute()) {
+                    targets.add(t.normalize());
+                }
+            }
+        }
+        return Optional.of(new TrustedState.Anchor(name, targets, List.of(), null, file.toString(), text));
     }
 
     /**
