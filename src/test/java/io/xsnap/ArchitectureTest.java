@@ -40,7 +40,8 @@ class ArchitectureTest {
      * The layers and what each may use. plan/ may use spec/ (what is wanted), observe/ (what is there), the
      * host's data records (io.xsnap.host: DomainInfo, DiskInfo, RunState, RestartRecipe) and the image reader's
      * records (io.xsnap.host.image: ImageInfo, InternalSnapshot), and nothing that runs a tool. render/ may use
-     * the xl tool package for the records of an xl save file's header ({@code xsnap images}).
+     * the xl tool package for the records of an xl save file's header ({@code xsnap images}). apply/ may use spec/
+     * (the reconcile loop of issue #17 plans from the desired state there), though today it does not.
      */
     @Test
     void layersUseOnlyTheLayersBelowThem() {
