@@ -5,6 +5,9 @@
 # fresh JVM per read, as a plan does, alternating the two readers; the time of the read alone (the file already
 # in memory) and of the whole JVM. It is kept while it is faster by more than the margin of plan-scale's target
 # (1,000 domains in 1.5 s; see docs/performance.md, "The state reader").
+# Then the fingerprint of the same state (plan --out, apply PLANFILE: a hash of the whole state in canonical JSON),
+# the state already read, one JVM each, with the digest of hand-picked fields it was before issue #17 beside it;
+# target: no longer than reading the state.
 #
 # usage: bench/state-reader.sh [D]       (default 1000)
 #   BENCH_REPEAT   runs of each (default 7)
@@ -33,3 +36,15 @@ result "state-reader-$d" "reading the state of $d domains cold: StateReader vs J
     "$r ms" "$m ms" "$(div "$r" "$m")" "<=" 1.0
 result "state-reader-jvm-$d" "the same, whole JVM run: StateReader vs Json.mapper()" \
     "$rw s" "$mw s" "$(div "$rw" "$mw")" "<=" 1.0
+fp_ms=() v1_ms=()
+for ((i = 0; i < reps; i++)); do
+    for how in fingerprint digest-v1; do
+        timed java -XX:TieredStopAtLevel=1 -cp "$cp" io.xsnap.bench.ReadState "$how" "$fixture/state.json" >/dev/null
+        ms=$(cut -d' ' -f1 "$BENCH_TMP/last.out")
+        if [[ $how == fingerprint ]]; then fp_ms+=("$ms"); else v1_ms+=("$ms"); fi
+    done
+done
+f=$(med "${fp_ms[@]}") v=$(med "${v1_ms[@]}")
+note "fingerprint $d domains: canonical JSON ${fp_ms[*]} ms (median $f); the old digest ${v1_ms[*]} ms (median $v)"
+result "fingerprint-$d" "the fingerprint of the state of $d domains, cold, vs reading that state with StateReader" \
+    "$f ms" "$r ms" "$(div "$f" "$r")" "<=" 1.0

@@ -8,7 +8,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import tools.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.xsnap.host.image.ImageInfo;
+import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,25 +47,28 @@ public final class Fingerprint {
         return sha256(canonical(a));
     }
 
-    /** The canonical JSON text the fingerprint is the hash of. */
+    /** What is hashed: the state and the anchors, as {"anchored":{...},"state":{...}}. */
+    record Canonical(Map<String, List<java.nio.file.Path>> anchored, Actual state) {
+    }
+
+    /** The image sizes a guest changes by writing are not written (see the class comment). */
+    @JsonIgnoreProperties({"file_size", "allocated_bytes", "backing_visible_bytes"})
+    private abstract static class WithoutVolatileSizes {
+    }
+
+    /**
+     * The canonical JSON text the fingerprint is the hash of, written in one pass: every record's properties and
+     * every map's keys in sorted order, no whitespace.
+     */
     static byte[] canonical(Actual a) {
         JsonMapper mapper = Json.mapper().rebuild()
                 .disable(SerializationFeature.INDENT_OUTPUT)
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+                .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
+                .addMixIn(ImageInfo.class, WithoutVolatileSizes.class)
                 .build();
-        // as plain maps and lists: every object, the records' included, is then a map written in key order
-        Map<String, Object> state = mapper.convertValue(a, new TypeReference<TreeMap<String, Object>>() { });
-        if (state.get("images") instanceof List<?> images) {
-            for (Object image : images) {
-                if (image instanceof Map<?, ?> m) {
-                    VOLATILE_IMAGE_KEYS.forEach(m::remove);
-                }
-            }
-        }
-        Map<String, Object> whole = new TreeMap<>();
-        whole.put("state", state);
-        whole.put("anchored", mapper.convertValue(a.anchored(), new TypeReference<TreeMap<String, Object>>() { }));
-        return mapper.writeValueAsBytes(whole);
+        return mapper.writeValueAsBytes(new Canonical(new TreeMap<>(a.anchored()), a));
     }
 
     private static String sha256(byte[] canonical) {

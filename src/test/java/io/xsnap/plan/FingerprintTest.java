@@ -11,9 +11,14 @@ import io.xsnap.testing.States;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A saved plan is refused once anything the planner reads has changed: the fingerprint covers every field of every
@@ -54,6 +59,23 @@ class FingerprintTest {
             Actual state = States.random(seed);
             byte[] file = Json.mapper().writeValueAsBytes(state);
             assertEquals(Fingerprint.of(state), Fingerprint.of(StateReader.actual(file)), "seed " + seed);
+        }
+    }
+
+    /** The one-pass canonical text equals the state turned into plain maps, pruned and written with sorted keys. */
+    @Test
+    void theCanonicalTextIsTheSortedStateWithoutTheSizes() {
+        JsonMapper sorted = Json.mapper().rebuild().disable(SerializationFeature.INDENT_OUTPUT)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+        for (long seed = 1; seed <= 50; seed++) {
+            Actual state = seed <= 5 ? States.full(seed, true) : States.random(seed);
+            Map<String, Object> plain = sorted.convertValue(state, new TypeReference<TreeMap<String, Object>>() { });
+            for (Object image : (List<?>) plain.get("images")) {
+                Fingerprint.VOLATILE_IMAGE_KEYS.forEach(((Map<?, ?>) image)::remove);
+            }
+            Map<String, Object> whole = new TreeMap<>(Map.of("state", plain, "anchored", new TreeMap<>(state.anchored())));
+            assertEquals(new String(sorted.writeValueAsBytes(whole), StandardCharsets.UTF_8),
+                    new String(Fingerprint.canonical(state), StandardCharsets.UTF_8), "seed " + seed);
         }
     }
 
