@@ -93,6 +93,10 @@ snapshots:
       description: Size of the saved memory file.
       type: int
       sample: 835433
+    memory_file:
+      description: The memory file when it lies outside the store (a snapshot cfgfile's C(memory_path)); absent otherwise.
+      type: str
+      sample: /var/lib/xen/snapshots/web01/snap1.save
     disk_bytes:
       description: Size of the frozen files of its external disk snapshots.
       type: int

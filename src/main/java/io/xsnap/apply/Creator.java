@@ -2,9 +2,11 @@ package io.xsnap.apply;
 
 import io.xsnap.host.DiskCut;
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.MemoryFile;
 import io.xsnap.host.MemorySave;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
+import io.xsnap.host.TrustedState;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.Manifest;
 import io.xsnap.observe.StoreLayout;
@@ -56,13 +58,13 @@ final class Creator {
         String parent = CurrentMarker.read(layout, c.domain());
         String driver = ctx.driver().name();
         Journal journal = ctx.journal();
-        checkSpace(c, domain, dir);
+        Path memFile = c.memory() ? memoryFile(c, false) : null;
+        checkSpace(c, domain, dir, memFile);
         journal.begin(c, driver, recipe, parent);
         StoreFiles.ensureDir(layout.domainDir(c.domain()));
         journal.step(c, driver, Step.MKDIR, "remove " + dir);
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         List<Path> overlays = new ArrayList<>();
-        Path memFile = c.memory() ? layout.memory(c.domain(), c.snapshot()) : null;
         boolean cut = false;
         // the disks may be cut: a memory save began (it cuts them inside, and may fail after), or the transaction returned
         boolean mayBeCut = false;
@@ -100,6 +102,11 @@ final class Creator {
                     ctx.reporter().say("  saving memory to " + memFile + (cuts.isEmpty() ? "" : ", cutting "
                             + cuts.size() + " disk(s) in one transaction"));
                 }
+                if (c.memoryFile() != null) {
+                    // vouched before it exists: recovery removes this file after a crash, and no other
+                    ctx.driver().trustedState().recordMemory(new TrustedState.MemoryRecord(c.domain(), c.snapshot(),
+                            memFile, -1, null));
+                }
                 journal.step(c, driver, Step.SAVE, cutUndo);
                 mayBeCut = true;
                 saveStart = System.nanoTime();
@@ -134,11 +141,15 @@ final class Creator {
                     ctx.json().createObjectNode().put("bytes", save.bytes()));
         } catch (RuntimeException | IOException e) {
             pause.resumeQuietly();
+            if (c.memoryFile() != null && MemoryFile.Exists.in(e)) {
+                // another file took the name first: it is not this save's, and nothing may remove it as such
+                ctx.driver().trustedState().forgetMemory(c.domain(), c.snapshot());
+            }
             if (mayBeCut && !cut) {
                 // the save may have cut the disks before it failed (QEMU cuts inside the migration, before its
                 // switch-over): what the host shows decides, as after a crash
                 undoCut(c, e);
-            } else if (!cut && undo(overlays, memFile, dir)) {
+            } else if (!cut && undo(c, overlays, dir)) {
                 journal.step(c, driver, Step.UNDONE, null);
             }
             throw e;
@@ -170,12 +181,12 @@ final class Creator {
      * Before the change touches anything: the store must hold the memory save (the driver's bound of it), the
      * manifest, and every new overlay.
      */
-    private void checkSpace(Change c, DomainInfo domain, Path dir) throws IOException {
+    private void checkSpace(Change c, DomainInfo domain, Path dir, Path memFile) throws IOException {
         SpaceCheck space = new SpaceCheck();
         if (c.memory()) {
             long bound = ctx.driver().memorySaveBound(domain);
             if (bound > 0) {
-                space.add(dir, bound, "the memory save of " + domain.name());
+                space.add(memFile, bound, "the memory save of " + domain.name());
             }
         }
         space.add(dir, SpaceCheck.MANIFEST, "the manifest");
@@ -234,13 +245,19 @@ final class Creator {
         String driver = ctx.driver().name();
         Path manifest = layout.manifest(c.domain(), c.snapshot());
         if (!Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
-            Path memFile = layout.memory(c.domain(), c.snapshot());
+            Path memFile = memoryFile(c, true);
             if (bytes >= 0) {
                 // durable before the manifest names it (run synced it already; recovery has not)
                 StoreFiles.sync(memFile);
             }
-            Manifest.Memory memory = bytes < 0 ? null
-                    : new Manifest.Memory(StoreLayout.MEMORY, bytes, Digests.sha256(memFile), c.live(), pauseMillis);
+            String sha256 = bytes < 0 ? null : Digests.sha256(memFile);
+            Manifest.Memory memory = bytes < 0 ? null : new Manifest.Memory(c.memoryFile() != null
+                    ? memFile.toString() : StoreLayout.MEMORY, bytes, sha256, c.live(), pauseMillis);
+            if (memory != null && c.memoryFile() != null) {
+                // vouched whole before the manifest names it: a manifest is read back only as far as this agrees
+                ctx.driver().trustedState().recordMemory(new TrustedState.MemoryRecord(c.domain(), c.snapshot(),
+                        memFile, bytes, sha256));
+            }
             List<Manifest.Disk> disks = new ArrayList<>();
             for (DiskChange d : c.disks()) {
                 disks.add(switch (d.mode()) {
@@ -264,7 +281,7 @@ final class Creator {
 
     /** Finishes an interrupted create whose save and cut ended (recovery). */
     void finish(Change c, Interrupted i) throws IOException {
-        Path mem = ctx.layout().memory(c.domain(), c.snapshot());
+        Path mem = c.memory() ? memoryFile(c, true) : ctx.layout().memory(c.domain(), c.snapshot());
         if (c.memory() && !Files.exists(ctx.layout().manifest(c.domain(), c.snapshot()), LinkOption.NOFOLLOW_LINKS)
                 && Files.size(mem) != i.memoryBytes()) {
             throw new io.xsnap.host.HostException(mem + " is " + Files.size(mem) + " bytes, the journal says the save wrote "
@@ -274,12 +291,47 @@ final class Creator {
         finish(c, i.recipe(), i.parent(), c.memory() ? i.memoryBytes() : -1, 0);
     }
 
-    /** Removes what this change made before its transaction; nothing else existed at those paths. @return all gone */
-    private boolean undo(List<Path> overlays, Path memFile, Path dir) {
-        List<Path> all = new ArrayList<>(overlays);
-        if (memFile != null) {
-            all.add(memFile);
+    /**
+     * Where {@code c} saves memory: beside the manifest, or the file outside the store it names. That file is checked
+     * again here as the command line checked it (a change may come from a saved plan or the journal): before the save
+     * a new file in a safe directory outside the store, and once the save {@code began}, exactly the file xsnap
+     * vouched for ({@link TrustedState#recordMemory}).
+     */
+    private Path memoryFile(Change c, boolean began) {
+        Path file = c.memoryFile();
+        if (file == null) {
+            return ctx.layout().memory(c.domain(), c.snapshot());
         }
+        TrustedState trust = ctx.driver().trustedState();
+        String what = "create " + c.address() + ": memory file " + file;
+        if (trust == null) {
+            throw new io.xsnap.host.HostException(what + ": the " + ctx.driver().name() + " driver keeps no trusted "
+                    + "state to record a file outside the store; leave memory_path out (memory is kept in the store)");
+        }
+        if (began) {
+            TrustedState.MemoryRecord vouched = trust.memory(c.domain(), c.snapshot()).orElse(null);
+            if (vouched == null || !vouched.file().equals(file)) {
+                throw new io.xsnap.host.HostException(what + " is not the file xsnap recorded for it (" + (vouched == null
+                        ? "no record" : vouched.file()) + " in " + trust.dir() + "); move it out of the way by hand");
+            }
+            return file;
+        }
+        String why = MemoryFile.outsideProblem(file.toString());
+        if (ctx.layout().contains(file)) {
+            why = "it lies inside the store " + ctx.layout().root() + " (leave memory_path out: memory is kept there)";
+        }
+        if (why != null) {
+            throw new io.xsnap.host.HostException(what + ": " + why + "; nothing was changed");
+        }
+        return file;
+    }
+
+    /**
+     * Removes what this change made before its save or transaction began (so no memory file: a file at its name is
+     * not this change's); nothing else existed at those paths. @return all gone
+     */
+    private boolean undo(Change c, List<Path> overlays, Path dir) {
+        List<Path> all = new ArrayList<>(overlays);
         all.add(dir);
         boolean clean = true;
         for (Path p : all) {
@@ -289,6 +341,9 @@ final class Creator {
                 clean = false;
                 ctx.reporter().say("  could not remove " + p + ": " + e.getMessage());
             }
+        }
+        if (clean && c.memoryFile() != null) {
+            ctx.driver().trustedState().forgetMemory(c.domain(), c.snapshot());
         }
         return clean;
     }

@@ -78,7 +78,7 @@ final class Preconditions {
                 // recovery checks the host step by step; a finished create needs its whole memory file
                 if (c.recovers().action() == io.xsnap.plan.Action.CREATE
                         && c.recovers().outcome() == io.xsnap.plan.Change.Outcome.FINISH && c.memory() && stored == null) {
-                    Path mem = layout.memory(c.domain(), c.snapshot());
+                    Path mem = c.memoryFile() != null ? c.memoryFile() : layout.memory(c.domain(), c.snapshot());
                     if (!Files.isRegularFile(mem, LinkOption.NOFOLLOW_LINKS)) {
                         problems.add(mem + " is missing");
                     }

@@ -1,8 +1,11 @@
 package io.xsnap.apply;
 
 import io.xsnap.host.HostException;
+import io.xsnap.host.MemoryFile;
+import io.xsnap.host.TrustedState;
 import io.xsnap.observe.Actual;
 import io.xsnap.observe.StorePaths;
+import io.xsnap.plan.Action;
 import io.xsnap.plan.Change;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +34,9 @@ final class Remover {
         StorePaths trust = StorePaths.of(ctx.layout(), fresh);
         Path snapshotDir = ctx.layout().snapshotDir(c.domain(), c.snapshot());
         for (Path listed : c.removes()) {
+            if (listed != null && !ctx.layout().contains(listed) && outsideMemory(c, listed)) {
+                continue;
+            }
             // the change may come from the journal: its paths are data until they pass here (invariant 8)
             Path p = trust.inStore(listed, ctx.layout().journal(), "a path " + c.address() + " removes");
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -60,5 +66,37 @@ final class Remover {
             ctx.reporter().say("  removing " + p);
             Files.delete(p);
         }
+    }
+
+    /**
+     * The one file outside the store a change may remove: its snapshot's memory file, when the driver's trusted state
+     * records that xsnap made exactly that file for exactly that snapshot ({@link TrustedState.MemoryRecord}); it is
+     * removed (a regular file, reached through safe directories only) and its record forgotten. An undone create's
+     * memory file without that record is left where it is (someone else's file took the name first). Else false:
+     * the path is refused as any other outside the store.
+     */
+    private boolean outsideMemory(Change c, Path listed) throws IOException {
+        TrustedState state = ctx.driver().trustedState();
+        TrustedState.MemoryRecord vouched = state == null ? null : state.memory(c.domain(), c.snapshot()).orElse(null);
+        if (vouched == null || !vouched.file().equals(listed)) {
+            boolean undoneSave = c.action() == Action.RECOVER && c.recovers().action() == Action.CREATE
+                    && listed.equals(c.memoryFile());
+            if (undoneSave) {
+                ctx.reporter().say("  leaving " + listed + ": no record says xsnap made it");
+            }
+            return undoneSave;
+        }
+        if (Files.exists(listed, LinkOption.NOFOLLOW_LINKS)) {
+            String unsafe = MemoryFile.unsafeDirectory(listed);
+            if (!Files.isRegularFile(listed, LinkOption.NOFOLLOW_LINKS) || unsafe != null) {
+                throw new HostException("refusing to delete " + listed + ": " + (unsafe != null ? unsafe
+                        : "it is no longer a regular file"));
+            }
+            ctx.journal().append(new Journal.Entry(c.address(), "remove " + listed, c.domain(), ctx.driver().name(), null));
+            ctx.reporter().say("  removing " + listed);
+            Files.delete(listed);
+        }
+        state.forgetMemory(c.domain(), c.snapshot());
+        return true;
     }
 }

@@ -41,9 +41,14 @@ public final class ListCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "DOMAIN")
     String domain;
 
-    /** One listed snapshot. */
+    /**
+     * One listed snapshot.
+     *
+     * @param memoryFile the memory file when it lies outside the store (a snapshot cfgfile's memory_path), else null
+     */
     record Entry(String domain, String name, String parent, boolean current, Instant created, String state,
-                 boolean memory, long memoryBytes, long diskBytes, List<String> disks, String description) {
+                 boolean memory, long memoryBytes, long diskBytes, List<String> disks, String description,
+                 String memoryFile) {
     }
 
     @Override
@@ -100,7 +105,8 @@ public final class ListCommand implements Callable<Integer> {
             }
             entries.add(new Entry(m.domain(), m.name(), m.parent(), m.name().equals(current(layout, m.domain())),
                     m.created(), m.state(), m.memory() != null, m.memory() == null ? 0 : m.memory().size(), disk, disks,
-                    m.description()));
+                    m.description(), m.memory() != null && Path.of(m.memory().file()).isAbsolute()
+                    ? m.memory().file() : null));
         }
         return entries;
     }
@@ -178,7 +184,8 @@ public final class ListCommand implements Callable<Integer> {
 
     private static void print(Entry e, List<Entry> all, String indent, PrintWriter out, Instant now) {
         out.printf("%s%s %s  %s, %s, memory %s, disks %s, taken %s ago (%s)%s%n", indent, e.current() ? "*" : "-", e.name(),
-                String.join(" ", e.disks()), e.state(), e.memory() ? human(e.memoryBytes()) : "no", human(e.diskBytes()),
+                String.join(" ", e.disks()), e.state(), e.memory() ? human(e.memoryBytes())
+                        + (e.memoryFile() == null ? "" : " in " + e.memoryFile()) : "no", human(e.diskBytes()),
                 age(Duration.between(e.created(), now)), e.created(),
                 e.description() == null ? "" : ": " + e.description().replaceAll("\\s+", " "));
         for (Entry child : all) {

@@ -23,10 +23,12 @@ import java.util.Map;
  * {@code 'PATH,FORMAT,VDEV'}: an empty PATH means an internal snapshot, a PATH the file the external snapshot
  * creates. {@code #} starts a comment. Every problem names the file and line.
  *
- * @param memoryPath the memory_path setting, or null when absent or empty (then the snapshot is disk-only)
- * @param disks      per vdev, in file order
+ * @param memoryPath     the memory_path setting, or null when absent or empty (then the snapshot is disk-only)
+ * @param disks          per vdev, in file order
+ * @param memoryPathLine the line of memory_path, or 0 when it is not set
  */
-record SnapshotCfgFile(String name, String description, String memoryPath, Map<String, Disk> disks) {
+record SnapshotCfgFile(String name, String description, String memoryPath, Map<String, Disk> disks,
+                       int memoryPathLine) {
 
     /**
      * One {@code disks} entry.
@@ -68,6 +70,7 @@ record SnapshotCfgFile(String name, String description, String memoryPath, Map<S
             String name = null;
             String description = null;
             String memory = null;
+            int memoryLine = 0;
             Map<String, Disk> disks = new LinkedHashMap<>();
             List<String> seen = new ArrayList<>();
             while (true) {
@@ -90,7 +93,10 @@ record SnapshotCfgFile(String name, String description, String memoryPath, Map<S
                 switch (key) {
                     case "name" -> name = string(key);
                     case "description" -> description = string(key);
-                    case "memory_path" -> memory = string(key);
+                    case "memory_path" -> {
+                        memory = string(key);
+                        memoryLine = keyLine;
+                    }
                     case "disks" -> list(disks);
                     default -> throw error(keyLine, "unknown setting '" + key
                             + "' (expected name, description, memory_path, disks)");
@@ -109,7 +115,8 @@ record SnapshotCfgFile(String name, String description, String memoryPath, Map<S
                         + " in each domain's directory, beside the snapshots; choose another name (reserved: "
                         + String.join(", ", io.xsnap.observe.StoreLayout.RESERVED_SNAPSHOT_NAMES) + ")");
             }
-            return new SnapshotCfgFile(name, description, memory == null || memory.isEmpty() ? null : memory, disks);
+            return new SnapshotCfgFile(name, description, memory == null || memory.isEmpty() ? null : memory, disks,
+                    memoryLine);
         }
 
         /** An error at the value of setting {@code key}: FILE:LINE:COL, the column of its first character. */

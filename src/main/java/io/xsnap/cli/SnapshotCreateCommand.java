@@ -2,6 +2,7 @@ package io.xsnap.cli;
 
 import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
+import io.xsnap.host.MemoryFile;
 import io.xsnap.observe.Actual;
 import io.xsnap.plan.Planner;
 import io.xsnap.spec.DiskMode;
@@ -26,9 +27,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "snapshot-create", mixinStandardHelpOptions = true,
         description = {"Take a snapshot, the Xen way: snapshot-create DOMAIN [CFGFILE] [--name N] [--live], or "
                 + "snapshot-create [--live] [--internal|--external] DOMAIN PATH.",
-            "CFGFILE: name=\"...\", description=\"...\", memory_path=\"...\" (memory is saved when it is set; xsnap "
-                + "keeps the file in its store), disks=['PATH,FORMAT,VDEV', ...] (empty PATH: internal; else the file "
-                + "the external snapshot creates). PATH (must not exist): the directory for the snapshot's new files."})
+            "CFGFILE: name=\"...\", description=\"...\", memory_path=\"...\" (memory is saved when it is set, to "
+                + "that new file, 0600, in a directory only root or you can write; it is deleted with the snapshot), "
+                + "disks=['PATH,FORMAT,VDEV', ...] (empty PATH: internal; else the file the external snapshot creates). "
+                + "PATH (must not exist): the directory for the snapshot's new files."})
 public final class SnapshotCreateCommand extends ChangeCommand {
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
@@ -80,24 +82,66 @@ public final class SnapshotCreateCommand extends ChangeCommand {
             checkSnapshotName("snapshot name", snapshot);
         }
         boolean memory = cfg == null || cfg.memoryPath() != null;
-        if (cfg != null && cfg.memoryPath() != null) {
-            cl.getErr().println("xsnap: memory_path " + cfg.memoryPath() + ": guest memory is kept in the store, as "
-                    + "<store>/" + domain + "/<snapshot>/memory.save (mode 0600)");
-        }
+        Path memoryFile = cfg == null || cfg.memoryPath() == null ? null : Path.of(cfg.memoryPath());
         HostContext ctx = new HostContext(host);
+        if (memoryFile != null) {
+            checkMemoryPath(cfg, ctx.layout, null);
+        }
         ctx.xlConfig(domain, xlConfig.file);
         return change(ctx, (actual, now) -> {
             Map<String, DiskMode> modes = new LinkedHashMap<>();
             Map<String, Path> layers = new LinkedHashMap<>();
             if (cfg != null) {
+                if (memoryFile != null) {
+                    checkMemoryPath(cfg, ctx.layout, actual);
+                }
                 fromCfg(actual, cfg, modes, layers);
             } else if (dir != null) {
                 inDirectory(actual, dir, modes, layers);
             }
             return new Planner(ctx.layout, now).create(actual, domain,
-                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers)
+                    snapshot != null ? snapshot : CreateCommand.DEFAULT_NAME.format(now), memory, live, modes, layers,
+                    memoryFile)
                     .describing(cfg == null ? null : cfg.description());
         });
+    }
+
+    /**
+     * The cfgfile's memory_path must name a new file in a safe directory outside the store
+     * ({@link MemoryFile#outsideProblem}), and no file of an observed domain's chain ({@code actual}, when given).
+     */
+    private void checkMemoryPath(SnapshotCfgFile cfg, io.xsnap.observe.StoreLayout layout, Actual actual) {
+        String raw = cfg.memoryPath();
+        String where = target + ":" + cfg.memoryPathLine() + ": memory_path \"" + raw + "\"";
+        String why = MemoryFile.outsideProblem(raw);
+        if (raw.startsWith("/") && raw.indexOf('\0') < 0 && insideStore(layout, Path.of(raw))) {
+            why = "it lies inside the store " + layout.root() + "; leave memory_path out: memory is kept in the store "
+                    + "then (" + layout.domainDir(domain) + "/<snapshot>/" + io.xsnap.observe.StoreLayout.MEMORY + ")";
+        }
+        if (why == null && actual != null) {
+            Path p = Path.of(raw);
+            boolean inChain = actual.images().stream().anyMatch(i -> i.path().equals(p) || p.equals(i.backingPath()))
+                    || actual.domains().stream().anyMatch(d -> d.disks().stream().anyMatch(k -> k.path().equals(p)));
+            if (inChain) {
+                why = "it is a file of a domain's disk chain";
+            }
+        }
+        if (why != null) {
+            throw new XsnapExit(ExitCodes.DATAERR, where + ": " + why + "; nothing was changed");
+        }
+    }
+
+    /** Under the store by its name, or by where the file system finds its directory (the store's root may be a link). */
+    private static boolean insideStore(io.xsnap.observe.StoreLayout layout, Path file) {
+        if (layout.contains(file)) {
+            return true;
+        }
+        try {
+            Path root = layout.root();
+            return Files.exists(root) && file.getParent().toRealPath().startsWith(root.toRealPath());
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Listed disks: internal when PATH is empty, else external into PATH; unlisted disks: auto. */

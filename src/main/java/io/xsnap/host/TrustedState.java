@@ -25,9 +25,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A driver's own host state, outside the snapshot store and trusted where the store is not: what the driver itself
- * observed of a domain just before xsnap stopped it ({@link Anchor}), and the xl config texts xsnap read itself
- * ({@link #vouchConfig}). A path or a restart recipe read back from the store is held against this state
- * before xsnap acts on it for a domain the driver does not report.
+ * observed of a domain just before xsnap stopped it ({@link Anchor}), the xl config texts xsnap read itself
+ * ({@link #vouchConfig}), and the memory files it wrote outside the store ({@link MemoryRecord}). A path or a
+ * restart recipe read back from the store is held against this state before xsnap acts on it.
  *
  * <p>The directory is the driver's (qemu: {@code <qemu-dir>/trust}; xl: {@code <xen-run-dir>/xsnap}): made 0700 when
  * missing, and trusted only when it is a real directory (no symbolic link on its last name), owned by the user
@@ -108,6 +108,62 @@ public final class TrustedState {
     /** Forgets the record of a domain that runs again as planned. */
     public void removeAnchor(String domain) {
         remove(anchorFile(domain));
+    }
+
+    /**
+     * A memory file xsnap writes outside the store for one snapshot (a snapshot cfgfile's {@code memory_path}): where,
+     * and once the snapshot is complete its size and sha256. Recorded before the file is made, so a record without a
+     * sha256 is a save that had begun: recovery may remove that file, and only that one.
+     *
+     * @param size   the bytes of the complete file, or -1 while the save runs
+     * @param sha256 the complete file's sha256, or null while the save runs
+     */
+    public record MemoryRecord(String domain, String snapshot, Path file, long size, String sha256) {
+        public boolean complete() {
+            return sha256 != null;
+        }
+    }
+
+    /** Writes (or replaces) the record of a snapshot's memory file outside the store. */
+    public void recordMemory(MemoryRecord r) {
+        ObjectNode doc = json.createObjectNode();
+        doc.put("domain", r.domain());
+        doc.put("snapshot", r.snapshot());
+        doc.put("file", r.file().toString());
+        doc.put("size", r.size());
+        doc.put("sha256", r.sha256());
+        write(memoryFile(r.domain(), r.snapshot()), doc);
+    }
+
+    /** The record of {@code domain/snapshot}'s memory file outside the store, or empty when xsnap wrote none. */
+    public Optional<MemoryRecord> memory(String domain, String snapshot) {
+        Path file = memoryFile(domain, snapshot);
+        JsonNode doc = read(file);
+        if (doc == null) {
+            return Optional.empty();
+        }
+        try {
+            Path memory = Path.of(doc.required("file").asString());
+            if (!domain.equals(doc.required("domain").asString()) || !snapshot.equals(doc.required("snapshot").asString())
+                    || !memory.isAbsolute() || !memory.equals(memory.normalize())) {
+                throw new IllegalArgumentException("it is not the record of " + domain + "/" + snapshot
+                        + " with an absolute, normal file");
+            }
+            return Optional.of(new MemoryRecord(domain, snapshot, memory, doc.required("size").asLong(),
+                    text(doc, "sha256")));
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new HostException(file + ": unreadable record of " + domain + "/" + snapshot + "'s memory file ("
+                    + e.getMessage() + "); xsnap does not vouch for it", e);
+        }
+    }
+
+    /** Forgets the record of a memory file that is gone (its snapshot deleted, or its save undone). */
+    public void forgetMemory(String domain, String snapshot) {
+        remove(memoryFile(domain, snapshot));
+    }
+
+    private Path memoryFile(String domain, String snapshot) {
+        return dir.resolve("memory").resolve(sha256(plain(domain) + "\0" + plain(snapshot)) + ".json");
     }
 
     /**

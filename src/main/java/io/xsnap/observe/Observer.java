@@ -72,7 +72,7 @@ public final class Observer {
         for (Manifest m : contents.manifests()) {
             Path file = store.layout().manifest(m.domain(), m.name());
             try {
-                StoreRecords.manifest(trust, m, file);
+                StoreRecords.manifest(trust, m, file, driver.trustedState());
                 manifests.add(m);
             } catch (StorePaths.DamagedRecord e) {
                 damaged.add(new Damaged(m.domain(), m.name(), file.toString(), e.what()));
@@ -83,7 +83,7 @@ public final class Observer {
         for (CloneRecord c : contents.clones()) {
             Path file = store.layout().cloneRecord(c.domain());
             try {
-                StoreRecords.clone(trust, c, file);
+                StoreRecords.clone(trust, c, file, driver.trustedState());
                 clones.add(c);
             } catch (StorePaths.DamagedRecord e) {
                 damaged.add(new Damaged(c.domain(), null, file.toString(), e.what()));

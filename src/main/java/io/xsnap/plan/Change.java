@@ -17,11 +17,14 @@ import java.util.List;
  * @param source     clone: the snapshot cloned, "domain/snapshot"; else null
  * @param export     backup: where and how the cut is exported; else null
  * @param description create: the note the snapshot keeps in its manifest (a spec's, cfgfile's or module's); else null
+ * @param memoryFile create: where the memory is saved when it is outside the store (a snapshot cfgfile's
+ *                   memory_path); null: memory.save beside the manifest
  */
 public record Change(Action action, String domain, String snapshot, Impact impact, String reason,
                      boolean memory, boolean live, String runAfter, List<DiskChange> disks,
                      List<String> touches, List<java.nio.file.Path> removes, List<String> steps,
-                     Recovers recovers, String requestId, String source, Export export, String description) {
+                     Recovers recovers, String requestId, String source, Export export, String description,
+                     java.nio.file.Path memoryFile) {
     public Change {
         disks = List.copyOf(disks);
         touches = List.copyOf(touches);
@@ -37,7 +40,7 @@ public record Change(Action action, String domain, String snapshot, Impact impac
                   boolean memory, boolean live, String runAfter, List<DiskChange> disks,
                   List<String> touches, List<java.nio.file.Path> removes, List<String> steps, Recovers recovers) {
         this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, recovers,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /**
@@ -71,25 +74,25 @@ public record Change(Action action, String domain, String snapshot, Impact impac
                   boolean live, String runAfter, List<DiskChange> disks, List<String> touches,
                   List<java.nio.file.Path> removes, List<String> steps) {
         this(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /** The same change, for another reason (a spec's instead of the command line's). */
     public Change withReason(String why) {
         return new Change(action, domain, snapshot, impact, why, memory, live, runAfter, disks, touches, removes, steps,
-                recovers, requestId, source, export, description);
+                recovers, requestId, source, export, description, memoryFile);
     }
 
     /** This change, carrying out the one-shot request {@code id}. */
     public Change withRequest(String id) {
         return new Change(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps,
-                recovers, id, source, export, description);
+                recovers, id, source, export, description, memoryFile);
     }
 
     /** This change (a create), keeping {@code note} as the snapshot's description. */
     public Change withDescription(String note) {
         return new Change(action, domain, snapshot, impact, reason, memory, live, runAfter, disks, touches, removes, steps,
-                recovers, requestId, source, export, note);
+                recovers, requestId, source, export, note, memoryFile);
     }
 
     public String address() {

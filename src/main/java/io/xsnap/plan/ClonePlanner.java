@@ -56,7 +56,8 @@ public final class ClonePlanner {
             findings.add(err(sourceDomain, snapshot, "the memory file of " + sourceDomain + "/" + snapshot + " is "
                     + (stored.memorySize() < 0 ? "missing" : "damaged"), null));
         }
-        Change c = clone(index, findings, sourceDomain, snapshot, m.disks(), m.memory() != null, name, runAfter);
+        Change c = clone(index, findings, sourceDomain, snapshot, m.disks(), m.memory() == null ? null
+                : layout.snapshotDir(sourceDomain, snapshot).resolve(m.memory().file()), name, runAfter);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), c == null ? List.of() : List.of(c), findings);
     }
 
@@ -73,12 +74,14 @@ public final class ClonePlanner {
             String overlay = !external || d.reflinkCopy() ? null : d.layer().toString();
             disks.add(new Manifest.Disk(d.vdev(), d.mode(), d.format(), d.image().toString(), d.tag(), frozen, overlay));
         }
-        return clone(index, findings, create.domain(), create.snapshot(), disks, create.memory(), name, runAfter);
+        return clone(index, findings, create.domain(), create.snapshot(), disks, !create.memory() ? null
+                : create.memoryFile() != null ? create.memoryFile() : layout.memory(create.domain(), create.snapshot()),
+                name, runAfter);
     }
 
     /** The clone change, or null with errors added to {@code findings}. */
     private Change clone(HostIndex index, List<Finding> findings, String sourceDomain, String snapshot,
-                         List<Manifest.Disk> sourceDisks, boolean hasMemory, String name, String runAfter) {
+                         List<Manifest.Disk> sourceDisks, Path memoryFile, String name, String runAfter) {
         if (index.domain(name) != null) {
             findings.add(err(name, null, "a domain named " + name + " already exists", "choose another name for the clone"));
             return null;
@@ -88,7 +91,7 @@ public final class ClonePlanner {
                     + " of a domain named " + name + ")", "choose another name, or xsnap delete-clone " + name));
             return null;
         }
-        boolean memory = hasMemory && !"shutoff".equals(runAfter);
+        boolean memory = memoryFile != null && !"shutoff".equals(runAfter);
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
         List<String> steps = new ArrayList<>();
@@ -141,11 +144,11 @@ public final class ClonePlanner {
         steps.add("derive " + name + "'s start from " + sourceDomain + "'s: new name, disks, MAC addresses and UUID");
         steps.add("write " + layout.cloneRecord(name));
         if (!"shutoff".equals(runAfter)) {
-            steps.add(memory ? "start " + name + " from " + layout.snapshotDir(sourceDomain, snapshot).resolve(StoreLayout.MEMORY)
+            steps.add(memory ? "start " + name + " from " + memoryFile
                     + ", left " + runAfter : "cold-start " + name + ", left " + runAfter);
         }
         return new Change(Action.CLONE, name, snapshot, Impact.SAFE, "requested on the command line", memory, false,
-                runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null, null);
+                runAfter, disks, touches, List.of(), steps, null, null, sourceDomain + "/" + snapshot, null, null, null);
     }
 
     /** The file a clone's overlay on this disk backs onto: the frozen file, or the internal snapshot's copy. */
@@ -211,7 +214,7 @@ public final class ClonePlanner {
         steps.add("remove " + layout.domainDir(name) + " when nothing else is in it");
         Change c = new Change(Action.DELETE_CLONE, name, rec.sourceSnapshot(), Impact.DESTRUCTIVE,
                 "requested on the command line", false, false, "shutoff", disks, touches, removes, steps, null,
-                null, rec.source(), null, null);
+                null, rec.source(), null, null, null);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 
@@ -320,7 +323,7 @@ public final class ClonePlanner {
         Change c = new Change(Action.BACKUP, domainName, name, pause ? Impact.DISRUPTIVE : Impact.SAFE,
                 "requested on the command line" + (pause ? "; pauses " + domainName + " briefly while raw disk "
                 + String.join(", ", copies) + " is copied" : ""), false, false,
-                domain.state().word(), disks, touches, List.of(), steps, null, null, null, export, null);
+                domain.state().word(), disks, touches, List.of(), steps, null, null, null, export, null, null);
         return new Plan(Plan.FORMAT_VERSION, now, actual.driver(), List.of(c), findings);
     }
 

@@ -298,8 +298,18 @@ public final class Planner {
      */
     public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
                        Map<String, DiskMode> disks, Map<String, Path> layers) {
+        return create(actual, domainName, name, memory, live, disks, layers, null);
+    }
+
+    /**
+     * The imperative create with chosen files and, when {@code memoryFile} is not null, the memory saved there
+     * (outside the store: a snapshot cfgfile's memory_path, checked by the caller) instead of beside the manifest.
+     */
+    public Plan create(Actual actual, String domainName, String name, boolean memory, boolean live,
+                       Map<String, DiskMode> disks, Map<String, Path> layers, Path memoryFile) {
         Session s = new Session(actual);
         s.chosenLayers.putAll(layers);
+        s.memoryFile = memory ? memoryFile : null;
         DomainInfo domain = s.index.domain(domainName);
         if (domain == null) {
             s.error(domainName, name, "domain " + domainName + " does not exist on this host (driver "
@@ -486,24 +496,26 @@ public final class Planner {
         if (pauseForCopies) {
             steps.add("pause " + dn + " (raw disks are copied while it is paused)");
         }
+        Path memFile = s.memoryFile != null ? s.memoryFile : layout.memory(dn, name);
         if (memory) {
-            touches.add(0, layout.memory(dn, name) + " (guest memory, mode 0600)");
+            touches.add(0, memFile + " (guest memory, mode 0600" + (s.memoryFile != null
+                    ? "; outside the store, removed with the snapshot)" : ")"));
             if (live && running) {
                 steps.add("pause " + dn + ", cut its disks and save its memory of that instant live to "
-                        + layout.memory(dn, name) + " (QEMU background snapshot: the guest runs again once its RAM "
+                        + memFile + " (QEMU background snapshot: the guest runs again once its RAM "
                         + "is write-protected; where QEMU refuses that for the guest's memory, e.g. file-backed RAM, "
                         + "pre-copy: memory copied while it runs, paused at the end)");
             } else if (live) {
-                steps.add("save memory to " + layout.memory(dn, name) + " (" + dn + " is paused already)");
+                steps.add("save memory to " + memFile + " (" + dn + " is paused already)");
             } else if (xl) {
                 // xl save -p suspends the running guest itself at its start and leaves it paused: no pause before it
-                steps.add("save memory to " + layout.memory(dn, name) + " with xl save -p (" + dn + " suspends itself "
+                steps.add("save memory to " + memFile + " with xl save -p (" + dn + " suspends itself "
                         + "at the start of the save and stays paused)");
             } else {
                 if (running) {
                     steps.add("pause " + dn);
                 }
-                steps.add("save memory to " + layout.memory(dn, name));
+                steps.add("save memory to " + memFile);
             }
         }
         copies.forEach(c -> steps.add("copy: " + c));
@@ -518,7 +530,7 @@ public final class Planner {
         String why = reason + (memory && !live && running ? "; pauses " + dn + " while memory is saved"
                 : pauseForCopies ? "; pauses " + dn + " while its raw disks are copied" : "");
         return new Change(Action.CREATE, dn, name, impact, why, memory, memory && live, domain.state().word(),
-                disks, touches, List.of(), steps);
+                disks, touches, List.of(), steps, null, null, null, null, null, memory ? s.memoryFile : null);
     }
 
     // ---------------------------------------------------------------- delete
@@ -585,7 +597,11 @@ public final class Planner {
         }
         Path dir = layout.snapshotDir(m.domain(), m.name());
         if (m.memory() != null) {
-            removes.add(dir.resolve(m.memory().file()));
+            Path memory = dir.resolve(m.memory().file());
+            removes.add(memory);
+            if (!layout.contains(memory)) {
+                steps.add("remove the memory file " + memory + " (outside the store, where the snapshot's cfgfile put it)");
+            }
         }
         removes.add(dir.resolve(StoreLayout.MANIFEST));
         removes.add(dir);
@@ -863,6 +879,8 @@ public final class Planner {
         final List<Finding> findings = new ArrayList<>();
         final Set<Path> takenLayers = new HashSet<>();
         final Map<String, Path> chosenLayers = new java.util.HashMap<>();
+        /** The imperative create's memory file outside the store, or null (memory.save in the store). */
+        Path memoryFile;
         /** The errors among the first {@link #counted} findings. */
         private int errors;
         private int counted;

@@ -99,6 +99,11 @@ final class RecoveryPlanner {
             for (Path p : c.removes()) {
                 trust.inStore(p, record, "removes");
             }
+            if (c.memoryFile() != null && (!c.memoryFile().isAbsolute()
+                    || !c.memoryFile().equals(c.memoryFile().normalize()))) {
+                // removed only as the driver's trusted state vouches for it (apply's Remover): here only its form
+                return "memory_file " + c.memoryFile() + " is not an absolute, normal path";
+            }
             for (DiskChange d : c.disks()) {
                 StorePaths.plainName(d.vdev(), record, "disks.vdev");
                 StorePaths.required(d.mode(), record, "disks.mode");
@@ -134,7 +139,7 @@ final class RecoveryPlanner {
         }
         boolean cutRan = i.began(Step.SAVE) || i.began(Step.CUT);
         StoredSnapshot stored = index.snapshot(c.domain(), c.snapshot());
-        Path memory = layout.memory(c.domain(), c.snapshot());
+        Path memory = c.memoryFile() != null ? c.memoryFile() : layout.memory(c.domain(), c.snapshot());
         boolean finish;
         if (stored != null) {
             finish = true;
@@ -151,10 +156,10 @@ final class RecoveryPlanner {
                         + (c.memory() ? " (memory: " + memory + ", " + i.memoryBytes() + " bytes)" : ""));
             }
             steps.add("mark " + c.snapshot() + " current for " + c.domain());
-            return recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.FINISH, Impact.SAFE,
+            return withMemoryFile(recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.FINISH, Impact.SAFE,
                     why + "; the disks were cut, so the snapshot is complete but for its manifest",
                     c.memory(), c.live(), c.runAfter(), c.disks(), List.of(layout.manifest(c.domain(), c.snapshot())
-                            + " (written)"), List.of(), steps);
+                            + " (written)"), List.of(), steps), c);
         }
         List<DiskChange> disks = new ArrayList<>();
         List<String> touches = new ArrayList<>();
@@ -181,14 +186,25 @@ final class RecoveryPlanner {
             }
         }
         Path dir = layout.snapshotDir(c.domain(), c.snapshot());
+        if (c.memory() && c.memoryFile() != null) {
+            // outside the store: removed only when the driver's trusted state says xsnap made it (apply checks)
+            removes.add(c.memoryFile());
+        }
         removes.add(dir.resolve(StoreLayout.MEMORY));
         removes.add(dir.resolve("." + StoreLayout.MANIFEST + ".tmp"));
         removes.add(dir);
         removes.forEach(p -> touches.add(p + " (deleted)"));
         String reason = why + (cutRan ? "; the save or cut did not end, so the snapshot cannot be trusted"
                 : "; the disks were never cut");
-        return recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.UNDO, Impact.DESTRUCTIVE, reason,
-                c.memory(), c.live(), "unchanged", disks, touches, removes, steps);
+        return withMemoryFile(recover(c.domain(), c.snapshot(), Action.CREATE, Outcome.UNDO, Impact.DESTRUCTIVE, reason,
+                c.memory(), c.live(), "unchanged", disks, touches, removes, steps), c);
+    }
+
+    /** The recovery {@code r} of the create {@code c}, saving memory where {@code c} did. */
+    private static Change withMemoryFile(Change r, Change c) {
+        return c.memoryFile() == null ? r : new Change(r.action(), r.domain(), r.snapshot(), r.impact(), r.reason(),
+                r.memory(), r.live(), r.runAfter(), r.disks(), r.touches(), r.removes(), r.steps(), r.recovers(),
+                r.requestId(), r.source(), r.export(), r.description(), c.memoryFile());
     }
 
     /** A disk-only cut shows on the host: an internal tag is in its image, or an overlay is a chain's top. */

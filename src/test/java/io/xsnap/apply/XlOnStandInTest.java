@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.OnXenLab;
+import io.xsnap.testing.PrivateDir;
 import io.xsnap.testing.XenGuest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +22,19 @@ import org.junit.jupiter.api.Test;
  * cannot be copied by reflink. The reflink path itself is in {@link XlReflinkOnStandInTest}.
  */
 class XlOnStandInTest extends OnXenLab {
+    /** Where a cfgfile's memory_path points: outside the store, in a directory only this user can write. */
+    private PrivateDir snapshots;
+
+    @BeforeEach
+    void snapshotsDir() {
+        snapshots = new PrivateDir("xl-snapshots");
+    }
+
+    @AfterEach
+    void removeSnapshotsDir() {
+        snapshots.close();
+    }
+
     private Path qcow2(String name) {
         return lab.images().createDisk(name, "qcow2", 16 * MIB);
     }
@@ -140,19 +157,31 @@ class XlOnStandInTest extends OnXenLab {
         g.write("hdb", 0x52, 0, K64);
         Path hdaSnap = tmp.resolve("snaps/hda_snap.qcow2");
         Path snapCfg = tmp.resolve("snap.cfg");
+        Path saved = snapshots.resolve("snap1.save");
         Files.writeString(snapCfg, "name=\"snap1\"\ndescription=\"before the upgrade\"\n"
-                + "memory_path=\"/var/lib/xen/snapshots/web01/snap1.save\"\n"
+                + "memory_path=\"" + saved + "\"\n"
                 + "disks=['" + hdaSnap + ",qcow2,hda', ',,hdb']\n");
 
         Cli.Run create = lab.xsnap(store, "snapshot-create", "web01", snapCfg.toString(), "--xl-config", cfg.toString());
         assertEquals(0, create.code(), create.toString());
         assertTrue(create.out().contains("new active layer " + hdaSnap), create.out());
         assertTrue(create.out().contains("hdb internal 'snap1'"), create.out());
-        assertTrue(Files.exists(store.resolve("web01/snap1/memory.save")));
+        assertTrue(create.out().contains("save memory to " + saved + " with xl save -p"), create.out());
+        assertFalse(Files.exists(store.resolve("web01/snap1/memory.save")), "memory is where the cfgfile says");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(saved)));
+        Cli.Run images = Cli.run("images", saved.toString());
+        assertTrue(images.out().contains("domain web01"), "an xl save file: " + images);
+        assertTrue(Files.readString(store.resolve("web01/snap1/snapshot.json")).contains("\"file\" : \"" + saved + "\""));
+        Path record;
+        try (var records = Files.list(lab.runDir().resolve("xsnap/memory"))) {
+            record = records.findFirst().orElseThrow();
+        }
+        assertTrue(Files.readString(record).contains(saved.toString()), "the xl driver's trusted state vouches for it");
         assertTrue(Files.readString(store.resolve("web01/snap1/snapshot.json")).contains("\"description\" : \"before the upgrade\""),
                 "the cfgfile's description is kept in the manifest");
         Cli.Run list = lab.xsnap(store, "list", "web01");
         assertTrue(list.out().contains("): before the upgrade"), list.toString());
+        assertTrue(list.out().contains(" in " + saved + ","), list.toString());
 
         g.write("hda", 0x61, 0, K64);
         g.write("hdb", 0x62, 0, K64);
@@ -161,6 +190,7 @@ class XlOnStandInTest extends OnXenLab {
         XenGuest back = lab.guest("web01");
         back.assertReads("hda", 0x51, 0, K64);
         back.assertReads("hdb", 0x52, 0, K64);
+        assertTrue(revert.out().contains("start web01 from " + saved), "restored from the file outside: " + revert);
 
         Path broken = tmp.resolve("broken.cfg");
         Files.writeString(broken, "name=\"snap2\"\ndisks=['" + hdaSnap + ",qcow2']\n");
@@ -174,6 +204,57 @@ class XlOnStandInTest extends OnXenLab {
         assertEquals(0, inDir.code(), inDir.toString());
         assertTrue(Files.isRegularFile(dir.resolve("hda.qcow2")) && Files.isRegularFile(dir.resolve("hdb.qcow2")),
                 inDir.toString());
+    }
+
+    /**
+     * A cfgfile's memory_path on xl: the delete's plan shows the file outside the store, and the delete removes it and
+     * the xl driver's record of it; a kill inside {@code xl save} to such a file leaves, after recovery, no partial
+     * file and nothing else changed.
+     */
+    @Test
+    void aMemoryFileOutsideTheStoreIsDeletedWithItsSnapshotAndAKilledSaveLeavesNone() throws Exception {
+        Path disk = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", "format=qcow2, vdev=xvda, access=rw, target=" + disk);
+        XenGuest g = lab.create(cfg);
+        g.write("xvda", 0x71, 0, K64);
+        Path saved = snapshots.resolve("m1.save");
+        Path snapCfg = tmp.resolve("m1.cfg");
+        Files.writeString(snapCfg, "name=\"m1\"\nmemory_path=\"" + saved + "\"\n");
+        ok(lab.xsnap(store, "snapshot-create", "web01", snapCfg.toString(), "--xl-config", cfg.toString()));
+        assertTrue(Files.isRegularFile(saved));
+        Cli.Run delete = lab.xsnap(store, "delete", "web01", "m1");
+        ok(delete);
+        assertTrue(delete.out().contains("! deletes " + saved), "the plan shows it: " + delete);
+        assertFalse(Files.exists(saved), "removed with the snapshot");
+        Path records = lab.runDir().resolve("xsnap/memory");
+        try (var left = Files.list(records)) {
+            assertEquals(0, left.count(), "and its record");
+        }
+
+        Path beside = snapshots.resolve("beside.save");
+        Files.writeString(beside, "not xsnap's");
+        Path m2 = snapshots.resolve("m2.save");
+        Files.writeString(snapCfg, "name=\"m2\"\nmemory_path=\"" + m2 + "\"\n");
+        io.xsnap.testing.XsnapProcess.Started create = lab.process(store, java.util.Map.of("XL_STANDIN_SAVE_WAIT", "8"))
+                .start(null, "snapshot-create", "web01", snapCfg.toString(), "--xl-config", cfg.toString());
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while ((!Files.exists(m2) || Files.size(m2) == 0) && create.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        assertTrue(Files.exists(m2) && create.isAlive(), "inside xl save");
+        create.kill();
+        Cli.Run recover = lab.xsnap(store, "recover");
+        ok(recover);
+        assertTrue(recover.out().contains("! deletes " + m2), recover.toString());
+        assertFalse(Files.exists(m2), "the partial save xsnap made is removed\n" + recover);
+        assertEquals("not xsnap's", Files.readString(beside));
+        try (var left = Files.list(snapshots.path())) {
+            assertEquals(java.util.List.of(beside), left.toList());
+        }
+        assertFalse(Files.exists(store.resolve("web01/m2")));
+        assertEquals("running", lab.guest("web01").status(), recover.toString());
+        lab.guest("web01").assertReads("xvda", 0x71, 0, K64);
     }
 
     /** The Ansible module's reconcile hands a spec's xlConfig to the driver, so the snapshot records the config. */

@@ -40,6 +40,38 @@ class TrustedStateTest {
     }
 
     @Test
+    void aMemoryFileOutsideTheStoreIsRecordedPerSnapshotCompletedAndForgotten() throws IOException {
+        TrustedState state = new TrustedState(tmp.resolve("trust"));
+        assertEquals(Optional.empty(), state.memory("web01", "s1"));
+        Path file = Path.of("/var/lib/xen/snapshots/web01/s1.save");
+        state.recordMemory(new TrustedState.MemoryRecord("web01", "s1", file, -1, null));
+        TrustedState.MemoryRecord pending = state.memory("web01", "s1").orElseThrow();
+        assertFalse(pending.complete(), "recorded before the file is made: a save that has begun");
+        assertEquals(file, pending.file());
+        assertEquals(Optional.empty(), state.memory("web01", "s2"), "per snapshot");
+        assertEquals(Optional.empty(), state.memory("db01", "s1"), "per domain");
+        String sha = "ab".repeat(32);
+        state.recordMemory(new TrustedState.MemoryRecord("web01", "s1", file, 4096, sha));
+        assertEquals(Optional.of(new TrustedState.MemoryRecord("web01", "s1", file, 4096, sha)), state.memory("web01", "s1"));
+        try (var records = Files.list(tmp.resolve("trust/memory"))) {
+            Path record = records.findFirst().orElseThrow();
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(record)));
+        }
+        state.forgetMemory("web01", "s1");
+        assertEquals(Optional.empty(), state.memory("web01", "s1"));
+        // a record whose text names another snapshot than the one it is kept for vouches for neither
+        state.recordMemory(new TrustedState.MemoryRecord("web01", "s2", file, 4096, sha));
+        try (var records = Files.list(tmp.resolve("trust/memory"))) {
+            Path r = records.findFirst().orElseThrow();
+            Files.writeString(r, Files.readString(r).replace("\"s2\"", "\"s1\""));
+        }
+        HostException e = assertThrows(HostException.class, () -> state.memory("web01", "s2"));
+        assertTrue(e.getMessage().contains("xsnap does not vouch for it"), e.getMessage());
+        state.forgetMemory("web01", "s2");
+        assertEquals(Optional.empty(), state.memory("web01", "s2"));
+    }
+
+    @Test
     void aDirectoryOpenToOthersOrALinkIsNotTrusted() throws IOException {
         Path open = Files.createDirectories(tmp.resolve("open"));
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxr-x"));

@@ -73,6 +73,16 @@ final class Fixtures {
         return this;
     }
 
+    /** A snapshot whose memory lies outside the store (a cfgfile's memory_path), as observed once it was vouched. */
+    Fixtures storedWithMemoryAt(String domain, String name, String file, Manifest.Disk... disks) {
+        stored(domain, name, true, disks);
+        Manifest m = snapshots.remove(snapshots.size() - 1).manifest();
+        snapshots.add(new StoredSnapshot(new Manifest(m.formatVersion(), m.name(), m.domain(), m.driver(), m.created(),
+                m.description(), m.state(), new Manifest.Memory(file, 4096, "00", false, 10), m.disks(), m.parent(),
+                m.restart()), 4096));
+        return this;
+    }
+
     static Manifest.Disk internal(String vdev, String image, String tag) {
         return new Manifest.Disk(vdev, "internal", "qcow2", image, tag, null, null);
     }

@@ -79,6 +79,23 @@ class RetentionPlanTest {
         assertTrue(p.changes().get(0).reason().contains("is 6d old, maxAge 2d"), p.changes().get(0).reason());
     }
 
+    /** Retention deletes a snapshot whose memory a cfgfile put outside the store as delete does: the file goes too. */
+    @Test
+    void aDeletedSnapshotsMemoryFileOutsideTheStoreIsListedAmongWhatItRemoves() {
+        RetentionRule rule = new RetentionRule("daily", Duration.ofHours(24), 10, Duration.ofDays(2), false, false,
+                Map.of(), DAILY.source());
+        String old = "daily-20261120T000000Z";
+        Fixtures f = new Fixtures().domain("web01", RunState.RUNNING, disk("xvda", "/img/a.qcow2", "qcow2"))
+                .image("/img/a.qcow2", "qcow2", null, 1, old)
+                .storedWithMemoryAt("web01", old, "/var/lib/xen/snapshots/web01/old.save", internal("xvda", "/img/a.qcow2", old));
+        Plan p = plan(f, Instant.parse("2026-11-26T00:00:00Z"), rule);
+        Change c = p.changes().stream().filter(x -> x.action() == Action.DELETE).findFirst().orElseThrow();
+        assertEquals(List.of(java.nio.file.Path.of("/var/lib/xen/snapshots/web01/old.save"),
+                Fixtures.STORE.manifest("web01", old), Fixtures.STORE.snapshotDir("web01", old)), c.removes());
+        assertTrue(c.steps().contains("remove the memory file /var/lib/xen/snapshots/web01/old.save (outside the store, "
+                + "where the snapshot's cfgfile put it)"), c.steps().toString());
+    }
+
     @Test
     void neverTouchesASnapshotTheRuleDidNotMake() {
         Fixtures f = host("daily-manual", "daily-2026", "weekly-20261101T000000Z", "pre-upgrade",

@@ -80,9 +80,11 @@ final class QmpBackgroundSave {
         boolean started = false;
         boolean cut = false;
         boolean stopped = false;
+        boolean made = false;
         try {
             qmp.execute("migrate-set-parameters", QmpClient.args().put("max-bandwidth", 1L << 40));
             MemoryFile.create(target);
+            made = true;
             drain(qmp, "RESUME");
             drain(qmp, "STOP");
             long stoppedAt = System.nanoTime();
@@ -126,7 +128,10 @@ final class QmpBackgroundSave {
                 } catch (HostException e) {
                     LOG.log(System.Logger.Level.WARNING, e.getMessage());
                 }
-                QemuProcess.deleteQuietly(target);
+                if (made) {
+                    // a file that was there already is not this save's: it stays
+                    QemuProcess.deleteQuietly(target);
+                }
                 if (stopped) {
                     resumeQuietly(qmp, domain);
                 }

@@ -73,8 +73,10 @@ final class QmpMigration {
         Settings before = Settings.apply(qmp, live, !cuts.isEmpty());
         long stoppedAt = -1;
         long resumedAt = -1;
+        boolean made = false;
         try {
             MemoryFile.create(target);
+            made = true;
             if (!live && status.equals("running")) {
                 // everything is ready: the guest stops only now
                 stoppedAt = System.nanoTime();
@@ -123,7 +125,8 @@ final class QmpMigration {
         } catch (IOException e) {
             throw new HostException(target + ": " + e.getMessage(), e);
         } finally {
-            if (!saved) {
+            if (!saved && made) {
+                // a file that was there already is not this save's: it stays
                 discardSaveFile(domain, writersBefore, target);
             }
             before.restore(qmp);
