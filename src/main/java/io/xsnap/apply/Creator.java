@@ -79,6 +79,12 @@ final class Creator {
                 } else if (DiskChange.EXTERNAL.equals(d.mode())) {
                     StoreFiles.ensureDir(d.layer().getParent());
                     journal.step(c, driver, Step.OVERLAY + " " + d.vdev(), "remove " + d.layer());
+                    if (!layout.contains(d.layer()) && ctx.driver().trustedState() != null) {
+                        // a layer outside the store (a cfgfile's disk path): recorded before it exists, so the
+                        // snapshots whose files it holds stay vouched once a revert takes it out of the chain
+                        ctx.driver().trustedState().recordMade(TrustedState.MadeFile.layer(c.domain(), c.snapshot(),
+                                d.layer()));
+                    }
                     overlays.add(d.layer());
                     if (!d.reflinkCopy()) {
                         ctx.qemuImg().createOverlay(d.layer(), d.image().toString(), d.format());
@@ -104,7 +110,7 @@ final class Creator {
                 }
                 if (c.memoryFile() != null) {
                     // vouched before it exists: recovery removes this file after a crash, and no other
-                    ctx.driver().trustedState().recordMemory(new TrustedState.MemoryRecord(c.domain(), c.snapshot(),
+                    ctx.driver().trustedState().recordMade(TrustedState.MadeFile.memory(c.domain(), c.snapshot(),
                             memFile, -1, null));
                 }
                 journal.step(c, driver, Step.SAVE, cutUndo);
@@ -255,7 +261,7 @@ final class Creator {
                     ? memFile.toString() : StoreLayout.MEMORY, bytes, sha256, c.live(), pauseMillis);
             if (memory != null && c.memoryFile() != null) {
                 // vouched whole before the manifest names it: a manifest is read back only as far as this agrees
-                ctx.driver().trustedState().recordMemory(new TrustedState.MemoryRecord(c.domain(), c.snapshot(),
+                ctx.driver().trustedState().recordMade(TrustedState.MadeFile.memory(c.domain(), c.snapshot(),
                         memFile, bytes, sha256));
             }
             List<Manifest.Disk> disks = new ArrayList<>();
@@ -295,7 +301,7 @@ final class Creator {
      * Where {@code c} saves memory: beside the manifest, or the file outside the store it names. That file is checked
      * again here as the command line checked it (a change may come from a saved plan or the journal): before the save
      * a new file in a safe directory outside the store, and once the save {@code began}, exactly the file xsnap
-     * vouched for ({@link TrustedState#recordMemory}).
+     * vouched for ({@link TrustedState#recordMade}).
      */
     private Path memoryFile(Change c, boolean began) {
         Path file = c.memoryFile();
@@ -309,10 +315,10 @@ final class Creator {
                     + "state to record a file outside the store; leave memory_path out (memory is kept in the store)");
         }
         if (began) {
-            TrustedState.MemoryRecord vouched = trust.memory(c.domain(), c.snapshot()).orElse(null);
+            TrustedState.MadeFile vouched = trust.memory(c.domain(), c.snapshot()).orElse(null);
             if (vouched == null || !vouched.file().equals(file)) {
                 throw new io.xsnap.host.HostException(what + " is not the file xsnap recorded for it (" + (vouched == null
-                        ? "no record" : vouched.file()) + " in " + trust.dir() + "); move it out of the way by hand");
+                        ? "no record" : vouched.file()) + " in " + trust.madeDir() + "); move it out of the way by hand");
             }
             return file;
         }
@@ -345,6 +351,19 @@ final class Creator {
         if (clean && c.memoryFile() != null) {
             ctx.driver().trustedState().forgetMemory(c.domain(), c.snapshot());
         }
+        if (clean) {
+            forgetLayers(c, overlays);
+        }
         return clean;
+    }
+
+    /** Forgets the records of the layers outside the store this change made, once they are removed. */
+    private void forgetLayers(Change c, List<Path> overlays) {
+        TrustedState trust = ctx.driver().trustedState();
+        for (Path p : overlays) {
+            if (trust != null && !ctx.layout().contains(p) && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                trust.forgetLayer(c.domain(), p);
+            }
+        }
     }
 }

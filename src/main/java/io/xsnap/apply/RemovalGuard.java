@@ -24,6 +24,25 @@ final class RemovalGuard {
         if (!layout.contains(f)) {
             return f + " lies outside the store " + layout.root();
         }
+        return inUse(f, actual, owner);
+    }
+
+    /**
+     * A layer xsnap made outside the store (its trusted state vouches for it): as {@link #refusal} but for where it
+     * lies, and no other snapshot may name it as its overlay either.
+     */
+    String refusalOfMadeLayer(Path file, Actual actual, String owner) {
+        Path f = file.toAbsolutePath().normalize();
+        for (StoredSnapshot s : actual.snapshots()) {
+            if (!(s.domain() + "/" + s.name()).equals(owner)
+                    && s.manifest().disks().stream().anyMatch(d -> f.toString().equals(d.overlay()))) {
+                return f + " belongs to snapshot " + s.domain() + "/" + s.name();
+            }
+        }
+        return inUse(f, actual, owner);
+    }
+
+    private String inUse(Path f, Actual actual, String owner) {
         ImageGraph graph = new ImageGraph(actual);
         var holders = graph.holders(f);
         if (!holders.isEmpty()) {

@@ -34,7 +34,8 @@ final class Remover {
         StorePaths trust = StorePaths.of(ctx.layout(), fresh);
         Path snapshotDir = ctx.layout().snapshotDir(c.domain(), c.snapshot());
         for (Path listed : c.removes()) {
-            if (listed != null && !ctx.layout().contains(listed) && outsideMemory(c, listed)) {
+            if (listed != null && !ctx.layout().contains(listed)
+                    && (outsideMemory(c, listed) || outsideLayer(c, listed, fresh, owner))) {
                 continue;
             }
             // the change may come from the journal: its paths are data until they pass here (invariant 8)
@@ -70,14 +71,14 @@ final class Remover {
 
     /**
      * The one file outside the store a change may remove: its snapshot's memory file, when the driver's trusted state
-     * records that xsnap made exactly that file for exactly that snapshot ({@link TrustedState.MemoryRecord}); it is
+     * records that xsnap made exactly that file for exactly that snapshot ({@link TrustedState.MadeFile}); it is
      * removed (a regular file, reached through safe directories only) and its record forgotten. An undone create's
      * memory file without that record is left where it is (someone else's file took the name first). Else false:
      * the path is refused as any other outside the store.
      */
     private boolean outsideMemory(Change c, Path listed) throws IOException {
         TrustedState state = ctx.driver().trustedState();
-        TrustedState.MemoryRecord vouched = state == null ? null : state.memory(c.domain(), c.snapshot()).orElse(null);
+        TrustedState.MadeFile vouched = state == null ? null : state.memory(c.domain(), c.snapshot()).orElse(null);
         if (vouched == null || !vouched.file().equals(listed)) {
             boolean undoneSave = c.action() == Action.RECOVER && c.recovers().action() == Action.CREATE
                     && listed.equals(c.memoryFile());
@@ -97,6 +98,40 @@ final class Remover {
             Files.delete(listed);
         }
         state.forgetMemory(c.domain(), c.snapshot());
+        return true;
+    }
+
+    /**
+     * A layer outside the store an undone create made (a cfgfile's disk path): removed only when the driver's trusted
+     * state records that xsnap made exactly that file for exactly that snapshot ({@link TrustedState.MadeFile}), and
+     * {@link RemovalGuard} agrees nothing uses it; its record is then forgotten. Without the record the file is left
+     * where it is (the create stopped before it made it, or another file took the name). Else false.
+     */
+    private boolean outsideLayer(Change c, Path listed, Actual fresh, String owner) throws IOException {
+        boolean undoneCreate = c.action() == Action.RECOVER && c.recovers().action() == Action.CREATE
+                && c.disks().stream().anyMatch(d -> listed.equals(d.layer()));
+        if (!undoneCreate) {
+            return false;
+        }
+        TrustedState state = ctx.driver().trustedState();
+        TrustedState.MadeFile vouched = state == null ? null : state.layer(c.domain(), listed)
+                .filter(r -> r.snapshot().equals(c.snapshot())).orElse(null);
+        if (vouched == null) {
+            ctx.reporter().say("  leaving " + listed + ": no record says xsnap made it");
+            return true;
+        }
+        if (Files.exists(listed, LinkOption.NOFOLLOW_LINKS)) {
+            String unsafe = MemoryFile.unsafeDirectory(listed);
+            String why = !Files.isRegularFile(listed, LinkOption.NOFOLLOW_LINKS) ? "it is no longer a regular file"
+                    : unsafe != null ? unsafe : guard.refusalOfMadeLayer(listed, fresh, owner);
+            if (why != null) {
+                throw new HostException("refusing to delete " + listed + ": " + why);
+            }
+            ctx.journal().append(new Journal.Entry(c.address(), "remove " + listed, c.domain(), ctx.driver().name(), null));
+            ctx.reporter().say("  removing " + listed);
+            Files.delete(listed);
+        }
+        state.forgetLayer(c.domain(), listed);
         return true;
     }
 }

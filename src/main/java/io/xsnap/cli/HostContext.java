@@ -39,6 +39,9 @@ final class HostContext {
         if (!options.store.isAbsolute()) {
             throw new XsnapExit(ExitCodes.USAGE, "--store must be an absolute path, not " + options.store);
         }
+        if (options.trustDir == null || !options.trustDir.isAbsolute()) {
+            throw new XsnapExit(ExitCodes.USAGE, "--trust-dir must be an absolute path, not " + options.trustDir);
+        }
         this.layout = new StoreLayout(options.store);
     }
 
@@ -68,11 +71,16 @@ final class HostContext {
             name = Files.isDirectory(Path.of("/proc/xen")) && onPath("xl") ? "xl" : "qemu";
         }
         return switch (name) {
-            case "qemu" -> new QemuDriver(options.qemuDir, runner);
+            case "qemu" -> new QemuDriver(options.qemuDir, runner, made());
             case "xl" -> new XlDriver(new Xl(runner, options.xl), new Reflink(runner), options.xenRunDir,
-                    layout.root(), xlConfigs);
+                    layout.root(), xlConfigs, made());
             default -> throw new XsnapExit(ExitCodes.USAGE, "unknown driver '" + name + "' (expected qemu, xl or auto)");
         };
+    }
+
+    /** This store's directory of the records of files xsnap made outside it, in the persistent --trust-dir. */
+    private Path made() {
+        return io.xsnap.host.TrustedState.storeDir(options.trustDir, layout.root());
     }
 
     Observer observer(DomainDriver driver) {

@@ -22,6 +22,12 @@ public final class HostOptions {
                     + "(env XSNAP_XEN_RUN_DIR; default ${DEFAULT-VALUE}).")
     public Path xenRunDir;
 
+    @Option(names = "--trust-dir", paramLabel = "DIR",
+            defaultValue = "${env:XSNAP_TRUST_DIR:-/var/lib/xsnap/.trust}",
+            description = "Where xsnap keeps, across reboots, its records of the files it made outside the store "
+                    + "(0700, the running user's; env XSNAP_TRUST_DIR; default ${DEFAULT-VALUE}).")
+    public Path trustDir;
+
     @Option(names = "--xl", paramLabel = "PATH", defaultValue = "${env:XSNAP_XL:-xl}", hidden = true,
             description = "xl: the xl program to run (env XSNAP_XL; default ${DEFAULT-VALUE}).")
     public String xl;

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
 /** The top command: only groups the subcommands. */
 @Command(name = "xsnap", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Keeps the snapshots of Xen (and QEMU) domains in a declared state.",
-        footer = {"", "Host options (--store, --driver, --qemu-dir, --xen-run-dir) may also come before the subcommand,",
-            "as in: xsnap --store DIR list"})
+        footer = {"", "Host options (--store, --driver, --qemu-dir, --xen-run-dir, --trust-dir) may also come before the",
+            "subcommand, as in: xsnap --store DIR list"})
 public final class XsnapCommand implements Runnable {
     /**
      * The subcommands by name, in the order help lists them. Picocli builds a subcommand's model by

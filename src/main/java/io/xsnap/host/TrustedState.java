@@ -26,11 +26,13 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A driver's own host state, outside the snapshot store and trusted where the store is not: what the driver itself
  * observed of a domain just before xsnap stopped it ({@link Anchor}), the xl config texts xsnap read itself
- * ({@link #vouchConfig}), and the memory files it wrote outside the store ({@link MemoryRecord}). A path or a
- * restart recipe read back from the store is held against this state before xsnap acts on it.
+ * ({@link #vouchConfig}), and the files it made outside the store ({@link MadeFile}: memory files, external
+ * layers). A path or a restart recipe read back from the store is held against this state before xsnap acts on it.
  *
- * <p>The directory is the driver's (qemu: {@code <qemu-dir>/trust}; xl: {@code <xen-run-dir>/xsnap}): made 0700 when
- * missing, and trusted only when it is a real directory (no symbolic link on its last name), owned by the user
+ * <p>The run directory is the driver's (qemu: {@code <qemu-dir>/trust}; xl: {@code <xen-run-dir>/xsnap}); the records
+ * of made files live in the host's persistent trust directory ({@code --trust-dir}, default
+ * {@code /var/lib/xsnap/.trust}), one directory per store ({@link #storeDir}), as they must outlive a reboot. Each is
+ * made 0700 when missing, and trusted only when it is a real directory (no symbolic link on its last name), owned by the user
  * xsnap runs as, and closed to group and others. Each record is written atomically (a temp file, fsync, rename),
  * 0600.
  */
@@ -39,10 +41,22 @@ public final class TrustedState {
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_WRITE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE);
     private final Path dir;
+    private final Path made;
     private final JsonMapper json = JsonMapper.builder().build();
 
+    /** All of it in {@code dir}: the records of files made outside the store too (a driver made without a trust dir). */
     public TrustedState(Path dir) {
+        this(dir, dir);
+    }
+
+    /**
+     * @param dir  the run directory's part (anchors, config texts): about running domains, gone with a reboot
+     * @param made where the records of the files xsnap made outside the store live, which must outlive a reboot
+     *             ({@link #storeDir}); checked as {@code dir}
+     */
+    public TrustedState(Path dir, Path made) {
         this.dir = dir.toAbsolutePath().normalize();
+        this.made = made.toAbsolutePath().normalize();
     }
 
     public Path dir() {
@@ -111,59 +125,155 @@ public final class TrustedState {
     }
 
     /**
-     * A memory file xsnap writes outside the store for one snapshot (a snapshot cfgfile's {@code memory_path}): where,
-     * and once the snapshot is complete its size and sha256. Recorded before the file is made, so a record without a
-     * sha256 is a save that had begun: recovery may remove that file, and only that one.
+     * A file xsnap makes outside the store for one snapshot: its memory file (a snapshot cfgfile's
+     * {@code memory_path}) or an external layer (a cfgfile's disk path, or the directory of
+     * {@code snapshot-create DOMAIN DIR}). Recorded before the file is made, so recovery may remove that file, and
+     * only that one. A memory record, once the snapshot is complete, also holds the file's size and sha256 (a layer
+     * is written by the guest, so it has none).
      *
-     * @param size   the bytes of the complete file, or -1 while the save runs
-     * @param sha256 the complete file's sha256, or null while the save runs
+     * @param size   memory: the bytes of the complete file, or -1 while the save runs; a layer: -1
+     * @param sha256 memory: the complete file's sha256, or null while the save runs; a layer: null
      */
-    public record MemoryRecord(String domain, String snapshot, Path file, long size, String sha256) {
+    public record MadeFile(String domain, String snapshot, Kind kind, Path file, long size, String sha256) {
+        public enum Kind { MEMORY, LAYER }
+
+        /** A memory file's record. */
+        public static MadeFile memory(String domain, String snapshot, Path file, long size, String sha256) {
+            return new MadeFile(domain, snapshot, Kind.MEMORY, file, size, sha256);
+        }
+
+        /** An external layer's record. */
+        public static MadeFile layer(String domain, String snapshot, Path file) {
+            return new MadeFile(domain, snapshot, Kind.LAYER, file, -1, null);
+        }
+
         public boolean complete() {
             return sha256 != null;
         }
     }
 
-    /** Writes (or replaces) the record of a snapshot's memory file outside the store. */
-    public void recordMemory(MemoryRecord r) {
+    /**
+     * Where the records of the files xsnap made outside one store live: a directory of {@code trustDir} (the host's
+     * persistent trusted directory, {@code --trust-dir}) named by the sha256 of the store's real path, so two stores
+     * on one host keep theirs apart, and they outlive a reboot (unlike the run directory).
+     */
+    public static Path storeDir(Path trustDir, Path store) {
+        Path real = store.toAbsolutePath().normalize();
+        try {
+            real = real.toRealPath();
+        } catch (IOException e) {
+            // a store not made yet: its name is its real path
+        }
+        return trustDir.toAbsolutePath().normalize().resolve(sha256(real.toString()));
+    }
+
+    /** The directory that holds the records of the files xsnap made outside the store. */
+    public Path madeDir() {
+        return made;
+    }
+
+    /** Writes (or replaces) the record of a file xsnap makes outside the store. */
+    public void recordMade(MadeFile r) {
         ObjectNode doc = json.createObjectNode();
         doc.put("domain", r.domain());
         doc.put("snapshot", r.snapshot());
+        doc.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
         doc.put("file", r.file().toString());
         doc.put("size", r.size());
         doc.put("sha256", r.sha256());
-        write(memoryFile(r.domain(), r.snapshot()), doc);
+        checkNormal(r.file());
+        write(made, madeFile(r.kind(), r.domain(), r.kind() == MadeFile.Kind.MEMORY ? r.snapshot() : r.file().toString()),
+                doc);
     }
 
     /** The record of {@code domain/snapshot}'s memory file outside the store, or empty when xsnap wrote none. */
-    public Optional<MemoryRecord> memory(String domain, String snapshot) {
-        Path file = memoryFile(domain, snapshot);
-        JsonNode doc = read(file);
-        if (doc == null) {
-            return Optional.empty();
+    public Optional<MadeFile> memory(String domain, String snapshot) {
+        return made(madeFile(MadeFile.Kind.MEMORY, domain, snapshot), MadeFile.Kind.MEMORY)
+                .filter(r -> r.domain().equals(domain) && r.snapshot().equals(snapshot)
+                        || fail(madeFile(MadeFile.Kind.MEMORY, domain, snapshot), "it is not the record of " + domain
+                        + "/" + snapshot));
+    }
+
+    /** The record of an external layer xsnap made at {@code file} outside the store for {@code domain}, or empty. */
+    public Optional<MadeFile> layer(String domain, Path file) {
+        Path at = madeFile(MadeFile.Kind.LAYER, domain, file.toString());
+        return made(at, MadeFile.Kind.LAYER).filter(r -> r.domain().equals(domain) && r.file().equals(file)
+                || fail(at, "it is not the record of " + domain + "'s layer " + file));
+    }
+
+    /**
+     * Every external layer xsnap made outside the store, by domain: the files a record of that domain may name. A
+     * record that cannot be read is skipped and reported to {@code problems}; it vouches for nothing.
+     */
+    public java.util.Map<String, List<Path>> layers(java.util.function.Consumer<String> problems) {
+        java.util.Map<String, List<Path>> out = new java.util.TreeMap<>();
+        Path d = made.resolve("layers");
+        if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+            return out;
         }
-        try {
-            Path memory = Path.of(doc.required("file").asString());
-            if (!domain.equals(doc.required("domain").asString()) || !snapshot.equals(doc.required("snapshot").asString())
-                    || !memory.isAbsolute() || !memory.equals(memory.normalize())) {
-                throw new IllegalArgumentException("it is not the record of " + domain + "/" + snapshot
-                        + " with an absolute, normal file");
+        List<Path> files;
+        try (var s = Files.list(d)) {
+            files = s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            problems.accept(d + ": cannot list xsnap's trusted state: " + e.getMessage());
+            return out;
+        }
+        for (Path f : files) {
+            try {
+                made(f, MadeFile.Kind.LAYER).filter(r -> f.equals(madeFile(MadeFile.Kind.LAYER, r.domain(),
+                                r.file().toString())) || fail(f, "its name is not its domain's and file's"))
+                        .ifPresent(r -> out.computeIfAbsent(r.domain(), k -> new ArrayList<>()).add(r.file()));
+            } catch (HostException e) {
+                problems.accept(e.getMessage());
             }
-            return Optional.of(new MemoryRecord(domain, snapshot, memory, doc.required("size").asLong(),
-                    text(doc, "sha256")));
-        } catch (JacksonException | IllegalArgumentException e) {
-            throw new HostException(file + ": unreadable record of " + domain + "/" + snapshot + "'s memory file ("
-                    + e.getMessage() + "); xsnap does not vouch for it", e);
         }
+        return out;
     }
 
     /** Forgets the record of a memory file that is gone (its snapshot deleted, or its save undone). */
     public void forgetMemory(String domain, String snapshot) {
-        remove(memoryFile(domain, snapshot));
+        remove(made, madeFile(MadeFile.Kind.MEMORY, domain, snapshot));
     }
 
-    private Path memoryFile(String domain, String snapshot) {
-        return dir.resolve("memory").resolve(sha256(plain(domain) + "\0" + plain(snapshot)) + ".json");
+    /** Forgets the record of an external layer that is gone (merged and removed, or its create undone). */
+    public void forgetLayer(String domain, Path file) {
+        remove(made, madeFile(MadeFile.Kind.LAYER, domain, file.toString()));
+    }
+
+    private Optional<MadeFile> made(Path file, MadeFile.Kind kind) {
+        JsonNode doc = read(made, file);
+        if (doc == null) {
+            return Optional.empty();
+        }
+        try {
+            Path path = Path.of(doc.required("file").asString());
+            checkNormal(path);
+            String k = doc.path("kind").isString() ? doc.path("kind").asString() : "memory";
+            if (!k.equals(kind.name().toLowerCase(java.util.Locale.ROOT))) {
+                throw new IllegalArgumentException("it records a " + k + ", not a " + kind.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            return Optional.of(new MadeFile(plain(doc.required("domain").asString()),
+                    doc.required("snapshot").asString(), kind, path, doc.required("size").asLong(), text(doc, "sha256")));
+        } catch (JacksonException | IllegalArgumentException | HostException e) {
+            throw new HostException(file + ": unreadable record of a file xsnap made outside the store ("
+                    + e.getMessage() + "); xsnap does not vouch for it", e);
+        }
+    }
+
+    private static boolean fail(Path file, String why) {
+        throw new HostException(file + ": unreadable record of a file xsnap made outside the store (" + why
+                + "); xsnap does not vouch for it");
+    }
+
+    private static void checkNormal(Path p) {
+        if (!p.isAbsolute() || !p.equals(p.normalize())) {
+            throw new IllegalArgumentException("not an absolute, normal file: " + p);
+        }
+    }
+
+    private Path madeFile(MadeFile.Kind kind, String domain, String key) {
+        return made.resolve(kind == MadeFile.Kind.MEMORY ? "memory" : "layers")
+                .resolve(sha256(plain(domain) + "\0" + key) + ".json");
     }
 
     /**
@@ -215,10 +325,15 @@ public final class TrustedState {
     }
 
     private JsonNode read(Path file) {
+        return read(dir, file);
+    }
+
+    private JsonNode read(Path dir, Path file) {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         checkDir(dir);
+        checkTrustDir(dir);
         checkDir(file.getParent());
         try {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -237,8 +352,13 @@ public final class TrustedState {
     }
 
     private void write(Path file, ObjectNode doc) {
+        write(dir, file, doc);
+    }
+
+    private void write(Path dir, Path file, ObjectNode doc) {
         try {
             ensureDir(dir);
+            checkTrustDir(dir);
             ensureDir(file.getParent());
             // a temp name of its own: runs on other stores share this directory (the store's lock does not cover it)
             Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp",
@@ -255,15 +375,27 @@ public final class TrustedState {
     }
 
     private void remove(Path file) {
+        remove(dir, file);
+    }
+
+    private void remove(Path dir, Path file) {
         try {
             if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 checkDir(dir);
+                checkTrustDir(dir);
                 if (Files.deleteIfExists(file)) {
                     syncDir(file.getParent());
                 }
             }
         } catch (IOException e) {
             throw new HostException(file + ": cannot remove: " + e.getMessage(), e);
+        }
+    }
+
+    /** The persistent trust directory above a store's directory of made-file records is checked as that one. */
+    private void checkTrustDir(Path root) {
+        if (root.equals(made) && !made.equals(dir) && made.getParent() != null) {
+            checkDir(made.getParent());
         }
     }
 

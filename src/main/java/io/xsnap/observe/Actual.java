@@ -17,12 +17,16 @@ import java.util.List;
  * @param damaged    the store's records that cannot be trusted (invariant 8), sorted by address: acted on by nothing
  * @param anchored   domain → the files of its chains when xsnap stopped it, from the driver's trusted state, for the
  *                   domains the driver does not report (not part of the JSON: it is the host's own, not the store's)
+ * @param made       domain → the external layers xsnap made outside the store for its snapshots, as its persistent
+ *                   trusted state records them (not part of the JSON either)
  */
 public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
                      List<String> incomplete, List<String> problems, List<String> appliedReverts,
                      List<CloneRecord> clones, List<Damaged> damaged,
-                     @com.fasterxml.jackson.annotation.JsonIgnore java.util.Map<String, List<java.nio.file.Path>> anchored) {
+                     @com.fasterxml.jackson.annotation.JsonIgnore java.util.Map<String, List<java.nio.file.Path>> anchored,
+                     @com.fasterxml.jackson.annotation.JsonIgnore java.util.Map<String, List<java.nio.file.Path>> made) {
     public Actual {
+        made = made == null ? java.util.Map.of() : java.util.Map.copyOf(made);
         anchored = anchored == null ? java.util.Map.of() : java.util.Map.copyOf(anchored);
         damaged = damaged == null ? List.of() : List.copyOf(damaged);
         domains = List.copyOf(domains);
@@ -32,6 +36,15 @@ public record Actual(String driver, List<DomainInfo> domains, List<ImageInfo> im
         problems = List.copyOf(problems);
         appliedReverts = appliedReverts == null ? List.of() : List.copyOf(appliedReverts);
         clones = clones == null ? List.of() : List.copyOf(clones);
+    }
+
+    /** A state without layers made outside the store. */
+    public Actual(String driver, List<DomainInfo> domains, List<ImageInfo> images, List<StoredSnapshot> snapshots,
+                  List<String> incomplete, List<String> problems, List<String> appliedReverts,
+                  List<CloneRecord> clones, List<Damaged> damaged,
+                  java.util.Map<String, List<java.nio.file.Path>> anchored) {
+        this(driver, domains, images, snapshots, incomplete, problems, appliedReverts, clones, damaged, anchored,
+                java.util.Map.of());
     }
 
     /** A state without anchored domains. */

@@ -59,8 +59,10 @@ public final class Observer {
         readGraph(roots, problems, seen, tried);
         // the domains' chains vouch for files outside the store; a layer file of the store does not
         Map<String, List<Path>> anchored = anchored(domains, contents, problems);
+        Map<String, List<Path>> made = driver.trustedState() == null ? Map.of()
+                : driver.trustedState().layers(problems::add);
         StorePaths trust = new StorePaths(store.layout(), java.util.Set.copyOf(seen.keySet()),
-                domains.stream().map(DomainInfo::name).toList(), anchored);
+                domains.stream().map(DomainInfo::name).toList(), anchored, made);
         Path storeRoot = store.layout().root();
         Map<Path, String> layers = new java.util.LinkedHashMap<>();
         for (Path layer : layers(storeRoot, problems)) {
@@ -120,7 +122,7 @@ public final class Observer {
         }
         damaged.sort(Comparator.comparing(Damaged::domain).thenComparing(d -> d.snapshot() == null ? "" : d.snapshot()));
         return new Actual(driver.name(), domains, images, snapshots, contents.incomplete(), problems,
-                contents.appliedReverts(), clones, damaged, anchored);
+                contents.appliedReverts(), clones, damaged, anchored, made);
     }
 
     /**

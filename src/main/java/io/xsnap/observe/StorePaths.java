@@ -20,6 +20,7 @@ public final class StorePaths {
     private final Set<Path> chainFiles;
     private final Set<String> observedDomains;
     private final java.util.Map<String, Set<Path>> anchored;
+    private final java.util.Map<String, Set<Path>> made;
 
     /**
      * @param chainFiles      the files of the chains observed without help from any record: the domains' disks and
@@ -30,7 +31,21 @@ public final class StorePaths {
      */
     public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains,
                       java.util.Map<String, ? extends Collection<Path>> anchored) {
+        this(layout, chainFiles, observedDomains, anchored, java.util.Map.of());
+    }
+
+    /**
+     * @param made domain → the external layers xsnap made outside the store for its snapshots, as the persistent
+     *             trusted state records them ({@link io.xsnap.host.TrustedState#layers}): a record of that domain may
+     *             name them whether or not a chain holds them now
+     */
+    public StorePaths(StoreLayout layout, Collection<Path> chainFiles, Collection<String> observedDomains,
+                      java.util.Map<String, ? extends Collection<Path>> anchored,
+                      java.util.Map<String, ? extends Collection<Path>> made) {
         this.layout = layout;
+        java.util.Map<String, Set<Path>> m = new java.util.HashMap<>();
+        made.forEach((k, v) -> m.put(k, Set.copyOf(v)));
+        this.made = java.util.Map.copyOf(m);
         this.chainFiles = Set.copyOf(chainFiles);
         this.observedDomains = Set.copyOf(observedDomains);
         java.util.Map<String, Set<Path>> a = new java.util.HashMap<>();
@@ -55,16 +70,26 @@ public final class StorePaths {
                 }
             }
         }
-        return new StorePaths(layout, chains, actual.domains().stream().map(d -> d.name()).toList(), actual.anchored());
+        return new StorePaths(layout, chains, actual.domains().stream().map(d -> d.name()).toList(), actual.anchored(),
+                actual.made());
     }
 
     /**
      * A file a record of {@code domain} names: as {@link #file}, when the driver reports the domain. A domain it does
      * not report (stopped, or stopped by an interrupted revert) has no live chain to hold the path against; then a
      * path outside the store is accepted only when it is a file of the chains the driver recorded itself when xsnap
-     * stopped the domain (its anchor), or of another domain's observed chain.
+     * stopped the domain (its anchor), or of another domain's observed chain. Either way a layer xsnap made outside
+     * the store for a snapshot of {@code domain} and recorded in its persistent trusted state is accepted: a revert
+     * may have taken it out of every chain while a snapshot's tag still lives in it.
      */
     public Path fileOf(String domain, String raw, Path record, String field) {
+        Set<Path> own = made.get(domain);
+        if (own != null) {
+            Path p = normal(raw, record, field);
+            if (own.contains(p)) {
+                return p;
+            }
+        }
         if (observedDomains.contains(domain)) {
             return file(raw, record, field);
         }

@@ -73,14 +73,14 @@ final class StoreRecords {
         if (vouched == null) {
             throw new StorePaths.DamagedRecord(file, what + ", and the driver keeps no record that could vouch for it");
         }
-        TrustedState.MemoryRecord r;
+        TrustedState.MadeFile r;
         try {
             r = vouched.memory(m.domain(), m.name()).orElse(null);
         } catch (io.xsnap.host.HostException e) {
             throw new StorePaths.DamagedRecord(file, what + ", and xsnap's record of it cannot be read: " + e.getMessage());
         }
         if (r == null || !r.file().toString().equals(raw)) {
-            throw new StorePaths.DamagedRecord(file, what + ", and xsnap's trusted state (" + vouched.dir()
+            throw new StorePaths.DamagedRecord(file, what + ", and xsnap's trusted state (" + vouched.madeDir()
                     + ") has no record that xsnap wrote it for " + m.domain() + "/" + m.name()
                     + (r == null ? "" : " (it records " + r.file() + ")"));
         }

@@ -296,7 +296,7 @@ class MemoryPathOnGuestsTest extends OnGuests {
     }
 
     private List<Path> trustRecords() throws IOException {
-        Path dir = lab.qemuDir().resolve("trust/memory");
+        Path dir = io.xsnap.host.TrustedState.storeDir(Path.of(System.getenv("XSNAP_TRUST_DIR")), store).resolve("memory");
         return Files.isDirectory(dir) ? tree(dir).stream().filter(p -> !p.equals(dir)).toList() : List.of();
     }
 

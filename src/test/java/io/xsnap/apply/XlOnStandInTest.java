@@ -173,7 +173,7 @@ class XlOnStandInTest extends OnXenLab {
         assertTrue(images.out().contains("domain web01"), "an xl save file: " + images);
         assertTrue(Files.readString(store.resolve("web01/snap1/snapshot.json")).contains("\"file\" : \"" + saved + "\""));
         Path record;
-        try (var records = Files.list(lab.runDir().resolve("xsnap/memory"))) {
+        try (var records = Files.list(io.xsnap.host.TrustedState.storeDir(Path.of(System.getenv("XSNAP_TRUST_DIR")), store).resolve("memory"))) {
             record = records.findFirst().orElseThrow();
         }
         assertTrue(Files.readString(record).contains(saved.toString()), "the xl driver's trusted state vouches for it");
@@ -207,6 +207,114 @@ class XlOnStandInTest extends OnXenLab {
     }
 
     /**
+     * The seed's story: seed1's cfgfile puts hda's new layer outside the store, seed2 (memory, internal) keeps its hda
+     * tag in that layer. A revert to seed1 takes the layer out of the chain; the persistent record xsnap made of it
+     * still vouches for it, so seed2 is whole, revertable and deletable. Then a reboot (the run directory wiped): a
+     * memory file outside the store is still vouched, and its snapshot reverts and deletes.
+     */
+    @Test
+    void snapshotsInALayerOutsideTheStoreStayWholeAfterARevertAndAReboot() throws IOException {
+        Path hda = qcow2("web01-hda.qcow2");
+        Path hdb = qcow2("web01-hdb.qcow2");
+        Path cfg = lab.config("web01", hda + ",qcow2,hda,rw", hdb + ",qcow2,hdb,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("hda", 0x11, 0, K64);
+        g.write("hdb", 0x12, 0, K64);
+        Path layer = snapshots.resolve("hda_seed1.qcow2");
+        Path seed1 = tmp.resolve("seed1.cfg");
+        Files.writeString(seed1, "name=\"seed1\"\ndisks=['" + layer + ",qcow2,hda', ',,hdb']\n");
+        ok(lab.xsnap(store, "snapshot-create", "web01", seed1.toString(), "--xl-config", cfg.toString()));
+        assertTrue(Files.isRegularFile(layer));
+        g.write("hda", 0x21, 0, K64);
+        g.write("hdb", 0x22, 0, K64);
+        ok(lab.xsnap(store, "create", "web01", "--name", "seed2", "--disk", "hda=internal", "--disk", "hdb=internal",
+                "--xl-config", cfg.toString()));
+        g.write("hda", 0x31, 0, K64);
+
+        ok(lab.xsnap(store, "revert", "web01", "seed1", "--force"));
+        lab.guest("web01").assertReads("hda", 0x11, 0, K64);
+        Cli.Run list = lab.xsnap(store, "list", "web01");
+        ok(list);
+        assertFalse(list.out().contains("damaged"), "seed2's tag lives in a layer xsnap made: " + list);
+        assertTrue(list.out().contains("seed2"), list.toString());
+
+        ok(lab.xsnap(store, "revert", "web01", "seed2", "--force"));
+        lab.guest("web01").assertReads("hda", 0x21, 0, K64);
+        lab.guest("web01").assertReads("hdb", 0x22, 0, K64);
+
+        Cli.Run delete = lab.xsnap(store, "delete", "web01", "seed2");
+        ok(delete);
+        assertFalse(lab.xsnap(store, "list", "web01").out().contains("seed2"));
+        assertTrue(Files.isRegularFile(layer), "the layer holds the domain's chain still: " + delete);
+        lab.guest("web01").assertReads("hda", 0x21, 0, K64);
+
+        // a reboot: /run's part of the trusted state is gone; the persistent records are not
+        Path saved = snapshots.resolve("m1.save");
+        Path m1 = tmp.resolve("m1.cfg");
+        Files.writeString(m1, "name=\"m1\"\nmemory_path=\"" + saved + "\"\n");
+        ok(lab.xsnap(store, "snapshot-create", "web01", m1.toString(), "--xl-config", cfg.toString()));
+        lab.guest("web01").write("hda", 0x41, 0, K64);
+        deleteTree(lab.runDir().resolve("xsnap"));
+        Cli.Run after = lab.xsnap(store, "list", "web01");
+        ok(after);
+        assertFalse(after.out().contains("damaged"), "the records outlive the run directory: " + after);
+        ok(lab.xsnap(store, "revert", "web01", "m1", "--force", "--xl-config", cfg.toString()));
+        lab.guest("web01").assertReads("hda", 0x21, 0, K64);
+        Cli.Run gone = lab.xsnap(store, "delete", "web01", "m1");
+        ok(gone);
+        assertTrue(gone.out().contains("! deletes " + saved), gone.toString());
+        assertFalse(Files.exists(saved), "removed with its snapshot");
+    }
+
+    /**
+     * xsnap killed after it made a cfgfile's layer outside the store, before the cut: recovery removes that layer (its
+     * persistent record says xsnap made it for this snapshot) and forgets the record; a file beside it stays.
+     */
+    @Test
+    void recoveryOfAKilledCreateRemovesTheLayerItMadeOutsideTheStoreAndItsRecord() throws IOException {
+        Path hda = qcow2("web01.qcow2");
+        Path cfg = lab.config("web01", hda + ",qcow2,hda,rw");
+        XenGuest g = lab.create(cfg);
+        g.write("hda", 0x71, 0, K64);
+        Path beside = snapshots.resolve("beside.qcow2");
+        Files.writeString(beside, "not xsnap's");
+        Path layer = snapshots.resolve("hda_k1.qcow2");
+        Path k1 = tmp.resolve("k1.cfg");
+        Files.writeString(k1, "name=\"k1\"\ndisks=['" + layer + ",qcow2,hda']\n");
+        io.xsnap.testing.XsnapProcess.Run killed = lab.process(store, java.util.Map.of())
+                .run("cut", "snapshot-create", "web01", k1.toString(), "--xl-config", cfg.toString());
+        assertEquals("cut", killed.stoppedAt(), killed.toString());
+        assertTrue(Files.isRegularFile(layer), "made before the cut: " + killed);
+        Path records = io.xsnap.host.TrustedState.storeDir(Path.of(System.getenv("XSNAP_TRUST_DIR")), store)
+                .resolve("layers");
+        try (var left = Files.list(records)) {
+            assertEquals(1, left.count(), "recorded before it was made");
+        }
+        Cli.Run recover = lab.xsnap(store, "recover");
+        ok(recover);
+        assertTrue(recover.out().contains("! deletes " + layer), recover.toString());
+        assertFalse(Files.exists(layer), "the layer xsnap made is removed\n" + recover);
+        assertEquals("not xsnap's", Files.readString(beside));
+        try (var left = Files.list(records)) {
+            assertEquals(0, left.count(), "and its record");
+        }
+        assertFalse(Files.exists(store.resolve("web01/k1")));
+        assertEquals("running", lab.guest("web01").status(), recover.toString());
+        lab.guest("web01").assertReads("hda", 0x71, 0, K64);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /**
      * A cfgfile's memory_path on xl: the delete's plan shows the file outside the store, and the delete removes it and
      * the xl driver's record of it; a kill inside {@code xl save} to such a file leaves, after recovery, no partial
      * file and nothing else changed.
@@ -226,7 +334,7 @@ class XlOnStandInTest extends OnXenLab {
         ok(delete);
         assertTrue(delete.out().contains("! deletes " + saved), "the plan shows it: " + delete);
         assertFalse(Files.exists(saved), "removed with the snapshot");
-        Path records = lab.runDir().resolve("xsnap/memory");
+        Path records = io.xsnap.host.TrustedState.storeDir(Path.of(System.getenv("XSNAP_TRUST_DIR")), store).resolve("memory");
         try (var left = Files.list(records)) {
             assertEquals(0, left.count(), "and its record");
         }

@@ -1,6 +1,7 @@
 package io.xsnap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xsnap.testing.Cli;
@@ -14,6 +15,19 @@ import picocli.CommandLine;
 class CommandLineTest {
     @TempDir
     Path tmp;
+
+    /** The safety net: pom.xml points XSNAP_TRUST_DIR under target/, so no test writes the host's /var/lib/xsnap. */
+    @Test
+    void testsKeepTheTrustedRecordsUnderTargetNotInVarLibXsnap() {
+        String env = System.getenv("XSNAP_TRUST_DIR");
+        org.junit.jupiter.api.Assertions.assertNotNull(env, "surefire's environmentVariables set XSNAP_TRUST_DIR");
+        HostOptions options = new HostOptions();
+        new picocli.CommandLine(options).parseArgs();
+        assertEquals(java.nio.file.Path.of(env), options.trustDir);
+        assertTrue(options.trustDir.toAbsolutePath().normalize().startsWith(
+                java.nio.file.Path.of("target").toAbsolutePath()), options.trustDir.toString());
+        assertFalse(options.trustDir.startsWith("/var/lib/xsnap"), options.trustDir.toString());
+    }
 
     @Test
     void everyCommandHasHelp() {

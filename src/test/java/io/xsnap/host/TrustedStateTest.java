@@ -1,6 +1,8 @@
 package io.xsnap.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,15 +46,15 @@ class TrustedStateTest {
         TrustedState state = new TrustedState(tmp.resolve("trust"));
         assertEquals(Optional.empty(), state.memory("web01", "s1"));
         Path file = Path.of("/var/lib/xen/snapshots/web01/s1.save");
-        state.recordMemory(new TrustedState.MemoryRecord("web01", "s1", file, -1, null));
-        TrustedState.MemoryRecord pending = state.memory("web01", "s1").orElseThrow();
+        state.recordMade(TrustedState.MadeFile.memory("web01", "s1", file, -1, null));
+        TrustedState.MadeFile pending = state.memory("web01", "s1").orElseThrow();
         assertFalse(pending.complete(), "recorded before the file is made: a save that has begun");
         assertEquals(file, pending.file());
         assertEquals(Optional.empty(), state.memory("web01", "s2"), "per snapshot");
         assertEquals(Optional.empty(), state.memory("db01", "s1"), "per domain");
         String sha = "ab".repeat(32);
-        state.recordMemory(new TrustedState.MemoryRecord("web01", "s1", file, 4096, sha));
-        assertEquals(Optional.of(new TrustedState.MemoryRecord("web01", "s1", file, 4096, sha)), state.memory("web01", "s1"));
+        state.recordMade(TrustedState.MadeFile.memory("web01", "s1", file, 4096, sha));
+        assertEquals(Optional.of(TrustedState.MadeFile.memory("web01", "s1", file, 4096, sha)), state.memory("web01", "s1"));
         try (var records = Files.list(tmp.resolve("trust/memory"))) {
             Path record = records.findFirst().orElseThrow();
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(record)));
@@ -60,7 +62,7 @@ class TrustedStateTest {
         state.forgetMemory("web01", "s1");
         assertEquals(Optional.empty(), state.memory("web01", "s1"));
         // a record whose text names another snapshot than the one it is kept for vouches for neither
-        state.recordMemory(new TrustedState.MemoryRecord("web01", "s2", file, 4096, sha));
+        state.recordMade(TrustedState.MadeFile.memory("web01", "s2", file, 4096, sha));
         try (var records = Files.list(tmp.resolve("trust/memory"))) {
             Path r = records.findFirst().orElseThrow();
             Files.writeString(r, Files.readString(r).replace("\"s2\"", "\"s1\""));
@@ -69,6 +71,42 @@ class TrustedStateTest {
         assertTrue(e.getMessage().contains("xsnap does not vouch for it"), e.getMessage());
         state.forgetMemory("web01", "s2");
         assertEquals(Optional.empty(), state.memory("web01", "s2"));
+    }
+
+    @Test
+    void recordsOfFilesMadeOutsideAStoreOutliveTheRunDirectoryAndAreKeptPerStore() throws IOException {
+        Path trustDir = tmp.resolve("persistent");
+        Path storeA = Files.createDirectories(tmp.resolve("a"));
+        Path storeB = Files.createDirectories(tmp.resolve("b"));
+        assertNotEquals(TrustedState.storeDir(trustDir, storeA), TrustedState.storeDir(trustDir, storeB));
+        assertEquals(TrustedState.storeDir(trustDir, storeA), TrustedState.storeDir(trustDir,
+                Files.createSymbolicLink(tmp.resolve("a-link"), storeA)), "keyed by the store's real path");
+        TrustedState a = new TrustedState(tmp.resolve("run"), TrustedState.storeDir(trustDir, storeA));
+        Path layer = Path.of("/images/web01/hda_snap.qcow2");
+        Path memory = Path.of("/images/web01/snap1.save");
+        a.recordMade(TrustedState.MadeFile.layer("web01", "snap1", layer));
+        a.recordMade(TrustedState.MadeFile.memory("web01", "snap1", memory, 10, "cd".repeat(32)));
+        assertFalse(Files.exists(tmp.resolve("run")), "nothing of it under the run directory");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(trustDir)));
+
+        // a reboot wipes the run directory; a new state on the same store finds both records
+        TrustedState after = new TrustedState(tmp.resolve("run"), TrustedState.storeDir(trustDir, storeA));
+        assertEquals(Optional.of(TrustedState.MadeFile.layer("web01", "snap1", layer)), after.layer("web01", layer));
+        assertEquals(memory, after.memory("web01", "snap1").orElseThrow().file());
+        assertEquals(java.util.Map.of("web01", List.of(layer)), after.layers(p -> fail(p)));
+        assertEquals(Optional.empty(), after.layer("db01", layer), "per domain");
+        TrustedState b = new TrustedState(tmp.resolve("run"), TrustedState.storeDir(trustDir, storeB));
+        assertEquals(Optional.empty(), b.layer("web01", layer), "another store's records are not this one's");
+        assertEquals(Optional.empty(), b.memory("web01", "snap1"));
+        assertEquals(java.util.Map.of(), b.layers(p -> fail(p)));
+
+        after.forgetLayer("web01", layer);
+        assertEquals(Optional.empty(), after.layer("web01", layer));
+        assertEquals(java.util.Map.of(), after.layers(p -> fail(p)));
+
+        Files.setPosixFilePermissions(trustDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        HostException e = assertThrows(HostException.class, () -> after.memory("web01", "snap1"));
+        assertTrue(e.getMessage().startsWith(trustDir + ": xsnap's trusted state must be 0700"), e.getMessage());
     }
 
     @Test

@@ -107,6 +107,7 @@ public final class Ansible {
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("XSNAP_") || k.startsWith("ANSIBLE_"));
+        env.put("XSNAP_TRUST_DIR", scratch.resolve("xsnap-trust").toString());
         env.put("LC_ALL", "C.UTF-8");
         env.put("LANG", "C.UTF-8");
         env.put("ANSIBLE_COLLECTIONS_PATH", collections.toString());

@@ -63,19 +63,32 @@ public final class QemuDriver implements DomainDriver {
      * @param runner starts QEMU in {@link #start}
      */
     public QemuDriver(Path dir, ProcessRunner runner) {
-        this(dir, runner, QMP_TIMEOUT, QUIT_TIMEOUT);
+        this(dir, runner, QMP_TIMEOUT, QUIT_TIMEOUT, null);
+    }
+
+    /**
+     * @param made where the records of the files xsnap makes outside the store live ({@link TrustedState#storeDir});
+     *             null: in {@code dir/trust} with the rest (gone with a reboot)
+     */
+    public QemuDriver(Path dir, ProcessRunner runner, Path made) {
+        this(dir, runner, QMP_TIMEOUT, QUIT_TIMEOUT, made);
+    }
+
+    QemuDriver(Path dir, ProcessRunner runner, Duration qmpTimeout, Duration quitTimeout) {
+        this(dir, runner, qmpTimeout, quitTimeout, null);
     }
 
     /**
      * @param qmpTimeout  how long to wait for a monitor's greeting and for each reply
      * @param quitTimeout how long {@link #destroy} waits after {@code quit} before SIGKILL
      */
-    QemuDriver(Path dir, ProcessRunner runner, Duration qmpTimeout, Duration quitTimeout) {
+    QemuDriver(Path dir, ProcessRunner runner, Duration qmpTimeout, Duration quitTimeout, Path made) {
         this.dir = dir.toAbsolutePath().normalize();
         this.runner = runner;
         this.qmpTimeout = qmpTimeout;
         this.quitTimeout = quitTimeout;
-        this.trust = new TrustedState(this.dir.resolve("trust"));
+        this.trust = made == null ? new TrustedState(this.dir.resolve("trust"))
+                : new TrustedState(this.dir.resolve("trust"), made);
     }
 
     @Override

@@ -63,17 +63,31 @@ public final class XlDriver implements DomainDriver {
      * @param configFiles domain → its xl config file, as named on the command line or in a spec (may be empty)
      */
     public XlDriver(Xl xl, Reflink reflink, Path runDir, Path store, Map<String, Path> configFiles) {
-        this(xl, reflink, runDir, store, configFiles, QMP_TIMEOUT);
+        this(xl, reflink, runDir, store, configFiles, QMP_TIMEOUT, null);
+    }
+
+    /**
+     * @param made where the records of the files xsnap makes outside the store live ({@link TrustedState#storeDir});
+     *             null: in {@code <runDir>/xsnap} with the rest (gone with a reboot)
+     */
+    public XlDriver(Xl xl, Reflink reflink, Path runDir, Path store, Map<String, Path> configFiles, Path made) {
+        this(xl, reflink, runDir, store, configFiles, QMP_TIMEOUT, made);
     }
 
     XlDriver(Xl xl, Reflink reflink, Path runDir, Path store, Map<String, Path> configFiles, Duration qmpTimeout) {
+        this(xl, reflink, runDir, store, configFiles, qmpTimeout, null);
+    }
+
+    XlDriver(Xl xl, Reflink reflink, Path runDir, Path store, Map<String, Path> configFiles, Duration qmpTimeout,
+             Path made) {
         this.xl = xl;
         this.reflink = reflink;
         this.runDir = runDir.toAbsolutePath().normalize();
         this.store = store.toAbsolutePath().normalize();
         this.configFiles = Map.copyOf(configFiles);
         this.qmpTimeout = qmpTimeout;
-        this.trust = new TrustedState(this.runDir.resolve("xsnap"));
+        this.trust = made == null ? new TrustedState(this.runDir.resolve("xsnap"))
+                : new TrustedState(this.runDir.resolve("xsnap"), made);
     }
 
     /** {@code <xen-run-dir>/xsnap}, 0700: beside the device models' sockets, which xsnap trusts already. */
