@@ -17,11 +17,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The fingerprint of an observation: SHA-256 of the whole {@link Actual} in canonical JSON — the state format
  * ({@link Json#mapper()}, what {@code observe --json} writes and {@code plan --state} reads) with every object's
- * keys sorted and no whitespace — and of the driver's anchors ({@link Actual#anchored()}), which the state format
- * leaves out but the planner reads (the trusted files of the domains xsnap stopped). A saved plan carries it;
+ * keys sorted and no whitespace — and of the trusted records the state format leaves out but the planner reads:
+ * the driver's anchors ({@link Actual#anchored()}, the files of the domains xsnap stopped) and the layers xsnap
+ * made outside the store ({@link Actual#made()}). A saved plan carries it;
  * {@code apply PLANFILE} runs the plan only while the host has the same fingerprint, so any change to a fact the
  * planner reads refuses the plan. A state read back from its JSON has the fingerprint of the observation it was
- * written from (a host with anchors aside: a plan made from a state file there is refused; make it on the host).
+ * written from (a host with such records aside: a plan made from a state file there is refused; make it on the host).
  *
  * <p>Left out, per image, are the three numbers that change whenever a guest writes, though nothing that exists
  * changed: a saved plan of a running domain would otherwise always be refused.
@@ -47,8 +48,9 @@ public final class Fingerprint {
         return sha256(canonical(a));
     }
 
-    /** What is hashed: the state and the anchors, as {"anchored":{...},"state":{...}}. */
-    record Canonical(Map<String, List<java.nio.file.Path>> anchored, Actual state) {
+    /** What is hashed: the state and the trusted records, as {"anchored":{...},"made":{...},"state":{...}}. */
+    record Canonical(Map<String, List<java.nio.file.Path>> anchored, Map<String, List<java.nio.file.Path>> made,
+                     Actual state) {
     }
 
     /** The image sizes a guest changes by writing are not written (see the class comment). */
@@ -68,7 +70,7 @@ public final class Fingerprint {
                 .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
                 .addMixIn(ImageInfo.class, WithoutVolatileSizes.class)
                 .build();
-        return mapper.writeValueAsBytes(new Canonical(new TreeMap<>(a.anchored()), a));
+        return mapper.writeValueAsBytes(new Canonical(new TreeMap<>(a.anchored()), new TreeMap<>(a.made()), a));
     }
 
     private static String sha256(byte[] canonical) {

@@ -73,7 +73,8 @@ class FingerprintTest {
             for (Object image : (List<?>) plain.get("images")) {
                 Fingerprint.VOLATILE_IMAGE_KEYS.forEach(((Map<?, ?>) image)::remove);
             }
-            Map<String, Object> whole = new TreeMap<>(Map.of("state", plain, "anchored", new TreeMap<>(state.anchored())));
+            Map<String, Object> whole = new TreeMap<>(Map.of("state", plain, "anchored", new TreeMap<>(state.anchored()),
+                    "made", new TreeMap<>(state.made())));
             assertEquals(new String(sorted.writeValueAsBytes(whole), StandardCharsets.UTF_8),
                     new String(Fingerprint.canonical(state), StandardCharsets.UTF_8), "seed " + seed);
         }
