@@ -26,6 +26,14 @@ for d in "${sizes[@]}"; do
     wall[$d]=$MEDIAN
     changes=$(tail -1 "$BENCH_TMP/last.out")
     note "plan-scale $d domains ($(du -m "$fixture/state.json" | cut -f1) MB state): median $MEDIAN s, cpu $CPU s ($RUNS); $changes"
+    if [[ $d == 1000 ]]; then
+        # the same plan saved with --out: the plan file and the fingerprint of the whole state (issue #17)
+        repeat "$reps" "$repo/xsnap" plan --state "$fixture/state.json" --store "$fixture/store" --out "$BENCH_TMP/saved.json" \
+            "$fixture/specs"
+        note "plan-scale $d domains with --out: median $MEDIAN s, cpu $CPU s ($RUNS)"
+        result "plan-out-1000" "xsnap plan --state --out (saved plan and fingerprint) vs without --out, 1000 domains" \
+            "$MEDIAN s" "${wall[1000]} s" "$(div "$MEDIAN" "${wall[1000]}")" "<=" 1.5
+    fi
     rm -rf "$fixture"
 done
 for d in "${sizes[@]}"; do

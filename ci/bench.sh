@@ -63,6 +63,7 @@ trap 'rm -rf "$BENCH_TMP"' EXIT
 for n in "${inventory[@]}"; do run bench/inventory.sh "$n"; done
 run bench/plan-scale.sh "${plan[@]}"
 run bench/startup.sh
+run bench/state-reader.sh 1000
 run bench/pause.sh "${pause[@]}"
 run bench/live.sh "${live[@]}"
 run bench/live_floor.sh "${floor[@]}"

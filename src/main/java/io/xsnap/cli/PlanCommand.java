@@ -52,6 +52,14 @@ public final class PlanCommand implements Callable<Integer> {
         observer.start();
         Desired desired = new SpecLoader().load(specs);
         Actual actual = result(observed);
+        // A saved plan's fingerprint hashes the whole state (a second or so for a thousand domains): on a second
+        // thread while the plan is made and shown.
+        FutureTask<String> fingerprint = new FutureTask<>(() -> Fingerprint.of(actual));
+        if (planOptions.out != null) {
+            Thread hasher = new Thread(fingerprint, "xsnap-fingerprint");
+            hasher.setDaemon(true);
+            hasher.start();
+        }
         Planner planner = new Planner(ctx.layout, planOptions.now == null ? Instant.now() : planOptions.now);
         Plan plan = planner.plan(desired, actual);
         Plan saved = plan;
@@ -62,7 +70,7 @@ public final class PlanCommand implements Callable<Integer> {
         planOptions.view(ctx::json).render(plan, spec.commandLine().getOut());
         if (planOptions.out != null && !plan.hasErrors()) {
             // recovery is not saved: every changing run does it first, and then the host's fingerprint decides
-            java.nio.file.Files.write(planOptions.out, ctx.json().writeValueAsBytes(SavedPlan.of(saved, Fingerprint.of(actual))));
+            java.nio.file.Files.write(planOptions.out, ctx.json().writeValueAsBytes(SavedPlan.of(saved, result(fingerprint))));
             spec.commandLine().getErr().println("Saved the plan to " + planOptions.out + "; apply it with: xsnap apply "
                     + planOptions.out);
         }
@@ -73,12 +81,12 @@ public final class PlanCommand implements Callable<Integer> {
     }
 
     /** The task's value, or what it threw, as it threw it. */
-    private static Actual result(FutureTask<Actual> task) {
+    private static <T> T result(FutureTask<T> task) {
         try {
             return task.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while observing", e);
+            throw new IllegalStateException("interrupted while waiting for the observation or the fingerprint", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;

@@ -4,6 +4,7 @@ import io.xsnap.host.DiskInfo;
 import io.xsnap.host.DomainInfo;
 import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
+import io.xsnap.host.image.ImageDetails;
 import io.xsnap.host.image.ImageInfo;
 import io.xsnap.host.image.InternalSnapshot;
 import java.math.BigDecimal;
@@ -208,6 +209,7 @@ public final class StateReader {
         long fileSize = 0;
         long allocatedBytes = -1;
         long backingVisibleBytes = -1;
+        ImageDetails details = null;
         for (String field; (field = p.nextName()) != null; ) {
             p.nextToken();
             switch (field) {
@@ -226,12 +228,42 @@ public final class StateReader {
                 case "file_size" -> fileSize = number();
                 case "allocated_bytes" -> allocatedBytes = number();
                 case "backing_visible_bytes" -> backingVisibleBytes = number();
+                case "details" -> details = object(this::details);
                 default -> p.skipChildren();
             }
         }
         return new ImageInfo(path, format, virtualSize, version, clusterSize, backingFile, backingPath, backingFormat,
                 dataFile, dirty, corrupt, required(snapshots, "snapshots"), fileSize, allocatedBytes,
-                backingVisibleBytes);
+                backingVisibleBytes, details);
+    }
+
+    private ImageDetails details() {
+        String filename = null;
+        String fullBackingFilename = null;
+        boolean encrypted = false;
+        boolean lazyRefcounts = false;
+        int refcountBits = 0;
+        boolean extendedL2 = false;
+        String compressionType = null;
+        boolean externalDataFile = false;
+        boolean dataFileRaw = false;
+        for (String field; (field = p.nextName()) != null; ) {
+            p.nextToken();
+            switch (field) {
+                case "filename" -> filename = string();
+                case "full_backing_filename" -> fullBackingFilename = string();
+                case "encrypted" -> encrypted = flag();
+                case "lazy_refcounts" -> lazyRefcounts = flag();
+                case "refcount_bits" -> refcountBits = integer();
+                case "extended_l2" -> extendedL2 = flag();
+                case "compression_type" -> compressionType = string();
+                case "external_data_file" -> externalDataFile = flag();
+                case "data_file_raw" -> dataFileRaw = flag();
+                default -> p.skipChildren();
+            }
+        }
+        return new ImageDetails(filename, fullBackingFilename, encrypted, lazyRefcounts, refcountBits, extendedL2,
+                compressionType, externalDataFile, dataFileRaw);
     }
 
     private InternalSnapshot internalSnapshot() {

@@ -1,50 +1,83 @@
 package io.xsnap.plan;
 
-import io.xsnap.host.DiskInfo;
-import io.xsnap.host.DomainInfo;
-import io.xsnap.host.image.ImageInfo;
-import io.xsnap.host.image.InternalSnapshot;
 import io.xsnap.observe.Actual;
-import io.xsnap.observe.StoredSnapshot;
-import java.nio.charset.StandardCharsets;
+import io.xsnap.observe.Json;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.xsnap.host.image.ImageInfo;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A digest of the observed facts a plan depends on: domains and their state and disks, every image's
- * format, backing file and snapshot table, the store's snapshots and applied reverts. File sizes, which
- * change whenever a guest writes, are left out. Two observations with the same fingerprint plan the same.
+ * The fingerprint of an observation: SHA-256 of the whole {@link Actual} in canonical JSON — the state format
+ * ({@link Json#mapper()}, what {@code observe --json} writes and {@code plan --state} reads) with every object's
+ * keys sorted and no whitespace — and of the trusted records the state format leaves out but the planner reads:
+ * the driver's anchors ({@link Actual#anchored()}, the files of the domains xsnap stopped) and the layers xsnap
+ * made outside the store ({@link Actual#made()}). A saved plan carries it;
+ * {@code apply PLANFILE} runs the plan only while the host has the same fingerprint, so any change to a fact the
+ * planner reads refuses the plan. A state read back from its JSON has the fingerprint of the observation it was
+ * written from (a host with such records aside: a plan made from a state file there is refused; make it on the host).
+ *
+ * <p>Left out, per image, are the three numbers that change whenever a guest writes, though nothing that exists
+ * changed: a saved plan of a running domain would otherwise always be refused.
+ * <ul>
+ *   <li>{@code file_size}: the file's length, which grows as the guest writes new clusters;</li>
+ *   <li>{@code allocated_bytes} and {@code backing_visible_bytes}: the data a store layer holds and the data of its
+ *       backing file that shows through it, read from its cluster tables, which change with the same writes. The
+ *       planner reads them (and {@code file_size} where they are not read) only to choose the cheaper direction of
+ *       a merge (commit into the frozen file, or stream it into the layer above); both directions leave the same
+ *       data, so an older choice still keeps every snapshot intact.</li>
+ * </ul>
  */
 public final class Fingerprint {
+    /** The keys left out of each image, in the state format's names. */
+    public static final List<String> VOLATILE_IMAGE_KEYS = List.of("file_size", "allocated_bytes", "backing_visible_bytes");
+
+    private static final String VERSION = "xsnap-fingerprint-2\n";
+
     private Fingerprint() {
     }
 
     public static String of(Actual a) {
-        StringBuilder sb = new StringBuilder("xsnap-fingerprint-1\n").append(a.driver()).append('\n');
-        for (DomainInfo d : a.domains()) {
-            sb.append("domain ").append(d.name()).append(' ').append(d.state().word()).append('\n');
-            for (DiskInfo disk : d.disks()) {
-                sb.append("  disk ").append(disk.vdev()).append(' ').append(disk.path()).append(' ')
-                        .append(disk.format()).append(disk.readOnly() ? " ro" : " rw").append('\n');
-            }
-        }
-        for (ImageInfo i : a.images()) {
-            sb.append("image ").append(i.path()).append(' ').append(i.format()).append(' ').append(i.virtualSize())
-                    .append(" backing ").append(i.backingPath()).append(' ').append(i.backingFormat()).append('\n');
-            for (InternalSnapshot s : i.snapshots()) {
-                sb.append("  tag ").append(s.id()).append(' ').append(s.name()).append('\n');
-            }
-        }
-        for (StoredSnapshot s : a.snapshots()) {
-            sb.append("snapshot ").append(s.domain()).append('/').append(s.name()).append(' ')
-                    .append(s.manifest().created()).append(" memory ").append(s.memorySize()).append('\n');
-        }
-        a.incomplete().forEach(i -> sb.append("incomplete ").append(i).append('\n'));
-        a.appliedReverts().forEach(r -> sb.append("reverted ").append(r).append('\n'));
+        return sha256(canonical(a));
+    }
+
+    /** What is hashed: the state and the trusted records, as {"anchored":{...},"made":{...},"state":{...}}. */
+    record Canonical(Map<String, List<java.nio.file.Path>> anchored, Map<String, List<java.nio.file.Path>> made,
+                     Actual state) {
+    }
+
+    /** The image sizes a guest changes by writing are not written (see the class comment). */
+    @JsonIgnoreProperties({"file_size", "allocated_bytes", "backing_visible_bytes"})
+    private abstract static class WithoutVolatileSizes {
+    }
+
+    /**
+     * The canonical JSON text the fingerprint is the hash of, written in one pass: every record's properties and
+     * every map's keys in sorted order, no whitespace.
+     */
+    static byte[] canonical(Actual a) {
+        JsonMapper mapper = Json.mapper().rebuild()
+                .disable(SerializationFeature.INDENT_OUTPUT)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+                .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
+                .addMixIn(ImageInfo.class, WithoutVolatileSizes.class)
+                .build();
+        return mapper.writeValueAsBytes(new Canonical(new TreeMap<>(a.anchored()), new TreeMap<>(a.made()), a));
+    }
+
+    private static String sha256(byte[] canonical) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(VERSION.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest(canonical));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -11,6 +11,7 @@ import io.xsnap.testing.Ansible;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.TestGuest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * QEMU guests through the qemu driver, on the jar {@code mvn package} built. Every run is checked on the
  * host too: the store's files, the images' snapshot tables, the guests' state and disk contents.
  */
+@GuestTest
 class PlaybookIT {
     static final Path REPO = Path.of("").toAbsolutePath();
     static final Path JAR = REPO.resolve("target/xsnap.jar");

@@ -21,6 +21,7 @@ import io.xsnap.plan.Plan;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ import tools.jackson.databind.JsonNode;
  * Backups on a real guest: the exported files equal the disks at the cut while the guest writes on, and the domain
  * ends on the chain it had.
  */
+@GuestTest
 class BackupOnGuestsTest {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;

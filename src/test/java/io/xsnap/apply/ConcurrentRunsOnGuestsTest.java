@@ -7,6 +7,7 @@ import io.xsnap.observe.Json;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.TestGuest;
 import io.xsnap.testing.XsnapProcess;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two real apply processes on one store at once (invariant 6): one waits or exits 75; all ends consistent. */
+@GuestTest
 class ConcurrentRunsOnGuestsTest {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;

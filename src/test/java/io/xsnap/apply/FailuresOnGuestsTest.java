@@ -19,6 +19,7 @@ import io.xsnap.plan.Planner;
 import io.xsnap.spec.DiskMode;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.TestGuest;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A step that fails on a real guest: the guest is left running, and no partial snapshot (directory,
  * memory file or overlay) is left behind (invariant 4 and the create contract).
  */
+@GuestTest
 class FailuresOnGuestsTest {
     static final long MIB = 1 << 20;
 

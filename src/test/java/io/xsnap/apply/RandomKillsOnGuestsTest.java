@@ -9,6 +9,7 @@ import io.xsnap.observe.Json;
 import io.xsnap.observe.StoreLayout;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.RamGuest;
 import io.xsnap.testing.XsnapProcess;
 import java.io.IOException;
@@ -40,6 +41,7 @@ import tools.jackson.databind.JsonNode;
  * -Dxsnap.kill.runs=1} replays the operation and delay of the first run (the kill's moment relative to what
  * xsnap is doing also depends on the machine's load).
  */
+@GuestTest
 class RandomKillsOnGuestsTest {
     static final String[] DISKS = {"--disk", "xvda=internal", "--disk", "xvdb=external"};
 

@@ -19,6 +19,7 @@ import io.xsnap.plan.Planner;
 import io.xsnap.spec.DiskMode;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.RamGuest;
 import io.xsnap.testing.Tmpfs;
 import java.io.IOException;
@@ -47,6 +48,7 @@ import tools.jackson.databind.JsonNode;
  * still reverts to its exact RAM and disk bytes), nothing stray (no internal tag, overlay, directory, open
  * journal record), {@code recover} finds nothing, and the next create works. docs/reliability.md lists the phases.
  */
+@GuestTest
 class StoreFullOnGuestsTest {
     static final long MIB = 1 << 20;
 

@@ -8,6 +8,7 @@ import io.xsnap.host.exec.Command;
 import io.xsnap.host.exec.CommandResult;
 import io.xsnap.host.exec.ExecRunner;
 import io.xsnap.testing.Cli;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.XenGuest;
 import io.xsnap.testing.XenLab;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * loop-mounted XFS made for the test. Skipped, with the reason, where the machine cannot make one (needs root,
  * mkfs.xfs from xfsprogs, loop devices); the refusal path runs everywhere in {@link XlOnStandInTest}.
  */
+@GuestTest
 class XlReflinkOnStandInTest {
     static final long MIB = 1 << 20;
     static final long K64 = 64 * 1024;

@@ -10,6 +10,7 @@ import com.networknt.schema.SpecificationVersion;
 import io.xsnap.testing.Cli;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** What xsnap writes and prints conforms to the schemas it publishes in schemas/ (and embeds). */
+@GuestTest
 class SchemaConformanceTest {
     @TempDir
     Path tmp;

@@ -15,13 +15,58 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import io.xsnap.testing.States;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The streaming reader reads exactly what the data-binding mapper writes (and reads). */
+/**
+ * The streaming reader reads exactly what the data-binding mapper writes (and reads), and the schemas accept what
+ * the mapper writes: the records, the mapper's naming and the schemas are one definition of the state format, the
+ * reader a faster copy of the mapper's reading that this test holds to it.
+ */
 class StateReaderTest {
     private final JsonMapper json = Json.mapper();
+
+    private static Schema schema(String name) {
+        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+                b -> b.schemaIdResolvers(r -> r.mapPrefix("https://xsnap.io/schemas/", "classpath:schemas/")));
+        return registry.getSchema(SchemaLocation.of("https://xsnap.io/schemas/" + name));
+    }
+
+    /**
+     * Many generated states ({@link States}: every field of every record, made by reflection, so a new field is in
+     * them at once), written compact as {@code observe --json} does and indented: both readers give the state
+     * written, and the state schema accepts it (it lists every property: an unlisted one is refused).
+     */
+    @Test
+    void generatedStatesReadBackEqualByBothReadersAndConformToTheSchema() {
+        Schema stateSchema = schema("state-v1.schema.json");
+        Schema manifestSchema = schema("manifest-v1.schema.json");
+        tools.jackson.databind.ObjectWriter compact = json.writer().without(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        for (long seed = 1; seed <= 400; seed++) {
+            Actual state = seed <= 20 ? States.full(seed, false) : States.random(seed);
+            byte[] written = compact.writeValueAsBytes(state);
+            String where = "seed " + seed + ": " + new String(written, StandardCharsets.UTF_8);
+            assertEquals(state, StateReader.actual(written), where);
+            assertEquals(state, StateReader.actual(json.writeValueAsBytes(state)), where);
+            assertEquals(state, json.readValue(written, Actual.class), where);
+            assertEquals(List.of(), stateSchema.validate(json.readTree(written)).stream().map(Error::toString).toList(), where);
+            for (StoredSnapshot s : state.snapshots()) {
+                byte[] manifest = json.writeValueAsBytes(s.manifest());
+                assertEquals(s.manifest(), StateReader.manifest(manifest), where);
+                assertEquals(List.of(), manifestSchema.validate(json.readTree(manifest)).stream().map(Error::toString).toList(), where);
+            }
+            for (CloneRecord c : state.clones()) {
+                assertEquals(c, StateReader.cloneRecord(json.writeValueAsBytes(c)), where);
+            }
+        }
+    }
 
     private static Actual everyField() {
         DomainInfo web = new DomainInfo("web01", "qemu", 4242, RunState.RUNNING, List.of(

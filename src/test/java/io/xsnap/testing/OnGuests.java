@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The frame of a test on real guests through the CLI: a {@link GuestLab} in a temp dir, a store beside it,
  * a {@link Cli} and an {@link XsnapProcess} pointed at both, and every guest killed afterwards.
  */
+@GuestTest
 public abstract class OnGuests {
     @TempDir
     protected Path tmp;

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The frame of a test of the xl driver on the test-only stand-in, like {@link OnGuests} for the qemu driver: a
  * {@link XenLab} in a temp dir, a store beside it, and every QEMU it started killed afterwards.
  */
+@GuestTest
 public abstract class OnXenLab {
     protected static final long MIB = 1 << 20;
     protected static final long K64 = 64 * 1024;

@@ -62,6 +62,7 @@ public class PlannerBench {
     private Actual actual;
     private Desired desired;
     private byte[] state;
+    private final tools.jackson.databind.json.JsonMapper mapper = Json.mapper();
 
     @Setup
     public void setUp() {
@@ -116,5 +117,11 @@ public class PlannerBench {
     @Benchmark
     public Actual readState() {
         return StateReader.actual(state);
+    }
+
+    /** The same with the data-binding mapper, the baseline StateReader is kept for. */
+    @Benchmark
+    public Actual readStateWithTheMapper() {
+        return mapper.readValue(state, Actual.class);
     }
 }

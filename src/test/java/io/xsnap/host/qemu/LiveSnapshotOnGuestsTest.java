@@ -15,6 +15,7 @@ import io.xsnap.host.qmp.QmpClient;
 import io.xsnap.testing.BusyGuest;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.TestGuest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link BusyGuest}) that rewrites its 64 MiB with a pass counter, watched through a second QMP monitor
  * while the driver holds the first.
  */
+@GuestTest
 class LiveSnapshotOnGuestsTest {
     private static final long MIB = 1 << 20;
     private static final long DISK_MARK = MIB;

@@ -16,6 +16,7 @@ import io.xsnap.host.RestartRecipe;
 import io.xsnap.host.RunState;
 import io.xsnap.testing.GuestLab;
 import io.xsnap.testing.GuestLab.Disk;
+import io.xsnap.testing.GuestTest;
 import io.xsnap.testing.TestGuest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The qemu driver on real TCG guests (no guest OS: data is written and read through QEMU). */
+@GuestTest
 class QemuDriverTest {
     private static final long MIB = 1 << 20;
     private static final long K64 = 64 * 1024;
