@@ -6,8 +6,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.xsnap.host.image.ImageInfo;
 import tools.jackson.databind.MapperFeature;
@@ -17,12 +15,16 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The fingerprint of an observation: SHA-256 of the whole {@link Actual} in canonical JSON — the state format
  * ({@link Json#mapper()}, what {@code observe --json} writes and {@code plan --state} reads) with every object's
- * keys sorted and no whitespace — and of the trusted records the state format leaves out but the planner reads:
- * the driver's anchors ({@link Actual#anchored()}, the files of the domains xsnap stopped) and the layers xsnap
- * made outside the store ({@link Actual#made()}). A saved plan carries it;
- * {@code apply PLANFILE} runs the plan only while the host has the same fingerprint, so any change to a fact the
- * planner reads refuses the plan. A state read back from its JSON has the fingerprint of the observation it was
- * written from (a host with such records aside: a plan made from a state file there is refused; make it on the host).
+ * keys sorted and no whitespace. A saved plan carries it; {@code apply PLANFILE} runs the plan only while the host
+ * has the same fingerprint, so any change to a fact the planner reads refuses the plan. A state read back from its
+ * JSON has the fingerprint of the observation it was written from, so a plan made in CI from a host's state file is
+ * applied on that host.
+ *
+ * <p>The trusted records the state format leaves out ({@link Actual#anchored()}, the files of the domains xsnap
+ * stopped; {@link Actual#made()}, the files xsnap made outside the store) are not hashed: they are the host's own,
+ * a state file does not carry them, and what they decide for the planner is in the state already (a record they
+ * do not vouch for is listed among the damaged ones, which are hashed). Recovery, which reads them, runs on the
+ * host from a fresh observation, never from a saved plan.
  *
  * <p>Left out, per image, are the three numbers that change whenever a guest writes, though nothing that exists
  * changed: a saved plan of a running domain would otherwise always be refused.
@@ -48,11 +50,6 @@ public final class Fingerprint {
         return sha256(canonical(a));
     }
 
-    /** What is hashed: the state and the trusted records, as {"anchored":{...},"made":{...},"state":{...}}. */
-    record Canonical(Map<String, List<java.nio.file.Path>> anchored, Map<String, List<java.nio.file.Path>> made,
-                     Actual state) {
-    }
-
     /** The image sizes a guest changes by writing are not written (see the class comment). */
     @JsonIgnoreProperties({"file_size", "allocated_bytes", "backing_visible_bytes"})
     private abstract static class WithoutVolatileSizes {
@@ -70,7 +67,7 @@ public final class Fingerprint {
                 .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
                 .addMixIn(ImageInfo.class, WithoutVolatileSizes.class)
                 .build();
-        return mapper.writeValueAsBytes(new Canonical(new TreeMap<>(a.anchored()), new TreeMap<>(a.made()), a));
+        return mapper.writeValueAsBytes(a);
     }
 
     private static String sha256(byte[] canonical) {
