@@ -21,7 +21,7 @@
 # Time bounds (seconds): XEN_LAB_TEST_TIMEOUT (default 3600) the whole test; within it XEN_LAB_BUILD_TIMEOUT
 # (1800) the build, XEN_LAB_TIMEOUT (900) the boot, XEN_LAB_PART_TIMEOUT (2700) each story part.
 # XEN_LAB_MIRROR (default http://deb.debian.org/debian) is the Debian mirror debootstrap uses.
-# XEN_LAB_PARTS (e.g. "story trial/story-clone") names the parts test runs instead of the default ones;
+# XEN_LAB_PARTS (e.g. "story trial/story-recover") names the parts test runs instead of the default ones;
 # ci/xen-lab/trial/ holds parts that have not passed on real Xen yet: they run only when named.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -390,7 +390,7 @@ cmd_test() {
   "$BASH" "$self" put "$recipe/lib.sh" /lab/lib.sh || { report_failure "copying lib.sh into dom0 failed"; exit 1; }
   # story.sh first, then every story-*.sh in dom0, then every host-*.sh on this host (for tools that
   # drive dom0 from outside, e.g. ansible-playbook over the lab's ssh); the first failure ends the test
-  # XEN_LAB_PARTS (names relative to ci/xen-lab, without .sh, e.g. "story trial/story-clone") runs those
+  # XEN_LAB_PARTS (names relative to ci/xen-lab, without .sh, e.g. "story trial/story-recover") runs those
   # instead; ci/xen-lab/trial/ holds parts that have not yet passed on real Xen and run only when named
   local parts=()
   if [ -n "${XEN_LAB_PARTS:-}" ]; then
