@@ -1,6 +1,6 @@
 #!/bin/sh
-# Clones, backups and retention on real Xen (run in the lab's dom0 by `ci/xen-lab.sh test`; alone: put it and the
-# jar into dom0, then `ci/xen-lab.sh run sh /lab/story-clone.sh`). Its own guest (web04) and store; it leaves no
+# Clones, backups and retention on real Xen (run in the lab's dom0 by `ci/xen-lab.sh test`; alone: put it, lib.sh and
+# the jar into dom0, then `ci/xen-lab.sh run sh /lab/story-clone.sh`). Its own guest (web04) and store; it leaves no
 # domain behind. A clone of a memory snapshot is started with `xl restore`, a clone of a disk-only snapshot with
 # `xl create`; each clone's data is its own (the source and the other clone do not see its writes); delete-clone
 # removes the domain and its files. A backup (the qdisk disk cut by QMP, the raw disk copied by reflink) holds the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The refusals on real Xen (run in the lab's dom0 by `ci/xen-lab.sh test`; alone: put it and the jar into dom0, then
+# The refusals on real Xen (run in the lab's dom0 by `ci/xen-lab.sh test`; alone: put it, lib.sh and the jar into dom0, then
 # `ci/xen-lab.sh run sh /lab/story-refuse.sh`). Its own guest (web07, with on_poweroff and on_crash = "preserve" so
 # Xen keeps a shut-down or crashed domain listed) and store; it leaves no domain behind. A shut-down domain (made by
 # `xl shutdown` or the guest's sysrq o) and a crashed one (sysrq c) are refused snapshots and reverts at once, with

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The seed's interface on real Xen (run in the lab's dom0 by `ci/xen-lab.sh test`, after story.sh; it can run
-# alone too: `ci/xen-lab.sh put` it and the jar, then `ci/xen-lab.sh run sh /lab/story-seed.sh`):
+# alone too: `ci/xen-lab.sh put` it, lib.sh and the jar, then `ci/xen-lab.sh run sh /lab/story-seed.sh`):
 # snapshot-create with a cfgfile (name, description shown by `list`, an external disk file where the cfgfile says),
 # snapshot-create of a memory snapshot by --name, a revert of it to a paused domain (xl restore -p), and
 # snapshot-revert with the cfgfile, and a cfgfile's memory_path (the file written there, reverted from, deleted

@@ -101,22 +101,26 @@ public final class MemoryFile {
     /**
      * Why the directories holding {@code file} are not safe for a secret, or null when they are: every one from
      * {@code /} down to its parent must be a real directory (no symbolic link), owned by root or the user xsnap runs
-     * as, and not writable by group or others (a sticky {@code /tmp} neither: anyone may create the name first).
+     * as, and not writable by group or others; a sticky one (such as {@code /tmp}) only above the file's own directory
+ * (anyone may create a name in it first, but nobody may move an entry of root's or ours out of it).
      */
     public static String unsafeDirectory(Path file) {
         String me = System.getProperty("user.name");
         Path at = file.getRoot();
-        for (int i = 0; i < file.getNameCount() - 1; i++) {
+        String why = unsafe(at, me, file.getNameCount() == 1);
+        for (int i = 0; why == null && i < file.getNameCount() - 1; i++) {
             at = at.resolve(file.getName(i));
-            String why = unsafe(at, me);
-            if (why != null) {
-                return why;
-            }
+            why = unsafe(at, me, i == file.getNameCount() - 2);
         }
-        return unsafe(file.getRoot(), me);
+        return why;
     }
 
-    private static String unsafe(Path dir, String me) {
+    /**
+     * Why {@code dir} is unsafe on the way to a secret, or null. A directory others may write into is safe only as a
+     * sticky ancestor (as /tmp is for /tmp/ci/target/...): there others cannot rename or remove the entry below it,
+     * which must be owned by root or us (checked next); the file's own directory must be closed to them.
+     */
+    private static String unsafe(Path dir, String me, boolean fileParent) {
         try {
             PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (a.isSymbolicLink()) {
@@ -129,8 +133,8 @@ public final class MemoryFile {
             if (!owner.equals("root") && !owner.equals(me)) {
                 return dir + " is owned by " + owner + ", not by root or " + me;
             }
-            if (a.permissions().contains(PosixFilePermission.GROUP_WRITE)
-                    || a.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
+            if ((a.permissions().contains(PosixFilePermission.GROUP_WRITE)
+                    || a.permissions().contains(PosixFilePermission.OTHERS_WRITE)) && (fileParent || !sticky(dir))) {
                 return dir + " is writable by " + (a.permissions().contains(PosixFilePermission.OTHERS_WRITE)
                         ? "everyone" : "its group") + " (" + PosixFilePermissions.toString(a.permissions()) + ")";
             }
@@ -138,5 +142,9 @@ public final class MemoryFile {
         } catch (IOException e) {
             return dir + " cannot be checked: " + e.getMessage();
         }
+    }
+
+    private static boolean sticky(Path dir) throws IOException {
+        return ((Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 01000) != 0;
     }
 }
