@@ -101,7 +101,7 @@ class MemoryPathOnGuestsTest extends OnGuests {
                 new String[] {outside.resolve("linked/m.save").toString(), outside.resolve("linked") + " is a symbolic link"},
                 new String[] {open.resolve("m.save").toString(), open + " is writable by everyone"},
                 new String[] {sticky.resolve("m.save").toString(), sticky + " is writable by everyone"},
-                new String[] {tmp.resolve("m.save").toString(), "/tmp is writable by everyone"},
+                new String[] {inTmp("m.save").toString(), "/tmp is writable by everyone"},
                 new String[] {"web01.save", "it is not an absolute path"},
                 new String[] {outside.resolve("real") + "/../m.save", "it is not a normal path"},
                 new String[] {outside.resolve("real") + "//m.save", "it is not a normal path"},
@@ -210,7 +210,7 @@ class MemoryPathOnGuestsTest extends OnGuests {
         Path victim = outside.resolve("taken.save");
         Files.writeString(victim, "someone's");
         long pid = g.guest().pid();
-        for (Path file : List.of(victim, tmp.resolve("in-tmp.save"))) {
+        for (Path file : List.of(victim, inTmp("in-tmp.save"))) {
             Path saved = tmp.resolve("plan.json");
             ok(cli.host("plan", "--out", saved.toString(), spec.toString()));
             String plan = Files.readString(saved);
@@ -224,7 +224,7 @@ class MemoryPathOnGuestsTest extends OnGuests {
             assertFalse(Files.exists(layout.snapshotDir("web01", "s1")), apply.toString());
         }
         assertEquals("someone's", Files.readString(victim));
-        assertFalse(Files.exists(tmp.resolve("in-tmp.save")));
+        assertFalse(Files.exists(inTmp("in-tmp.save")));
         assertEquals(List.of(), trustRecords());
         assertEquals(pid, g.guest().pid());
         assertEquals("running", g.guest().status());
@@ -319,5 +319,13 @@ class MemoryPathOnGuestsTest extends OnGuests {
 
     private static String sha256(Path p) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    }
+
+    /**
+     * A name right in the sticky, world-writable /tmp (a directory of ours under it, as JUnit's temp dirs are, is safe:
+     * nobody else may move it away).
+     */
+    private static Path inTmp(String name) {
+        return Path.of("/tmp", "xsnap-test-" + ProcessHandle.current().pid() + "-" + name);
     }
 }
